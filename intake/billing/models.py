@@ -1,0 +1,66 @@
+"""Logged time and monthly statements."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base, Hours, Money, UTCDateTime, utcnow
+
+
+class TimeEntry(Base):
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    staff_email: Mapped[str] = mapped_column(sa.String(320))
+    hours: Mapped[Decimal] = mapped_column(Hours)
+    work_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    inbound_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    # Set when a statement has accounted for this entry: never billed twice.
+    statement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "period", name="uq_statements_client_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    period: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
+    total: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[StatementLine]] = relationship(
+        cascade="all, delete-orphan", order_by="StatementLine.position"
+    )
+
+
+class StatementLine(Base):
+    __tablename__ = "statement_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    # fee | included | charged | not_charged | adjustment
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    description: Mapped[str] = mapped_column(sa.Text)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"))
+    hours: Mapped[Decimal | None] = mapped_column(Hours)
+    amount: Mapped[Decimal] = mapped_column(Money)

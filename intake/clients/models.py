@@ -1,0 +1,61 @@
+"""Clients of the agency, their mail domains and their contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base, Money, UTCDateTime, utcnow
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    plan: Mapped[str] = mapped_column(sa.String(64), default="none")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    country: Mapped[str | None] = mapped_column(sa.String(8))
+    requires_po: Mapped[bool] = mapped_column(default=False)
+    since: Mapped[date | None] = mapped_column(sa.Date)
+    billing_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    domains: Mapped[list[ClientDomain]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="ClientDomain.domain"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Contact.email"
+    )
+
+
+class ClientDomain(Base):
+    __tablename__ = "client_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(sa.String(255), unique=True)
+
+    client: Mapped[Client] = relationship(back_populates="domains")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    can_approve: Mapped[bool] = mapped_column(default=False)
+    # "import" for contacts from clients.toml, "mail" for those learnt from mail.
+    source: Mapped[str] = mapped_column(sa.String(16), default="import")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="contacts")

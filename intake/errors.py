@@ -1,0 +1,35 @@
+"""The one error tree of intake: every error a caller can act on is named here."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Base of every error intake raises on purpose."""
+
+
+class ConfigError(IntakeError):
+    """A setting is missing or wrong; the message names the key."""
+
+
+class ServerUnreachable(IntakeError):
+    """A server named in the settings cannot be reached; the message names the setting."""
+
+
+class LoginRejected(IntakeError):
+    """A server refused the credentials from the settings; the message names the setting."""
+
+
+class UnparseableMail(IntakeError):
+    """Raw bytes that cannot be read as an email message at all (the message is parked)."""
+
+
+class NotFound(IntakeError):
+    """A thing named on the command line (a request, a client) does not exist."""
+
+
+class InvalidInput(IntakeError):
+    """A file or value given on the command line is malformed; the message says where."""
+
+
+class MailboxBusy(IntakeError):
+    """Another poller holds the lock on this mailbox."""

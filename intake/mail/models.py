@@ -1,0 +1,136 @@
+"""Mail as stored: every inbound message with its raw bytes, attachments, the outbox,
+the mailbox cursor and addresses that bounce."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.db import Base, UTCDateTime, utcnow
+
+
+class Filing(enum.StrEnum):
+    """What became of an inbound message; each stored message is in exactly one."""
+
+    PENDING = "pending"  # stored, not yet filed
+    REQUEST = "request"  # opened a new request
+    FOLLOW_UP = "follow_up"  # added to an existing request
+    MACHINE = "machine"  # written by a machine: recorded, never answered
+    HELD = "held"  # waiting for staff triage
+    FAILED = "failed"  # could not be read; parked with its error
+
+
+def _filing() -> sa.Enum:
+    return sa.Enum(
+        Filing,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+    __table_args__ = (sa.Index("ix_inbound_messages_filing_id", "filing", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique storage key: the Message-ID, or a content hash when there is none.
+    message_key: Mapped[str] = mapped_column(sa.String(600), unique=True)
+    message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
+    mailbox: Mapped[str] = mapped_column(sa.String(400))
+    uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
+    uid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    size: Mapped[int] = mapped_column(sa.Integer)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filing: Mapped[Filing] = mapped_column(_filing(), default=Filing.PENDING)
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was held, what machine wrote it, or the error that parked it.
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="SET NULL"), index=True
+    )
+    # Parsed once filed, for listings and threading.
+    from_address: Mapped[str | None] = mapped_column(sa.String(320))
+    subject: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    new_text: Mapped[str | None] = mapped_column(sa.Text)
+    author: Mapped[str | None] = mapped_column(sa.String(16))  # staff | contact | unknown
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="inbound", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    # None when over max_attachment_bytes: the note says so.
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    inbound: Mapped[InboundMessage] = relationship(back_populates="attachments")
+
+
+class OutboundMessage(Base):
+    """The outbox: a rendered message stored with the change that caused it."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (sa.Index("ix_outbound_messages_state_id", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(998), unique=True)
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON)
+    subject: Mapped[str] = mapped_column(sa.Text)
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    automatic: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailboxCursor(Base):
+    """How far the poller has read one mailbox: UIDVALIDITY plus the last UID stored."""
+
+    __tablename__ = "mailbox_cursors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(sa.String(400), unique=True)
+    uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
+    last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AddressFlag(Base):
+    """An address our mail bounced from, so staff see it and replies can avoid it."""
+
+    __tablename__ = "address_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    inbound_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,52 @@
+"""A request's lifecycle: the statuses and the one table of allowed transitions."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    HELD = "held"
+    QUOTED = "quoted"
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    DONE = "done"
+    DECLINED = "declined"
+
+
+class RequestType(enum.StrEnum):
+    BUG = "bug"
+    FEATURE = "feature"
+    SECURITY = "security"
+    QUESTION = "question"
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+
+
+S = Status
+
+# Where a request may go from each status. A client's reply to a done request
+# reopens it; a declined request can be quoted again by staff.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.NEW: frozenset({S.HELD, S.QUOTED, S.APPROVED, S.DECLINED}),
+    S.HELD: frozenset({S.NEW, S.QUOTED, S.APPROVED, S.DECLINED}),
+    S.QUOTED: frozenset({S.QUOTED, S.APPROVED, S.DECLINED, S.HELD}),
+    S.APPROVED: frozenset({S.QUOTED, S.IN_PROGRESS, S.WAITING_ON_CLIENT, S.DONE}),
+    S.IN_PROGRESS: frozenset({S.QUOTED, S.WAITING_ON_CLIENT, S.DONE}),
+    S.WAITING_ON_CLIENT: frozenset({S.QUOTED, S.IN_PROGRESS, S.DONE}),
+    S.DONE: frozenset({S.IN_PROGRESS}),
+    S.DECLINED: frozenset({S.QUOTED, S.APPROVED}),
+}
+
+OPEN = frozenset(Status) - {S.DONE, S.DECLINED}
+
+
+def can_move(current: Status, target: Status) -> bool:
+    """Whether a request in ``current`` may move to ``target``."""
+    return target in TRANSITIONS[current]

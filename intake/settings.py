@@ -1,0 +1,233 @@
+"""Settings: loaded once from a TOML file plus ``INTAKE_*`` variables, typed and frozen.
+
+``config/intake.example.toml`` documents every key. Nested keys are overridden with
+``__`` (``INTAKE_IMAP__PASSWORD``). A wrong value becomes one ``ConfigError`` line
+naming the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from intake.errors import ConfigError
+
+REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+Security = Literal["ssl", "starttls", "none"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ImapSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(993, ge=1, le=65535)
+    security: Security = "ssl"
+    username: str = "support"
+    password: str = ""
+    folder: str = "INBOX"
+    batch_size: int = Field(500, ge=1, le=5000)
+    idle: bool = True
+    poll_interval: float = Field(60.0, gt=0)
+    idle_renew: float = Field(25 * 60.0, gt=0, le=29 * 60.0)
+    timeout: float = Field(30.0, gt=0)
+    reconnect_max: float = Field(300.0, gt=0)
+
+    @property
+    def mailbox_name(self) -> str:
+        """The cursor and lock key of this mailbox."""
+        return f"{self.username}@{self.host}:{self.port}/{self.folder}"
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Security = "starttls"
+    username: str = ""
+    password: str = ""
+    timeout: float = Field(30.0, gt=0)
+
+
+class StaffMember(_Section):
+    email: str
+    name: str = ""
+    lead: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"not an email address: {value!r}")
+        return value.strip().lower()
+
+
+class QueueSettings(_Section):
+    worker_processes: int = Field(1, ge=1, le=64)
+    worker_threads: int = Field(8, ge=1, le=256)
+    batch_size: int = Field(50, ge=1, le=1000)
+
+
+class SweeperSettings(_Section):
+    interval: float = Field(60.0, gt=0)
+    stale_after: float = Field(120.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+
+
+class Settings(BaseSettings):
+    """Every setting of one intake installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    agency_name: str = "Example Agency"
+    support_address: str = "support@agency.example"
+    timezone: str = "Europe/London"
+    country: str = "GB"
+    database_url: str = "sqlite:///intake.db"
+    redis_url: str = ""
+    plans_file: Path = REPO_CONFIG_DIR / "plans.toml"
+    rules_file: Path = REPO_CONFIG_DIR / "rules.toml"
+    templates_dir: Path | None = None
+    max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0)
+    imap: ImapSettings = ImapSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    staff: tuple[StaffMember, ...] = ()
+    queue: QueueSettings = QueueSettings()
+    sweeper: SweeperSettings = SweeperSettings()
+
+    @field_validator("support_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"not an email address: {value!r}")
+        return value.strip().lower()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty (in-process queue) or a redis:// URL")
+        return value
+
+    @property
+    def staff_addresses(self) -> frozenset[str]:
+        return frozenset(member.email for member in self.staff)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        """Addresses intake itself sends from: mail from them is never answered."""
+        return frozenset({self.support_address})
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init values; the environment overrides it.
+        return (env_settings, init_settings)
+
+
+_RELATIVE_KEYS = ("plans_file", "rules_file", "templates_dir")
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from ``path`` (a TOML file), ``INTAKE_*`` variables and overrides.
+
+    Relative paths in the file are taken relative to the file's folder.
+    """
+    values: dict[str, Any] = {}
+    if path is not None:
+        values = _read_toml(path)
+        base = path.resolve().parent
+        for key in _RELATIVE_KEYS:
+            if isinstance(values.get(key), str) and values[key]:
+                values[key] = _relative_to(base, values[key])
+        url = values.get("database_url")
+        if (
+            isinstance(url, str)
+            and url.startswith("sqlite:///")
+            and not url.startswith("sqlite:////")
+        ):
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":
+                values["database_url"] = f"sqlite:///{base / relative}"
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _relative_to(base: Path, value: str) -> str:
+    candidate = Path(value)
+    if candidate.is_absolute():
+        return value
+    # "config/plans.toml" written from the project root still works when the file
+    # itself lives in config/.
+    for root in (base, *base.parents):
+        if (root / candidate).exists():
+            return str(root / candidate)
+    return str(base / candidate)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    env = "INTAKE_" + "__".join(str(p).upper() for p in error["loc"] if not isinstance(p, int))
+    where = f"{path} or {env}" if path else env
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"setting {key}: {message} [{where}]{more}"
