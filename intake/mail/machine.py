@@ -1,0 +1,155 @@
+"""Decide whether a message was written by a machine, so that intake never answers one.
+
+The checks run in the order of CHECKS; the first that matches names the verdict. Every check
+means "machine", so the order only decides which name is recorded: the most specific one.
+
+1. own_message: our own mail coming back is the loop that hurts most, and says the most.
+2. dsn_report: a multipart/report (RFC 6522) says exactly what it is, a bounce or a receipt, so
+   it outranks the null sender and MTA sender that such reports also carry.
+3. null_sender, 4. mailer_daemon: the envelope (RFC 5321 4.5.5) and From of a bounce without a
+   report, such as qmail's; postmaster counts as a daemon too.
+5. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
+6. autoreply_headers: the vendor marks of auto-responders that predate or ignore RFC 3834.
+7. list_id: the list is named (RFC 2919), which is more specific than
+8. precedence: bulk, junk and list (and the unofficial auto_reply), used alike by lists,
+   newsletters and old vacation programs.
+
+X-MS-Exchange-Inbox-Rules-Loop is deliberately not a check: Exchange adds it to mail that an inbox
+rule forwarded or redirected, which is usually a person's message relayed; the auto-replies such a
+rule writes also carry X-Auto-Response-Suppress or Auto-Submitted and are caught by those.
+List mail is recognised by List-Id alone (RFC 2919, as DESIGN.md says): List-Unsubscribe and
+List-Post are now stamped by CRMs and bulk-sender rules on one-to-one mail a person wrote to us.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from intake.mail.parsing import InboundMail
+
+Check = Callable[[InboundMail, frozenset[str]], str | None]
+
+
+@dataclass(frozen=True)
+class MachineVerdict:
+    """Which check found a message machine-written, and why, in one line for the records."""
+
+    check: str
+    reason: str
+
+
+_DAEMONS = re.compile(r"mailer[-_]?daemon|postmaster", re.IGNORECASE)
+_REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+# A header that says "no" in any of these words does not mark an auto-responder.
+_NEGATIVE = frozenset({"", "no", "false", "0", "none"})
+_AUTOREPLY_HEADERS = (
+    "x-autoreply",
+    "x-autorespond",
+    "x-mail-autoreply",
+    "x-auto-response-suppress",
+)
+_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+
+
+def _base_address(address: str) -> str:
+    """support+abc@agency.example is support@agency.example: plus-addressing names one mailbox."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}" if at else address.strip().lower()
+
+
+def _keyword(value: str) -> str:
+    """The value before any parameters or comment: 'Auto-Replied; x=y' -> 'auto-replied'."""
+    return re.split(r"[;(\s]", value.strip(), maxsplit=1)[0].lower()
+
+
+def _own_message(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    if mail.header("x-intake-origin") is not None:
+        return "X-Intake-Origin header: intake's own message came back"
+    ours = {_base_address(address) for address in own_addresses}
+    if mail.from_address and _base_address(mail.from_address) in ours:
+        return f"From {mail.from_address} is one of our own addresses"
+    return None
+
+
+def _null_sender(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    return "Return-Path: <> (null sender, RFC 5321)" if mail.return_path == "" else None
+
+
+def _mailer_daemon(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    local = mail.from_address.partition("@")[0]
+    return f"From {mail.from_address}: a mail server" if _DAEMONS.fullmatch(local) else None
+
+
+def _dsn_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    if mail.content_type != "multipart/report":
+        return None
+    found = _REPORT_TYPE.search(mail.header("content-type") or "")
+    kind = found.group(1).lower() if found else "unknown"
+    return f"multipart/report; report-type={kind} (RFC 6522)"
+
+
+def _auto_submitted(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    value = mail.header("auto-submitted")
+    if value is None or _keyword(value) == "no":
+        return None
+    return f"Auto-Submitted: {_keyword(value) or '(empty)'} (RFC 3834)"
+
+
+def _autoreply_headers(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    for name in _AUTOREPLY_HEADERS:
+        value = mail.header(name)
+        if value is not None and _keyword(value).rstrip(",") not in _NEGATIVE:
+            return f"{name}: {value} (auto-responder)"
+    return None
+
+
+def _precedence(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    value = _keyword(mail.header("precedence") or "")
+    return f"Precedence: {value}" if value in _BULK_PRECEDENCE else None
+
+
+def _list_id(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    value = mail.header("list-id")
+    return f"List-Id: {value} (mailing list, RFC 2919)" if value is not None else None
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("own_message", _own_message),
+    ("dsn_report", _dsn_report),
+    ("null_sender", _null_sender),
+    ("mailer_daemon", _mailer_daemon),
+    ("auto_submitted", _auto_submitted),
+    ("autoreply_headers", _autoreply_headers),
+    ("list_id", _list_id),
+    ("precedence", _precedence),
+)
+
+
+def detect_machine(mail: InboundMail, own_addresses: frozenset[str]) -> MachineVerdict | None:
+    """The first check in CHECKS that finds the message machine-written, or None for a person."""
+    for name, check in CHECKS:
+        reason = check(mail, own_addresses)
+        if reason is not None:
+            return MachineVerdict(check=name, reason=reason)
+    return None
+
+
+def is_bounce(mail: InboundMail) -> bool:
+    """A failed delivery: a delivery status report, or mail from an MTA's null sender or daemon.
+
+    A read receipt (report-type=disposition-notification) is not a bounce, and neither is an RFC
+    3834 auto-reply, which should also be sent from the null sender.
+    """
+    if mail.delivery_report is not None:
+        return True
+    if mail.content_type == "multipart/report":
+        found = _REPORT_TYPE.search(mail.header("content-type") or "")
+        return found is not None and found.group(1).lower() == "delivery-status"
+    if _mailer_daemon(mail, frozenset()) is not None:
+        return True
+    nobody = frozenset[str]()
+    return mail.return_path == "" and not (
+        _auto_submitted(mail, nobody) or _autoreply_headers(mail, nobody)
+    )

@@ -1,0 +1,157 @@
+"""Telling machine-written mail from a person's, check by check and in the order of CHECKS."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.mail.machine import CHECKS, MachineVerdict, detect_machine, is_bounce
+from intake.mail.parsing import InboundMail, parse
+from tests.mail import build_message
+
+OURS = frozenset({"support@agency.example"})
+
+
+def mail_with(*headers: tuple[str, str], sender: str = "Alice <alice@acme.example>") -> InboundMail:
+    return parse(build_message(sender=sender, headers=headers))
+
+
+def verdict_of(mail: InboundMail) -> str | None:
+    verdict = detect_machine(mail, OURS)
+    return verdict.check if verdict else None
+
+
+def test_the_checks_run_in_the_documented_order() -> None:
+    assert [name for name, _ in CHECKS] == [
+        "own_message",
+        "dsn_report",
+        "null_sender",
+        "mailer_daemon",
+        "auto_submitted",
+        "autoreply_headers",
+        "list_id",
+        "precedence",
+    ]
+
+
+def test_a_person_writing_to_us_is_not_a_machine() -> None:
+    mail = mail_with(("X-Mailer", "Apple Mail"), ("Importance", "high"), ("Auto-Submitted", "no"))
+    assert detect_machine(mail, OURS) is None
+    assert not is_bounce(mail)
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender", "check"),
+    [
+        ((), "Support <support@agency.example>", "own_message"),
+        ((), "support+q7Hx@Agency.Example", "own_message"),
+        ((("X-Intake-Origin", "quote"),), "alice@acme.example", "own_message"),
+        ((("Return-Path", "<>"),), "alice@acme.example", "null_sender"),
+        ((), "MAILER-DAEMON@mx.acme.example", "mailer_daemon"),
+        ((), "Postmaster <POSTMASTER@acme.example>", "mailer_daemon"),
+        ((("Auto-Submitted", "auto-replied"),), "alice@acme.example", "auto_submitted"),
+        (
+            (("Auto-Submitted", "Auto-Generated; owner-email=x@y"),),
+            "a@acme.example",
+            "auto_submitted",
+        ),
+        ((("X-Autoreply", "yes"),), "alice@acme.example", "autoreply_headers"),
+        ((("X-Autorespond", "Vacation"),), "alice@acme.example", "autoreply_headers"),
+        ((("X-Auto-Response-Suppress", "All"),), "alice@acme.example", "autoreply_headers"),
+        ((("Precedence", "bulk"),), "alice@acme.example", "precedence"),
+        ((("Precedence", " JUNK "),), "alice@acme.example", "precedence"),
+        ((("Precedence", "list"),), "alice@acme.example", "precedence"),
+        ((("List-Id", "Acme devs <devs.acme.example>"),), "alice@acme.example", "list_id"),
+    ],
+)
+def test_each_check_names_the_machine_it_recognises(
+    headers: tuple[tuple[str, str], ...], sender: str, check: str
+) -> None:
+    # Given a message carrying one sign of a machine, When it is checked, Then that check names it
+    verdict = detect_machine(mail_with(*headers, sender=sender), OURS)
+    assert verdict is not None
+    assert verdict.check == check
+    assert verdict.reason
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        (("Auto-Submitted", "no"),),
+        (("Auto-Submitted", "No; reason=human"),),
+        (("X-Auto-Response-Suppress", "None"),),
+        (("X-Autoreply", ""),),
+        (("Precedence", "first-class"),),
+        (("List-Unsubscribe", "<mailto:unsub@crm.example>"),),
+        (("X-MS-Exchange-Inbox-Rules-Loop", "alice@acme.example"),),
+    ],
+)
+def test_signs_that_do_not_make_a_machine(headers: tuple[tuple[str, str], ...]) -> None:
+    assert verdict_of(mail_with(*headers)) is None
+
+
+def test_someone_else_at_our_domain_is_not_our_own_mail() -> None:
+    assert verdict_of(mail_with(sender="dana@agency.example")) is None
+    assert verdict_of(mail_with(sender="support-team@agency.example")) is None
+
+
+def test_the_first_matching_check_wins() -> None:
+    mail = mail_with(
+        ("Auto-Submitted", "auto-replied"),
+        ("List-Id", "<x.example>"),
+        ("Precedence", "bulk"),
+        sender="support@agency.example",
+    )
+    assert detect_machine(mail, OURS) == MachineVerdict(
+        "own_message", "From support@agency.example is one of our own addresses"
+    )
+    assert verdict_of(mail_with(("List-Id", "<x>"), ("Auto-Submitted", "auto-replied"))) == (
+        "auto_submitted"
+    )
+    assert verdict_of(mail_with(("Precedence", "list"), ("List-Id", "<x>"))) == "list_id"
+
+
+def test_auto_submitted_reason_cites_rfc_3834() -> None:
+    verdict = detect_machine(mail_with(("Auto-Submitted", "auto-replied")), OURS)
+    assert verdict is not None
+    assert verdict.reason == "Auto-Submitted: auto-replied (RFC 3834)"
+
+
+DSN = (
+    b"From: Mail Delivery System <MAILER-DAEMON@mx.acme.example>\r\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+    b"--R\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--R\r\n"
+    b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+    b"Final-Recipient: rfc822; bob@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--R--\r\n"
+)
+MDN = (
+    b"From: Alice <alice@acme.example>\r\n"
+    b"Content-Type: multipart/report; report-type=disposition-notification; boundary=R\r\n\r\n"
+    b"--R\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n--R\r\n"
+    b"Content-Type: message/disposition-notification\r\n\r\n"
+    b"Final-Recipient: rfc822; alice@acme.example\r\nDisposition: manual-action/MDN-sent-manually;"
+    b" displayed\r\n\r\n--R--\r\n"
+)
+
+
+def test_reports_are_machine_mail_and_only_delivery_reports_are_bounces() -> None:
+    dsn, mdn = parse(DSN), parse(MDN)
+    assert verdict_of(dsn) == "dsn_report"
+    assert verdict_of(mdn) == "dsn_report"
+    verdict = detect_machine(mdn, OURS)
+    assert verdict is not None and "disposition-notification" in verdict.reason
+    assert is_bounce(dsn)
+    assert not is_bounce(mdn)
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender", "bounce"),
+    [
+        ((("Return-Path", "<>"),), "alice@acme.example", True),
+        ((("Return-Path", "<>"), ("Auto-Submitted", "auto-replied")), "alice@acme.example", False),
+        ((), "MAILER-DAEMON@mx.example", True),
+        ((("Auto-Submitted", "auto-replied"),), "alice@acme.example", False),
+        ((("List-Id", "<x>"),), "alice@acme.example", False),
+    ],
+)
+def test_is_bounce(headers: tuple[tuple[str, str], ...], sender: str, bounce: bool) -> None:
+    assert is_bounce(mail_with(*headers, sender=sender)) is bounce

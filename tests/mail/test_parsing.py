@@ -1,0 +1,560 @@
+"""Reading raw messages into InboundMail: charsets, headers, bodies, attachments, bounces."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from intake.errors import UnparseableMail
+from intake.mail.parsing import (
+    body_digest,
+    extract_message_id,
+    message_key,
+    parse,
+)
+from tests.mail import build_message
+
+HEAD = b"From: Alice <alice@acme.example>\r\nTo: support@agency.example\r\nSubject: Hi\r\n"
+
+
+def raw_with(content_headers: bytes, body: bytes) -> bytes:
+    return HEAD + content_headers + b"\r\n" + body
+
+
+# --- charsets ----------------------------------------------------------------------------------
+
+
+def test_8bit_latin1_body_comes_out_as_the_right_characters() -> None:
+    # Given an 8-bit ISO-8859-1 reply, the message that stops django-helpdesk's mailbox
+    raw = raw_with(
+        b"Content-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n",
+        b"Gr\xfc\xdfe, caf\xe9 costs \xa35.\r\n",
+    )
+    # When it is parsed
+    mail = parse(raw)
+    # Then the text holds the characters the sender typed, with no replacement characters
+    assert mail.text == "Grüße, café costs £5.\n"
+    assert "\ufffd" not in mail.text
+    assert mail.defects == ()
+
+
+def test_latin1_label_reads_windows_1252_quotes_and_euro() -> None:
+    raw = raw_with(b"Content-Type: text/plain; charset=iso-8859-1\r\n", b"\x93Price\x94: \x80 5")
+    assert parse(raw).text == "“Price”: € 5"
+
+
+def test_undeclared_8bit_text_tries_utf8_then_windows_1252_and_notes_it() -> None:
+    utf8 = parse(raw_with(b"", "naïve ☃".encode()))
+    cp1252 = parse(raw_with(b"", b"\x93quoted\x94 \x80"))
+    assert utf8.text == "naïve ☃"
+    assert utf8.defects == ("undeclared charset decoded as utf-8",)
+    assert cp1252.text == "“quoted” €"
+    assert cp1252.defects == ("undeclared charset decoded as windows-1252",)
+
+
+@pytest.mark.parametrize("label", ["x-unknown", "base64", "utf-8\x00", "unknown-8bit"])
+def test_unknown_or_hostile_charset_never_raises(label: str) -> None:
+    raw = raw_with(f"Content-Type: text/plain; charset={label}\r\n".encode(), b"caf\xc3\xa9")
+    assert parse(raw).text == "café"
+
+
+def test_declared_utf8_that_is_really_latin1_falls_back() -> None:
+    mail = parse(raw_with(b"Content-Type: text/plain; charset=utf-8\r\n", b"caf\xe9"))
+    assert mail.text == "café"
+    assert mail.defects == ("text declared utf-8 decoded as windows-1252",)
+
+
+def test_windows_1252_gaps_are_kept_as_latin1_not_dropped() -> None:
+    assert parse(raw_with(b"", b"a\x81b\x93")).text == "a\x81b“"
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+def test_encoded_word_subject_is_decoded_and_whitespace_folded() -> None:
+    raw = (
+        b"From: a@acme.example\r\nSubject: =?iso-8859-1?q?Caf=E9_au_?=\r\n"
+        b" =?utf-8?b?bGFpdCDi?= =?utf-8?b?gqw=?=   and\r\n\tmore\r\n\r\nbody"
+    )
+    # the euro sign is split across two encoded words, as some encoders do
+    assert parse(raw).subject == "Café au lait € and more"
+    mixed = b"Subject: =?iso-8859-1?q?Caf=E9?=\r\n =?utf-8?q?=E2=82=AC?= =?x-bad?b?!!?= end\r\n\r\n"
+    assert parse(mixed).subject == "Café€ end"
+
+
+def test_8bit_subject_and_display_name_are_decoded() -> None:
+    raw = b"From: Andr\xc3\xa9 M\xc3\xbcller <AM@Acme.Example>\r\nSubject: R\xe9sum\xe9\r\n\r\nx"
+    mail = parse(raw)
+    assert (mail.from_name, mail.from_address, mail.subject) == (
+        "André Müller",
+        "am@acme.example",
+        "Résumé",
+    )
+
+
+def test_addresses_are_lowercased_addr_specs_and_names_decoded() -> None:
+    raw = (
+        b"From: =?utf-8?q?Doe=2C_J=C3=B6rg?= <Joerg.Doe@ACME.example>\r\n"
+        b'To: "Support" <Support@Agency.Example>, bob@acme.example\r\n'
+        b"Cc: Carol <carol@acme.example>\r\nReply-To: tickets@acme.example\r\n\r\nbody"
+    )
+    mail = parse(raw)
+    assert mail.from_address == "joerg.doe@acme.example"
+    assert mail.from_name == "Doe, Jörg"
+    assert mail.to == ("support@agency.example", "bob@acme.example")
+    assert mail.cc == ("carol@acme.example",)
+    assert mail.reply_to == ("tickets@acme.example",)
+
+
+def test_missing_or_null_from_gives_empty_address_and_bare_daemon_is_kept() -> None:
+    assert parse(b"Subject: x\r\n\r\nbody").from_address == ""
+    assert parse(b"From: <>\r\nSubject: x\r\n\r\nbody").from_address == ""
+    assert parse(b"From: MAILER-DAEMON\r\n\r\nbody").from_address == "mailer-daemon"
+
+
+def test_message_ids_are_normalised_and_kept_in_order() -> None:
+    raw = (
+        b"From: a@acme.example\r\nMessage-ID:  <abc.123@acme.example> \r\n"
+        b"In-Reply-To: <q-1@agency.example> (Support's message)\r\n"
+        b"References: <r-1@x.example>\r\n <q-1@agency.example> <r-1@x.example>\r\n\r\nbody"
+    )
+    mail = parse(raw)
+    assert mail.message_id == "abc.123@acme.example"
+    assert mail.in_reply_to == ("q-1@agency.example",)
+    assert mail.references == ("r-1@x.example", "q-1@agency.example")
+
+
+@pytest.mark.parametrize("value", [None, "", "<>", "   "])
+def test_missing_or_empty_message_id_is_none(value: str | None) -> None:
+    raw = b"From: a@b.example\r\n" + (b"" if value is None else f"Message-ID: {value}\r\n".encode())
+    assert parse(raw + b"\r\nbody").message_id is None
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(None, None), ("<>", ""), ("< >", ""), ("<Bounces+X@List.Example>", "bounces+x@list.example")],
+)
+def test_return_path(header: str | None, expected: str | None) -> None:
+    trace = b"" if header is None else f"Return-Path: {header}\r\n".encode()
+    assert parse(b"From: a@b.example\r\n" + trace + b"\r\nbody").return_path == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Mon, 3 Nov 2025 10:00:00 +0100", datetime(2025, 11, 3, 9, 0, tzinfo=UTC)),
+        ("3 Nov 2025 10:00 -0000", datetime(2025, 11, 3, 10, 0, tzinfo=UTC)),
+        ("Tue, 3 Nov 2025 10:00:00 EST", datetime(2025, 11, 3, 15, 0, tzinfo=UTC)),
+        ("yesterday at noon", None),
+        ("Mon, 31 Feb 2025 10:00:00 +0000", None),
+    ],
+)
+def test_date_is_utc_or_none(header: str, expected: datetime | None) -> None:
+    mail = parse(f"From: a@b.example\r\nDate: {header}\r\n\r\nbody".encode())
+    assert mail.date == expected
+    assert mail.date is None or mail.date.tzinfo is UTC
+
+
+def test_headers_keep_order_and_are_readable_by_name() -> None:
+    raw = (
+        b"Received: one\r\nFrom: a@b.example\r\nreceived: two\r\nX-Note: =?utf-8?q?=C3=A9?=\r\n\r\n"
+    )
+    mail = parse(raw)
+    assert mail.headers[0] == ("received", "one")
+    assert mail.header("RECEIVED") == "one"
+    assert mail.header_all("Received") == ("one", "two")
+    assert mail.header("x-note") == "é"
+    assert mail.header("x-missing") is None
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+
+def test_alternative_parts_give_plain_text_and_keep_the_html() -> None:
+    mail = parse(build_message(body="Plain words\n", html="<p>HTML <b>words</b></p>"))
+    assert mail.text == "Plain words\n"
+    assert mail.html is not None and "<b>words</b>" in mail.html
+    assert mail.content_type == "multipart/alternative"
+
+
+def test_html_only_mail_is_turned_into_readable_text() -> None:
+    html = (
+        "<html><head><title>T</title><style>p {color: red}</style></head><body>"
+        "<p>Hello&nbsp;team,</p><p>The <a href='https://acme.example/form'>contact form</a>"
+        " fails &amp; shows&#8230;<br>an error.</p><ul><li>one</li><li>two</li></ul>"
+        "<script>alert(1)</script><div>On Mon, 3 Nov 2025, Dana wrote:</div>"
+        "<blockquote><p>Old text</p></blockquote></body></html>"
+    )
+    raw = raw_with(b"Content-Type: text/html; charset=utf-8\r\n", html.encode())
+    mail = parse(raw)
+    assert mail.text == (
+        "Hello team,\n\nThe contact form (https://acme.example/form) fails & shows…\n"
+        "an error.\n\n- one\n- two\n\nOn Mon, 3 Nov 2025, Dana wrote:\n\n> Old text"
+    )
+    assert mail.new_text == (
+        "Hello team,\n\nThe contact form (https://acme.example/form) fails & shows…\n"
+        "an error.\n\n- one\n- two"
+    )
+
+
+def test_nul_characters_never_reach_the_text() -> None:
+    assert parse(raw_with(b"", b"a\x00b")).text == "ab"
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def test_attachment_is_kept_with_its_name_type_and_size() -> None:
+    raw = build_message(attachments=[("report.pdf", "application/pdf", b"%PDF-1.4 data")])
+    (attachment,) = parse(raw).attachments
+    assert attachment.filename == "report.pdf"
+    assert attachment.content_type == "application/pdf"
+    assert attachment.size == 13
+    assert attachment.payload == b"%PDF-1.4 data"
+
+
+def test_attachment_over_the_limit_keeps_only_its_size() -> None:
+    data = bytes(range(256)) * 400
+    raw = build_message(attachments=[("big.bin", "application/octet-stream", data)])
+    (attachment,) = parse(raw, max_attachment_bytes=1000).attachments
+    assert (attachment.size, attachment.payload) == (len(data), None)
+
+
+@pytest.mark.parametrize(
+    ("disposition", "expected"),
+    [
+        ('attachment; filename="../../etc/passwd"', "passwd"),
+        ('attachment; filename="C:\\\\Users\\\\x\\\\.bashrc"', "bashrc"),
+        ('attachment; filename="..."', "attachment-1"),
+        ("attachment", "attachment-1"),
+        ("attachment; filename*=utf-8''in%09voice%E2%80%AEgnp.exe", "in voicegnp.exe"),
+        ('attachment; filename="caf\xe9.txt"', "café.txt"),
+        ("attachment; filename*=iso-8859-1''r%E9sum%E9.pdf", "résumé.pdf"),
+        ('attachment; filename="=?utf-8?b?w6l0w6kucGRm?="', "été.pdf"),
+        ("attachment; filename=" + "a" * 300 + ".pdf", "a" * 196 + ".pdf"),
+    ],
+)
+def test_attachment_filenames_are_sanitised(disposition: str, expected: str) -> None:
+    raw = (
+        b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+        b"Content-Type: text/plain\r\n\r\nsee file\r\n--B\r\nContent-Type: application/pdf\r\n"
+        + f"Content-Disposition: {disposition}\r\n".encode()
+        + b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--B--\r\n"
+    )
+    (attachment,) = parse(raw).attachments
+    assert attachment.filename == expected
+    assert (attachment.size, attachment.payload) == (4, b"%PDF")
+
+
+def test_attached_message_is_an_attachment_not_part_of_the_body() -> None:
+    inner = build_message(body="inner body\n", subject="inner")
+    raw = (
+        b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--B\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--B--\r\n"
+    )
+    mail = parse(raw)
+    assert mail.text.strip() == "see attached"
+    (attachment,) = mail.attachments
+    assert attachment.content_type == "message/rfc822"
+    assert attachment.payload is not None and b"inner body" in attachment.payload
+
+
+# --- malformed MIME ----------------------------------------------------------------------------
+
+
+def test_missing_closing_boundary_keeps_the_parts_and_notes_it() -> None:
+    raw = raw_with(
+        b"Content-Type: multipart/mixed; boundary=B\r\n",
+        b"--B\r\nContent-Type: text/plain\r\n\r\nstill here\r\n--B\r\n"
+        b"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBE",
+    )
+    mail = parse(raw)
+    assert mail.text.strip() == "still here"
+    assert [a.filename for a in mail.attachments] == ["a.pdf"]
+    assert "missing closing boundary" in mail.defects
+
+
+def test_truncated_base64_body_is_read_as_far_as_it_goes() -> None:
+    raw = raw_with(
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n",
+        b"SGVsbG8gd29ybGQh\r\nSGVsbG",
+    )
+    mail = parse(raw)
+    assert mail.text == "Hello world!Hell"
+    assert any("base64" in defect for defect in mail.defects)
+
+
+def test_missing_boundary_parameter_is_guessed_from_the_body() -> None:
+    raw = raw_with(
+        b"Content-Type: multipart/alternative\r\n",
+        b"--xyz\r\nContent-Type: text/plain\r\n\r\nthe text\r\n--xyz\r\n"
+        b"Content-Type: text/html\r\n\r\n<p>the html</p>\r\n--xyz--\r\n",
+    )
+    mail = parse(raw)
+    assert mail.text.strip() == "the text"
+    assert mail.html is not None and "the html" in mail.html
+    assert "missing boundary parameter guessed from the body" in mail.defects
+
+
+def test_garbage_header_lines_nuls_and_bare_crs_are_survived() -> None:
+    raw = (
+        b"From: Alice <alice@acme.example>\r\nthis is not a header\r\n"
+        b"Subject: Bro\x00ken\rsubject\r\nMessage-ID: <id@x>\r\n\r\nbody\r\n"
+    )
+    mail = parse(raw)
+    assert (mail.subject, mail.message_id, mail.text) == ("Broken subject", "id@x", "body\n")
+    assert "garbage line in the header block dropped" in mail.defects
+    assert "NUL or bare CR in a header removed" in mail.defects
+
+
+def test_headers_without_a_blank_line_before_the_body() -> None:
+    mail = parse(b"From: a@b.example\r\nSubject: hi\r\nHello there\r\nsecond line\r\n")
+    assert (mail.subject, mail.text) == ("hi", "Hello there\nsecond line\n")
+    assert "no blank line between headers and body" in mail.defects
+
+
+NESTED = (
+    b"".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+        for i in range(1200)
+    )
+    + b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [b"multipart/mixed; boundary=Z", b"multipart/mixed", b"multipart/report; boundary=Z"],
+)
+def test_hostile_nesting_does_not_raise(content_type: bytes) -> None:
+    raw = (
+        b"From: a@b.example\r\nContent-Type: " + content_type + b"\r\n\r\n--Z\r\n"
+        b"Content-Type: message/rfc822\r\n\r\nFrom: x@y.example\r\n" + NESTED + b"--Z--\r\n"
+    )
+    for hostile in (raw, b"From: a@b.example\r\n" + NESTED):
+        assert parse(hostile).from_address == "a@b.example"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"   \r\n\r\n",
+        b"\x00\x01\x02\xff" * 50,
+        b"just some text\n\nand more",
+        b"\x00" * 9 + b"a: b",
+    ],
+)
+def test_bytes_that_are_no_message_are_refused(raw: bytes) -> None:
+    with pytest.raises(UnparseableMail):
+        parse(raw)
+
+
+# --- delivery reports --------------------------------------------------------------------------
+
+DSN = (
+    b"From: Mail Delivery System <MAILER-DAEMON@mx.acme.example>\r\nReturn-Path: <>\r\n"
+    b"To: support@agency.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n"
+    b"--R\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you...\r\n"
+    b"--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+    b"Reporting-MTA: dns; mx.acme.example\r\n\r\n"
+    b"Final-Recipient: rfc822; Bob@Acme.Example\r\nOriginal-Recipient: rfc822;bob@acme.example\r\n"
+    b"Action: failed\r\nStatus: 5.1.1\r\n"
+    b"Diagnostic-Code: smtp; 550 5.1.1 <bob@acme.example>: Recipient address\r\n rejected\r\n"
+    b"\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+    b"From: support@agency.example\r\nMessage-ID: <quote-42@agency.example>\r\n"
+    b"Subject: [REQ-1042] Your quote\r\n\r\n--R--\r\n"
+)
+
+
+def test_delivery_status_notification_is_read() -> None:
+    mail = parse(DSN)
+    assert mail.content_type == "multipart/report"
+    assert mail.text.startswith("I'm sorry")
+    assert mail.attachments == ()
+    report = mail.delivery_report
+    assert report is not None
+    assert report.original_message_id == "quote-42@agency.example"
+    assert report.recipients == ("bob@acme.example",)
+    assert (report.status, report.action) == ("5.1.1", "failed")
+    assert report.diagnostic == "550 5.1.1 <bob@acme.example>: Recipient address rejected"
+
+
+def test_returned_message_as_message_rfc822_gives_its_id() -> None:
+    returned = build_message(message_id="<orig@agency.example>")
+    raw = DSN.replace(b"Content-Type: text/rfc822-headers", b"Content-Type: message/rfc822")
+    raw = raw.replace(raw[raw.index(b"From: support@") : raw.rindex(b"--R--")], returned)
+    report = parse(raw).delivery_report
+    assert report is not None and report.original_message_id == "orig@agency.example"
+
+
+def test_plain_mail_has_no_delivery_report() -> None:
+    assert parse(build_message()).delivery_report is None
+
+
+# --- the new part of a reply -------------------------------------------------------------------
+
+GMAIL_TOP = """Approved, go ahead.
+
+Thanks,
+Alice
+
+On Mon, 3 Nov 2025 at 10:00, Support <support@agency.example> wrote:
+> Your quote is 6 hours.
+>
+> --\x20
+> Example Agency
+"""
+
+OUTLOOK_TOP = """Please start on Monday.
+
+Alice Smith | Acme Ltd
+
+________________________________
+From: Support <support@agency.example>
+Sent: Monday, November 3, 2025 10:00 AM
+To: Alice Smith <alice@acme.example>
+Subject: RE: [REQ-1042] Contact form
+
+Your quote is 6 hours.
+"""
+
+ORIGINAL_MESSAGE = """Declined, sorry.
+
+-----Original Message-----
+From: Support [mailto:support@agency.example]
+Sent: 03 November 2025 10:00
+Subject: Quote
+
+Your quote is 6 hours.
+"""
+
+BOTTOM = """On 3 Nov 2025, at 10:00, Support <support@agency.example> wrote:
+> Your quote is 6 hours.
+
+Fine by me.
+
+Sent from my iPhone
+"""
+
+INLINE = """Hi,
+
+On Mon, Nov 3, 2025 at 10:00 AM Support <support@agency.example> wrote:
+> Can you confirm the budget?
+Yes, up to 6 hours.
+> And the deadline?
+Friday works.
+
+--\x20
+Alice
+"""
+
+FORWARD = """FYI, see below.
+
+---------- Forwarded message ---------
+From: Bob <bob@acme.example>
+Date: Mon, 3 Nov 2025 at 09:00
+Subject: Site down
+To: Alice <alice@acme.example>
+
+The site is down.
+"""
+
+GERMAN = """Bitte freigeben.
+
+Am 03.11.2025 um 10:00 schrieb Support <support@agency.example>:
+> Ihr Angebot
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GMAIL_TOP, "Approved, go ahead."),
+        (OUTLOOK_TOP, "Please start on Monday.\n\nAlice Smith | Acme Ltd"),
+        (ORIGINAL_MESSAGE, "Declined, sorry."),
+        (BOTTOM, "Fine by me."),
+        (INLINE, "Hi,\n\nYes, up to 6 hours.\nFriday works."),
+        (FORWARD, FORWARD.strip()),
+        (GERMAN, "Bitte freigeben."),
+        ("Thanks, that works. Approved PO-4471.\n", "Thanks, that works. Approved PO-4471."),
+        (
+            "#quote 6h\n#type feature\n\nBest regards,\nDana\nExample Agency\n",
+            "#quote 6h\n#type feature",
+        ),
+        ("Thanks!\n", "Thanks!"),
+        ("> only a quote\n", "> only a quote"),
+        (
+            "On Monday the site went down and the log wrote:\nerror 42\n",
+            "On Monday the site went down and the log wrote:\nerror 42",
+        ),
+    ],
+    ids=[
+        "gmail-top",
+        "outlook-top",
+        "original-message",
+        "bottom",
+        "inline",
+        "forward",
+        "german",
+        "thanks-is-not-a-signature-mid-line",
+        "staff-commands",
+        "nothing-left",
+        "all-quoted",
+        "prose-is-not-an-attribution",
+    ],
+)
+def test_new_text_is_only_what_the_sender_wrote_now(text: str, expected: str) -> None:
+    # Given a reply as a mail client lays it out, When it is parsed, Then only the new part is left
+    assert parse(build_message(body=text)).new_text == expected
+
+
+def test_latin1_reply_is_stripped_not_choked_on() -> None:
+    body = "Oui, c'est approuvé.\n\nLe lun. 3 nov. 2025 à 10:00, Support a écrit :\n> Devis\n"
+    raw = raw_with(b"Content-Type: text/plain; charset=iso-8859-1\r\n", body.encode("latin-1"))
+    assert parse(raw).new_text == "Oui, c'est approuvé."
+
+
+# --- keys and digests --------------------------------------------------------------------------
+
+
+def test_message_key_uses_the_message_id_when_there_is_one() -> None:
+    raw = build_message(message_id="<k@acme.example>")
+    assert message_key(raw, "<k@acme.example>") == "mid:k@acme.example"
+    assert message_key(raw, extract_message_id(raw)) == "mid:k@acme.example"
+
+
+def test_message_key_without_id_survives_a_redelivery() -> None:
+    # Given a message with no Message-ID, and the same message delivered again through another hop
+    raw = build_message(message_id=None)
+    again = (
+        b"Received: from mx2 by mx3; Tue, 4 Nov 2025 10:00:00 +0000\r\nReturn-Path: <a@b>\r\n"
+        b"DKIM-Signature: v=1; b=abc\r\nARC-Seal: i=1\r\n" + raw.replace(b"\n", b"\r\n")
+    )
+    # Then both get the same key, and a different message does not
+    assert message_key(raw, None) == message_key(again, None)
+    assert message_key(raw, None).startswith("sha256:")
+    assert message_key(raw, None) != message_key(build_message(message_id=None, body="x"), None)
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x00\xff\r\r\n", b"no headers at all", b":\n\n\n"])
+def test_key_digest_and_id_never_raise(raw: bytes) -> None:
+    assert message_key(raw, None).startswith("sha256:")
+    assert len(body_digest(raw)) == 64
+    assert extract_message_id(raw) is None
+
+
+def test_body_digest_ignores_headers_and_line_endings() -> None:
+    raw = build_message(body="same body\n")
+    crlf = raw.replace(b"\n", b"\r\n").replace(b"Subject: ", b"Subject: Re: ")
+    assert body_digest(raw) == body_digest(crlf)
+    assert body_digest(raw) != body_digest(build_message(body="other body\n"))
+
+
+def test_extract_message_id_matches_parse() -> None:
+    raw = b"From: a@b\r\nMessage-Id:\r\n  <folded@acme.example>\r\n\r\nx"
+    assert extract_message_id(raw) == parse(raw).message_id == "folded@acme.example"

@@ -1,0 +1,205 @@
+"""Parsing properties: no failure on hostile bytes, keys survive re-delivery, text round-trips."""
+
+from __future__ import annotations
+
+import codecs
+from email.header import Header
+from email.message import EmailMessage, Message
+
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from intake.errors import UnparseableMail
+from intake.mail.parsing import body_digest, extract_message_id, message_key, parse
+from tests.mail import build_message
+
+SEEDS = [
+    build_message(),
+    build_message(message_id=None, html="<p>Hi <a href='https://x.example'>there</a></p>"),
+    build_message(attachments=[("a.pdf", "application/pdf", b"%PDF" * 100)]),
+    b"From: Andr\xe9 <a@b.example>\r\nSubject: caf\xe9\r\nContent-Type: text/plain; "
+    b"charset=iso-8859-1\r\n\r\nGr\xfc\xdfe \x93\x94\r\n\r\n"
+    b"On Mon, 3 Nov 2025, X wrote:\r\n> q\r\n",
+    b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example\r\nContent-Type: multipart/report; "
+    b"report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\n"
+    b"failed\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+    b"Final-Recipient: rfc822; x@y.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--R\r\n"
+    b"Content-Type: message/rfc822\r\n\r\nMessage-ID: <o@agency.example>\r\nSubject: q\r\n\r\n"
+    b"body\r\n--R--\r\n",
+]
+
+HOSTILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parses_or_refuses(raw: bytes) -> None:
+    try:
+        mail = parse(raw, max_attachment_bytes=64)
+    except UnparseableMail:
+        return
+    # whatever survives is plain text a database and a JSON encoder accept
+    report = mail.delivery_report
+    texts = [
+        mail.text,
+        mail.new_text,
+        mail.subject,
+        mail.from_address,
+        mail.from_name,
+        mail.message_id or "",
+        *mail.to,
+        *mail.cc,
+        *mail.reply_to,
+        *mail.references,
+        *mail.in_reply_to,
+        *(value for _, value in mail.headers),
+        *(attachment.filename for attachment in mail.attachments),
+    ]
+    if report is not None:
+        texts += [report.original_message_id or "", *report.recipients, report.diagnostic]
+    for text in texts:
+        text.encode("utf-8")
+        assert "\x00" not in text
+    # the cheap reader used when storing agrees with the full parse
+    assert extract_message_id(raw) == mail.message_id
+
+
+@HOSTILE
+@given(st.binary(max_size=3000))
+@example(b"From: a@b\r\nContent-Type: text/plain; charset*=''\x00\r\n\r\nx")
+@example(b"From: a@b\r\nContent-Type: multipart/mixed\r\n\r\n--\x00\r\n")
+def test_parse_raises_nothing_but_unparseable_mail_on_any_bytes(raw: bytes) -> None:
+    parses_or_refuses(raw)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A real message truncated, cut, duplicated or sprinkled with hostile bytes."""
+    raw = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(raw)))
+        kind = draw(st.sampled_from(["truncate", "insert", "delete", "duplicate", "flip"]))
+        if kind == "truncate":
+            del raw[at:]
+        elif kind == "insert":
+            raw[at:at] = draw(
+                st.sampled_from(
+                    [
+                        b"\x00",
+                        b"\r",
+                        b"\n",
+                        b"\r\n\r\n",
+                        b"--",
+                        b"=?",
+                        b"?=",
+                        b"\xff\xfe",
+                        b"<",
+                        b";",
+                        b"Content-Type: multipart/mixed; boundary=",
+                        b"=?utf-8?b?",
+                        b"charset=x-\x00",
+                    ]
+                )
+            )
+        elif kind == "delete":
+            del raw[at : at + draw(st.integers(1, 40))]
+        elif kind == "duplicate":
+            raw[at:at] = raw[at : at + draw(st.integers(1, 200))]
+        elif raw:
+            raw[min(at, len(raw) - 1)] ^= 1 << draw(st.integers(0, 7))
+    return bytes(raw)
+
+
+@HOSTILE
+@given(mutated())
+def test_parse_survives_mutated_and_truncated_real_messages(raw: bytes) -> None:
+    parses_or_refuses(raw)
+
+
+@HOSTILE
+@given(st.binary(max_size=2000))
+def test_keys_digests_and_ids_never_raise(raw: bytes) -> None:
+    assert message_key(raw, extract_message_id(raw)).startswith(("mid:", "sha256:"))
+    assert len(body_digest(raw)) == 64
+
+
+received_line = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=70
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.sampled_from(SEEDS),
+    received=st.lists(st.lists(received_line, min_size=1, max_size=3), max_size=4),
+    crlf=st.booleans(),
+)
+def test_message_key_is_stable_under_received_headers_and_line_endings(
+    seed: bytes, received: list[list[str]], crlf: bool
+) -> None:
+    # Given a message, and the same message re-delivered through more hops
+    trace = b"".join(
+        b"Received: " + b"\r\n\t".join(part.encode() for part in hop) + b"\r\n" for hop in received
+    )
+    again = (b"Return-Path: <bounce@x.example>\r\n" + trace + seed).replace(b"\r\n", b"\n")
+    if crlf:
+        again = again.replace(b"\n", b"\r\n")
+    # Then it gets the same key and the same body digest
+    assert message_key(again, extract_message_id(again)) == message_key(
+        seed, extract_message_id(seed)
+    )
+    assert body_digest(again) == body_digest(seed)
+
+
+# Round trips: what a mail client writes in any charset comes back as the same characters.
+CHARSETS = ["utf-8", "iso-8859-1", "windows-1252", "iso-8859-15", "iso-8859-2", "koi8-r"]
+
+
+def alphabet(charset: str) -> st.SearchStrategy[str]:
+    if charset == "utf-8":
+        return st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"))
+    chars = bytes(range(0x20, 0x7F)) + bytes(range(0xA0, 0x100))
+    decoded = chars.decode(charset, "ignore")
+    return st.sampled_from(sorted(c for c in decoded if c.isprintable() or c == " "))
+
+
+@st.composite
+def written(draw: st.DrawFn) -> tuple[str, str, str, str]:
+    charset = draw(st.sampled_from(CHARSETS))
+    letters = alphabet(charset)
+    subject = draw(st.text(letters, max_size=80))
+    lines = draw(st.lists(st.text(letters, max_size=70), min_size=1, max_size=8))
+    cte = draw(st.sampled_from(["8bit", "quoted-printable", "base64"]))
+    return charset, cte, subject, "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(written())
+def test_email_message_round_trips_subject_and_body(case: tuple[str, str, str, str]) -> None:
+    charset, cte, subject, body = case
+    assume(body.strip())
+    # Given a message written with EmailMessage in some charset and transfer encoding
+    message = EmailMessage()
+    message["From"] = "Alice <alice@acme.example>"
+    message["Subject"] = subject
+    message.set_content(body, charset=charset, cte=cte)
+    # When intake reads it back
+    mail = parse(message.as_bytes())
+    # Then the subject (whitespace folded) and the body text are what was written
+    assert mail.subject == " ".join(subject.split())
+    assert mail.text.rstrip("\n") == body.rstrip("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(written())
+def test_encoded_word_subjects_in_any_charset_round_trip(case: tuple[str, str, str, str]) -> None:
+    charset, _, subject, body = case
+    assume(codecs.lookup(charset).name != "utf-8" or subject.isprintable())
+    # Given an older mailer that encodes the subject in the body's own charset (compat32)
+    message = Message()
+    message["From"] = "alice@acme.example"
+    message["Subject"] = Header(subject, charset=charset)  # type: ignore[assignment]
+    message.set_payload(body.encode(charset), charset=None)
+    message["Content-Type"] = f"text/plain; charset={charset}"
+    message["Content-Transfer-Encoding"] = "8bit"
+    mail = parse(message.as_bytes())
+    assert mail.subject == " ".join(subject.split())
+    assert mail.text.rstrip("\n") == body.rstrip("\n")
