@@ -1,0 +1,90 @@
+"""An SMTP sink for tests: intake's outbox you can read, refuse and put behind a login."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from intake.demo.servers import EmbeddedSmtp, SentMessage
+
+__all__ = ["SentMessage", "SmtpSink"]
+
+REFUSAL = "451 4.3.0 try again later"
+
+
+class SmtpSink(EmbeddedSmtp):
+    """aiosmtpd on a free loopback port that records every message it accepts.
+
+    While ``refusing`` is set, every DATA is answered 451 and nothing is recorded (an
+    outage). With ``auth_required=(user, password)`` a sender must log in first with
+    AUTH PLAIN or LOGIN; without it, any login is accepted and none is needed.
+    """
+
+    def __init__(self, auth_required: tuple[str, str] | None = None) -> None:
+        super().__init__(auth_require_tls=False, authenticator=self._authenticate)
+        self.auth_required = auth_required
+        self.refusing = False
+        self.logins: list[str] = []
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[SentMessage]:
+        """Wait until at least ``count`` messages arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self._messages) < count:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._arrived.wait(left):
+                    summary = [(m.mail_from, m.rcpt_tos, _subject(m.raw)) for m in self._messages]
+                    raise AssertionError(
+                        f"expected {count} messages within {timeout} s, got {len(summary)}: "
+                        f"{summary}"
+                    )
+            return list(self._messages)
+
+    def clear(self) -> None:
+        """Forget every message received so far."""
+        with self._arrived:
+            self._messages.clear()
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user, password = data.login.decode(), data.password.decode()
+        ok = self.auth_required is None or (user, password) == self.auth_required
+        if ok:
+            with self._arrived:
+                self.logins.append(user)
+        return AuthResult(success=ok, handled=False)
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        """aiosmtpd's hook for MAIL FROM: insist on a login when one is required."""
+        if self.auth_required is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Refuse while ``refusing`` is set; otherwise record as the embedded sink does."""
+        if self.refusing:
+            return REFUSAL
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _subject(raw: bytes) -> str:
+    for line in raw.split(b"\n"):
+        if line.lower().startswith(b"subject:"):
+            return line[8:].strip().decode("utf-8", "replace")
+        if not line.strip():
+            break
+    return ""
