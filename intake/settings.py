@@ -76,6 +76,7 @@ class QueueSettings(_Section):
     worker_processes: int = Field(1, ge=1, le=64)
     worker_threads: int = Field(8, ge=1, le=256)
     batch_size: int = Field(50, ge=1, le=1000)
+    idle_poll_ms: int = Field(100, ge=10, le=10000)
 
 
 class SweeperSettings(_Section):

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:06:20.541267
 """
 
 from __future__ import annotations
@@ -439,6 +438,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_time_entries_work_date"), ["work_date"], unique=False)
 
     # ### end Alembic commands ###
+    # Request references start at REQ-1001.
+    counters = sa.table("counters", sa.column("name", sa.String), sa.column("value", sa.BigInteger))
+    op.bulk_insert(counters, [{"name": "request", "value": 1000}])
 
 
 def downgrade() -> None:

@@ -1,0 +1,29 @@
+"""What the commands share: the database of the loaded settings, JSON output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.cli.main import Context
+from intake.db import check_connection, current_revision, make_engine, session_factory
+from intake.errors import ConfigError
+
+
+def database(ctx: Context) -> sessionmaker[Session]:
+    """A session factory on a reachable database whose schema is set up."""
+    engine = make_engine(ctx.settings.database_url)
+    check_connection(engine)
+    if current_revision(engine) is None:
+        raise ConfigError(
+            f"database_url: {engine.url.render_as_string()} has no intake schema yet; "
+            "run `intake db upgrade`"
+        )
+    return session_factory(engine)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))

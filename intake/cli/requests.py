@@ -1,0 +1,96 @@
+"""`intake requests list|show|retry`."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+
+from intake.cli.common import database, echo_json
+from intake.cli.main import Context
+from intake.db import transaction
+from intake.mail.filing import file_batch
+from intake.mail.models import Filing, InboundMessage
+from intake.requests.service import get_by_ref
+from intake.requests.states import Status
+from intake.requests.views import detail, list_requests
+
+
+@click.group("requests")
+def command() -> None:
+    """Requests filed from mail."""
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
+@click.option("--client", default=None, help="Only this client's requests (slug).")
+@click.pass_obj
+def list_command(ctx: Context, as_json: bool, status: str | None, client: str | None) -> None:
+    """List requests, oldest first."""
+    with transaction(database(ctx)) as session:
+        rows = list_requests(session, status=Status(status) if status else None, client=client)
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['ref']:<10} {row['status']:<18} {row['client'] or '-':<12} "
+            f"{(row['type'] or '-'):<9} {(row['severity'] or '-'):<9} "
+            f"{row['contact']:<28} {row['subject'][:60]}"
+        )
+
+
+@command.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show_command(ctx: Context, ref: str, as_json: bool) -> None:
+    """One request with its quote, messages, events and logged time."""
+    with transaction(database(ctx)) as session:
+        data = detail(session, get_by_ref(session, ref))
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['ref']}  {data['subject']}")
+    click.echo(f"  client {data['client'] or '-'}, contact {data['contact']}")
+    click.echo(
+        f"  status {data['status']}, type {data['type'] or '-'}, severity {data['severity'] or '-'}"
+    )
+    if data["hold_reason"]:
+        click.echo(f"  held: {data['hold_reason']}")
+    for message in data["messages"]:
+        who = message.get("from") or ", ".join(message.get("to", []))
+        click.echo(f"  {message['at']}  {message['direction']:<3} {who}: {message['subject']}")
+    for event in data["events"]:
+        click.echo(f"  {event['at']}  {event['actor']}: {event['kind']} {event['detail']}")
+
+
+@command.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Every parked message.")
+@click.pass_obj
+def retry_command(ctx: Context, ids: tuple[int, ...], retry_all: bool) -> None:
+    """File parked (failed) messages again, by inbound id or --all."""
+    if not ids and not retry_all:
+        raise click.UsageError("give inbound ids or --all")
+    factory = database(ctx)
+    with transaction(factory) as session:
+        query = sa.select(InboundMessage).where(InboundMessage.filing == Filing.FAILED)
+        if not retry_all:
+            query = query.where(InboundMessage.id.in_(ids))
+        parked = session.scalars(query).all()
+        for message in parked:
+            message.filing = Filing.PENDING
+            message.attempts = 0
+            message.error = None
+            message.reason = None
+        chosen = [m.id for m in parked]
+    with transaction(factory) as session:
+        outcomes = file_batch(session, ctx.settings, chosen)
+    for outcome in outcomes:
+        click.echo(
+            f"inbound {outcome.inbound_id}: {outcome.filing.value}"
+            f"{' ' + outcome.request_ref if outcome.request_ref else ''}"
+            f"{' (' + outcome.reason + ')' if outcome.reason else ''}"
+        )
+    click.echo(f"{len(outcomes)} re-filed")

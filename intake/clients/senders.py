@@ -1,0 +1,53 @@
+"""Who sent a message: staff, a known contact, a new contact of a client, or a stranger."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.clients.models import Client, ClientDomain, Contact
+
+
+class Author(enum.StrEnum):
+    STAFF = "staff"
+    CONTACT = "contact"
+    NEW_CONTACT = "new_contact"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Sender:
+    author: Author
+    address: str
+    client: Client | None = None
+    contact: Contact | None = None
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def identify_sender(session: Session, address: str, name: str, staff: frozenset[str]) -> Sender:
+    """Look the address up, case-insensitively; a new address at a client's domain becomes
+    a contact of that client (who may not approve)."""
+    address = address.strip().lower()
+    if address in staff:
+        return Sender(Author.STAFF, address)
+    contact = session.scalar(sa.select(Contact).where(Contact.email == address))
+    if contact is not None:
+        return Sender(Author.CONTACT, address, contact.client, contact)
+    domain = domain_of(address)
+    client = (
+        session.scalar(sa.select(Client).join(ClientDomain).where(ClientDomain.domain == domain))
+        if domain
+        else None
+    )
+    if client is None:
+        return Sender(Author.UNKNOWN, address)
+    contact = Contact(email=address, name=name, can_approve=False, source="mail", client=client)
+    session.add(contact)
+    session.flush()
+    return Sender(Author.NEW_CONTACT, address, client, contact)

@@ -1,0 +1,224 @@
+"""Clients as data: import from and export to the clients TOML shape, add, list."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from intake.clients.models import Client, ClientDomain, Contact
+from intake.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ContactSpec:
+    email: str
+    name: str = ""
+    can_approve: bool = False
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """One client as written in clients.toml."""
+
+    slug: str
+    name: str
+    plan: str = "none"
+    domains: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    country: str | None = None
+    requires_po: bool = False
+    since: date | None = None
+    billing_emails: tuple[str, ...] = ()
+    hourly_rate: Decimal | None = None
+    contacts: tuple[ContactSpec, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+
+
+def read_clients_file(path: Path, plans: frozenset[str] | None = None) -> list[ClientSpec]:
+    """Parse a clients TOML file; any mistake is an InvalidInput naming the client and key."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise InvalidInput(f"clients file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid TOML: {exc}") from None
+    entries = data.get("client", [])
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{path}: expected [[client]] tables")
+    specs = [
+        parse_client(entry, f"{path}: client #{n}", plans) for n, entry in enumerate(entries, 1)
+    ]
+    slugs = [spec.slug for spec in specs]
+    duplicates = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if duplicates:
+        raise InvalidInput(f"{path}: client slug listed twice: {', '.join(duplicates)}")
+    return specs
+
+
+def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> ClientSpec:
+    if not isinstance(entry, dict):
+        raise InvalidInput(f"{where}: not a table")
+    known = {
+        "slug", "name", "plan", "domains", "timezone", "country", "requires_po", "since",
+        "billing_emails", "hourly_rate", "contact",
+    }  # fmt: skip
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise InvalidInput(f"{where}: unknown key {unknown[0]!r}")
+    slug = entry.get("slug")
+    if not isinstance(slug, str) or not slug.strip():
+        raise InvalidInput(f"{where}: slug is required")
+    where = f"{where} ({slug})"
+    plan = str(entry.get("plan", "none"))
+    if plans is not None and plan != "none" and plan not in plans:
+        raise InvalidInput(f"{where}: plan {plan!r} is not in the plans file")
+    zone = str(entry.get("timezone", "UTC"))
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"{where}: unknown timezone {zone!r}") from None
+    since = entry.get("since")
+    if since is not None and not isinstance(since, date):
+        raise InvalidInput(f"{where}: since must be a date such as 2026-01-01")
+    rate = entry.get("hourly_rate")
+    hourly_rate = None
+    if rate is not None:
+        try:
+            hourly_rate = Decimal(str(rate)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise InvalidInput(f"{where}: hourly_rate {rate!r} is not an amount") from None
+    contacts = tuple(
+        ContactSpec(
+            email=_address(c.get("email"), f"{where}: contact"),
+            name=str(c.get("name", "")),
+            can_approve=bool(c.get("can_approve", False)),
+        )
+        for c in entry.get("contact", [])
+    )
+    return ClientSpec(
+        slug=slug.strip(),
+        name=str(entry.get("name", slug)),
+        plan=plan,
+        domains=tuple(d.strip().lower() for d in entry.get("domains", [])),
+        timezone=zone,
+        country=entry.get("country"),
+        requires_po=bool(entry.get("requires_po", False)),
+        since=since,
+        billing_emails=tuple(
+            _address(e, f"{where}: billing_emails") for e in entry.get("billing_emails", [])
+        ),
+        hourly_rate=hourly_rate,
+        contacts=contacts,
+    )
+
+
+def _address(value: Any, where: str) -> str:
+    if not isinstance(value, str) or "@" not in value:
+        raise InvalidInput(f"{where}: {value!r} is not an email address")
+    return value.strip().lower()
+
+
+def import_clients(session: Session, specs: list[ClientSpec]) -> ImportResult:
+    """Create or update each client by slug; re-importing never duplicates."""
+    created: list[str] = []
+    updated: list[str] = []
+    for spec in specs:
+        client = session.scalar(sa.select(Client).where(Client.slug == spec.slug))
+        if client is None:
+            client = Client(slug=spec.slug, name=spec.name)
+            session.add(client)
+            created.append(spec.slug)
+        else:
+            updated.append(spec.slug)
+        apply_spec(session, client, spec)
+    session.flush()
+    return ImportResult(tuple(created), tuple(updated))
+
+
+def apply_spec(session: Session, client: Client, spec: ClientSpec) -> None:
+    client.name = spec.name
+    client.plan = spec.plan
+    client.timezone = spec.timezone
+    client.country = spec.country
+    client.requires_po = spec.requires_po
+    client.since = spec.since
+    client.billing_emails = list(spec.billing_emails)
+    client.hourly_rate = spec.hourly_rate
+    _check_domains(session, client, spec.domains)
+    existing = {d.domain: d for d in client.domains}
+    client.domains = [existing.get(d) or ClientDomain(domain=d) for d in spec.domains]
+    for contact_spec in spec.contacts:
+        contact = session.scalar(sa.select(Contact).where(Contact.email == contact_spec.email))
+        if contact is None:
+            contact = Contact(email=contact_spec.email)
+            client.contacts.append(contact)
+        elif contact.client is not client:
+            contact.client = client
+        contact.name = contact_spec.name
+        contact.can_approve = contact_spec.can_approve
+        contact.source = "import"
+
+
+def _check_domains(session: Session, client: Client, domains: tuple[str, ...]) -> None:
+    for domain in domains:
+        owner = session.scalar(
+            sa.select(Client).join(ClientDomain).where(ClientDomain.domain == domain)
+        )
+        if owner is not None and owner is not client:
+            raise InvalidInput(f"client {client.slug}: domain {domain} belongs to {owner.slug}")
+
+
+def list_clients(session: Session) -> list[Client]:
+    return list(
+        session.scalars(
+            sa.select(Client)
+            .options(selectinload(Client.domains), selectinload(Client.contacts))
+            .order_by(Client.slug)
+        )
+    )
+
+
+def to_toml(clients: list[Client]) -> str:
+    """Write clients back in the shape ``clients import`` reads."""
+    out: list[str] = []
+    for client in clients:
+        out.append("[[client]]")
+        out.append(f"slug = {_q(client.slug)}")
+        out.append(f"name = {_q(client.name)}")
+        out.append(f"plan = {_q(client.plan)}")
+        out.append(f"domains = [{', '.join(_q(d.domain) for d in client.domains)}]")
+        out.append(f"timezone = {_q(client.timezone)}")
+        if client.country:
+            out.append(f"country = {_q(client.country)}")
+        out.append(f"requires_po = {'true' if client.requires_po else 'false'}")
+        if client.since:
+            out.append(f"since = {client.since.isoformat()}")
+        out.append(f"billing_emails = [{', '.join(_q(e) for e in client.billing_emails)}]")
+        if client.hourly_rate is not None:
+            out.append(f"hourly_rate = {_q(str(client.hourly_rate))}")
+        for contact in client.contacts:
+            out.append("  [[client.contact]]")
+            out.append(f"  email = {_q(contact.email)}")
+            out.append(f"  name = {_q(contact.name)}")
+            out.append(f"  can_approve = {'true' if contact.can_approve else 'false'}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _q(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

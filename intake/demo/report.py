@@ -1,0 +1,37 @@
+"""The demo's readable report: what became of each message of the sample mailbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.mail.models import Filing, InboundMessage
+from intake.requests.models import Request
+
+VERDICTS = {
+    Filing.REQUEST: "new request",
+    Filing.FOLLOW_UP: "follow-up on",
+    Filing.MACHINE: "machine mail, no reply",
+    Filing.HELD: "held for staff",
+    Filing.FAILED: "parked (unreadable)",
+    Filing.PENDING: "still pending",
+}
+
+
+def inbound_report(session: Session) -> list[str]:
+    rows = session.execute(
+        sa.select(InboundMessage, Request)
+        .outerjoin(Request, InboundMessage.request_id == Request.id)
+        .order_by(InboundMessage.uid, InboundMessage.id)
+    ).all()
+    lines = []
+    for n, (message, request) in enumerate(rows, 1):
+        sender = message.from_address or "(no sender)"
+        subject = (message.subject or "(no subject)")[:58]
+        verdict = VERDICTS[message.filing]
+        ref = f" {request.ref}" if request is not None else ""
+        client = f" [{request.client.slug}]" if request is not None and request.client else ""
+        lines.append(f"{n:>3}. {sender:<28} {subject}")
+        why = f" — {message.reason}" if message.reason else ""
+        lines.append(f"     -> {verdict}{ref}{client}{why}")
+    return lines

@@ -1,0 +1,343 @@
+"""Filing a stored message: parse it, tell machines from people, find its thread, and make it
+exactly one new request, follow-up, machine record, held message or parked failure."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from intake.clients.senders import Author, Sender, identify_sender
+from intake.db import utcnow
+from intake.errors import UnparseableMail
+from intake.mail.machine import MachineVerdict, detect_machine
+from intake.mail.matching import KnownRequest, Match, choose_thread, clues_of
+from intake.mail.models import (
+    AddressFlag,
+    Attachment,
+    Filing,
+    InboundMessage,
+    OutboundMessage,
+)
+from intake.mail.parsing import InboundMail, parse
+from intake.quotes.models import Quote
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.requests.states import Status
+from intake.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A reply may arrive in the same batch as the message it answers: file that one first,
+# but never follow a chain of references deeper than this.
+MAX_REFERENCE_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    inbound_id: int
+    filing: Filing
+    request_ref: str | None = None
+    reason: str | None = None
+
+
+def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
+    """File each pending message in its own savepoint; one bad message never stops the rest.
+
+    Database outages propagate (the job is retried); anything else about one message parks
+    that message with its traceback.
+    """
+    outcomes: list[Outcome] = []
+    for inbound_id in sorted(set(ids)):
+        outcome: Outcome | None = None
+        for attempt in (1, 2):
+            try:
+                with session.begin_nested():
+                    outcome = file_message(session, settings, inbound_id)
+                break
+            except OperationalError:
+                raise
+            except IntegrityError:
+                # Another worker created the same contact or thread at the same moment:
+                # the second try sees its row.
+                if attempt == 2:
+                    outcome = _park(session, inbound_id, traceback.format_exc())
+            except Exception:  # the filing runner: park the message, never drop it
+                log.exception("inbound %s could not be filed; parked", inbound_id)
+                outcome = _park(session, inbound_id, traceback.format_exc())
+                break
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
+    with session.begin_nested():
+        inbound = session.get(InboundMessage, inbound_id)
+        if inbound is None or inbound.filing is not Filing.PENDING:
+            return None
+        inbound.filing = Filing.FAILED
+        inbound.error = error
+        inbound.reason = error.strip().splitlines()[-1][:500]
+        inbound.filed_at = utcnow()
+    return Outcome(inbound_id, Filing.FAILED, reason=inbound.reason)
+
+
+def file_message(
+    session: Session, settings: Settings, inbound_id: int, depth: int = 0
+) -> Outcome | None:
+    """File one stored message, if nobody has yet. Safe to run twice."""
+    inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
+    if inbound is None or inbound.filing is not Filing.PENDING:
+        return None
+    if inbound.attempts > settings.sweeper.max_attempts:
+        # Counted before each try in a transaction of its own, so a worker that keeps
+        # dying on this message (memory, a crash in a library) cannot loop forever.
+        return _settle(
+            inbound,
+            Filing.FAILED,
+            None,
+            f"gave up after {inbound.attempts - 1} attempts that did not finish",
+        )
+    try:
+        mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
+    except UnparseableMail as exc:
+        return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
+    _keep_parsed(session, inbound, mail, settings)
+    if depth < MAX_REFERENCE_DEPTH:
+        _file_earlier(session, settings, inbound, mail, depth)
+
+    verdict = detect_machine(mail, settings.own_addresses)
+    if verdict is not None:
+        return _file_machine(session, settings, inbound, mail, verdict)
+
+    sender = identify_sender(session, mail.from_address, mail.from_name, settings.staff_addresses)
+    inbound.author = sender.author.value
+    match = _find_thread(session, settings, mail, sender)
+    if match is not None:
+        return _file_follow_up(session, inbound, sender, session.get_one(Request, match.request_id))
+    return _file_new(session, inbound, mail, sender)
+
+
+def _settle(
+    inbound: InboundMessage, filing: Filing, request: Request | None, reason: str | None = None
+) -> Outcome:
+    inbound.filing = filing
+    inbound.filed_at = utcnow()
+    inbound.reason = reason
+    if request is not None:
+        inbound.request_id = request.id
+    return Outcome(inbound.id, filing, request.ref if request is not None else None, reason)
+
+
+def _keep_parsed(
+    session: Session, inbound: InboundMessage, mail: InboundMail, settings: Settings
+) -> None:
+    inbound.from_address = mail.from_address[:320]
+    inbound.subject = mail.subject
+    inbound.sent_at = mail.date
+    inbound.text = mail.text
+    inbound.new_text = mail.new_text
+    limit_mb = settings.max_attachment_bytes / 1024 / 1024
+    for part in mail.attachments:
+        note = None
+        if part.payload is None:
+            note = (
+                f"{part.filename} ({part.size / 1024 / 1024:.1f} MB) is over the "
+                f"{limit_mb:.0f} MB attachment limit and was not kept"
+            )
+        inbound.attachments.append(
+            Attachment(
+                filename=part.filename,
+                content_type=part.content_type[:255],
+                size=part.size,
+                content=part.payload,
+                note=note,
+            )
+        )
+
+
+def _file_earlier(
+    session: Session, settings: Settings, inbound: InboundMessage, mail: InboundMail, depth: int
+) -> None:
+    wanted = {*mail.in_reply_to, *mail.references}
+    if not wanted:
+        return
+    earlier = session.scalars(
+        sa.select(InboundMessage.id)
+        .where(
+            InboundMessage.message_id.in_(wanted),
+            InboundMessage.filing == Filing.PENDING,
+            InboundMessage.id < inbound.id,
+        )
+        .order_by(InboundMessage.id)
+    ).all()
+    for earlier_id in earlier:
+        file_message(session, settings, earlier_id, depth + 1)
+
+
+def _file_machine(
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    verdict: MachineVerdict,
+) -> Outcome:
+    request = None
+    report = mail.delivery_report
+    if report is not None and report.original_message_id:
+        request = _request_of_outbound(session, report.original_message_id)
+        for address in report.recipients:
+            _flag_address(
+                session, address, f"bounced: {report.status} {report.diagnostic}", inbound
+            )
+        if request is not None:
+            requests.record(
+                session,
+                request,
+                "bounce",
+                mail.from_address or "mailer-daemon",
+                inbound,
+                f"our message bounced for {', '.join(report.recipients) or 'a recipient'}"
+                f" ({report.status or report.action})",
+            )
+    if request is None:
+        match = _find_thread(session, settings, mail, None)
+        request = session.get(Request, match.request_id) if match is not None else None
+    return _settle(inbound, Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
+
+
+def _request_of_outbound(session: Session, message_id: str) -> Request | None:
+    request_id = session.scalar(
+        sa.select(OutboundMessage.request_id).where(OutboundMessage.message_id == message_id)
+    )
+    return session.get(Request, request_id) if request_id is not None else None
+
+
+def _flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:
+    flag = session.scalar(sa.select(AddressFlag).where(AddressFlag.email == address))
+    if flag is None:
+        session.add(AddressFlag(email=address, reason=reason[:1000], inbound_id=inbound.id))
+    else:
+        flag.reason, flag.inbound_id, flag.flagged_at = reason[:1000], inbound.id, utcnow()
+
+
+def _find_thread(
+    session: Session, settings: Settings, mail: InboundMail, sender: Sender | None
+) -> Match | None:
+    clues = clues_of(
+        mail.in_reply_to,
+        mail.references,
+        mail.subject,
+        (*mail.to, *mail.cc),
+        settings.support_address,
+    )
+    by_message_id: dict[str, KnownRequest] = {}
+    if clues.message_ids:
+        ours = session.execute(
+            sa.select(OutboundMessage.message_id, OutboundMessage.request_id).where(
+                OutboundMessage.message_id.in_(clues.message_ids),
+                OutboundMessage.request_id.is_not(None),
+            )
+        ).all()
+        theirs = session.execute(
+            sa.select(InboundMessage.message_id, InboundMessage.request_id).where(
+                InboundMessage.message_id.in_(clues.message_ids),
+                InboundMessage.request_id.is_not(None),
+            )
+        ).all()
+        pairs = [(mid, rid) for mid, rid in (*ours, *theirs) if mid and rid is not None]
+        known = _known(session, {rid for _, rid in pairs})
+        by_message_id = {mid: known[rid] for mid, rid in pairs if rid in known}
+    by_number: dict[int, KnownRequest] = {}
+    if clues.subject_numbers:
+        rows = session.scalars(
+            sa.select(Request).where(Request.number.in_(clues.subject_numbers))
+        ).all()
+        by_number = {r.number: KnownRequest(r.id, r.number, r.client_id) for r in rows}
+    by_token: dict[str, KnownRequest] = {}
+    if clues.tokens:
+        quoted = session.execute(
+            sa.select(Quote.token, Quote.request_id).where(Quote.token.in_(clues.tokens))
+        ).all()
+        known = _known(session, {rid for _, rid in quoted})
+        by_token = {token: known[rid] for token, rid in quoted if rid in known}
+    return choose_thread(
+        clues,
+        by_message_id=by_message_id,
+        by_number=by_number,
+        by_token=by_token,
+        sender_client_id=sender.client.id if sender and sender.client else None,
+        sender_is_staff=sender is not None and sender.author is Author.STAFF,
+    )
+
+
+def _known(session: Session, ids: set[int]) -> dict[int, KnownRequest]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Request.id, Request.number, Request.client_id).where(Request.id.in_(ids))
+    ).all()
+    return {rid: KnownRequest(rid, number, client_id) for rid, number, client_id in rows}
+
+
+def _file_follow_up(
+    session: Session, inbound: InboundMessage, sender: Sender, request: Request
+) -> Outcome:
+    if sender.author is Author.STAFF:
+        requests.record(session, request, "staff_reply", sender.address, inbound)
+        return _settle(inbound, Filing.FOLLOW_UP, request)
+    if request.client_id is not None and (
+        sender.client is None or sender.client.id != request.client_id
+    ):
+        reason = f"{sender.address} wrote in the thread but is not a contact of its client"
+        requests.record(session, request, "stranger_reply", sender.address, inbound, reason)
+        return _settle(inbound, Filing.HELD, request, reason)
+    requests.add_follow_up(session, request, inbound, sender.address, reopen=True)
+    return _settle(inbound, Filing.FOLLOW_UP, request)
+
+
+def _file_new(
+    session: Session, inbound: InboundMessage, mail: InboundMail, sender: Sender
+) -> Outcome:
+    if sender.author is Author.UNKNOWN or sender.client is None:
+        reason = (
+            "staff message that matches no request"
+            if sender.author is Author.STAFF
+            else f"unknown sender {sender.address or '(no address)'}"
+        )
+        request = requests.open_request(
+            session,
+            client=None,
+            contact_email=sender.address,
+            subject=mail.subject,
+            inbound=inbound,
+            status=Status.HELD,
+            hold_reason=reason,
+        )
+        return _settle(inbound, Filing.HELD, request, reason)
+    request = requests.open_request(
+        session,
+        client=sender.client,
+        contact_email=sender.address,
+        subject=mail.subject,
+        inbound=inbound,
+    )
+    if sender.author is Author.NEW_CONTACT:
+        requests.record(
+            session,
+            request,
+            "new_contact",
+            sender.address,
+            inbound,
+            f"{sender.address} added as a contact of {sender.client.slug} (may not approve)",
+        )
+    for attachment in inbound.attachments:
+        if attachment.note:
+            requests.record(session, request, "note", "intake", inbound, attachment.note)
+    return _settle(inbound, Filing.REQUEST, request)

@@ -1,0 +1,162 @@
+"""The IMAP mailbox adapter: connect, read new mail by UID without marking it, flag it
+\\Seen once stored, and wait for more (IDLE when the server offers it)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Sequence
+
+import imapclient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from intake.errors import LoginRejected, ServerUnreachable
+from intake.mail.store import Fetched
+from intake.settings import ImapSettings
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the connection is gone": the poller reconnects with backoff.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    IMAPClientError,
+    imapclient.IMAPClient.AbortError,
+    ssl.SSLError,
+)
+
+
+class Mailbox:
+    """One IMAP folder, read by UID."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self._client: imapclient.IMAPClient | None = None
+        self.can_idle = False
+
+    @property
+    def client(self) -> imapclient.IMAPClient:
+        if self._client is None:
+            raise ServerUnreachable("imap: not connected")
+        return self._client
+
+    def connect(self) -> int:
+        """Log in and select the folder; return its UIDVALIDITY."""
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            client = imapclient.IMAPClient(
+                s.host, port=s.port, ssl=s.security == "ssl", timeout=s.timeout
+            )
+            if s.security == "starttls":
+                client.starttls()
+        except (OSError, ssl.SSLError, IMAPClientError) as exc:
+            raise ServerUnreachable(
+                f"imap.host: cannot reach {where} ({s.security}): {_reason(exc)}"
+            ) from None
+        try:
+            client.login(s.username, s.password)
+        except LoginError as exc:
+            _quietly_close(client)
+            raise LoginRejected(
+                f"imap.username/imap.password: {where} rejected the login for "
+                f"{s.username!r}: {_reason(exc)}"
+            ) from None
+        try:
+            selected = client.select_folder(s.folder, readonly=False)
+        except IMAPClientError as exc:
+            _quietly_close(client)
+            raise ServerUnreachable(
+                f"imap.folder: cannot open {s.folder!r} on {where}: {_reason(exc)}"
+            ) from None
+        self._client = client
+        self.can_idle = s.idle and client.has_capability("IDLE")
+        return int(selected[b"UIDVALIDITY"])
+
+    def reselect(self) -> int:
+        """Select the folder again (seeing new mail and a changed UIDVALIDITY)."""
+        selected = self.client.select_folder(self.settings.folder, readonly=False)
+        return int(selected[b"UIDVALIDITY"])
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        # "n:*" always matches the newest message even when its UID is below n.
+        found = self.client.search(["UID", f"{last_uid + 1}:*"])
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def unseen_up_to(self, last_uid: int) -> list[int]:
+        return sorted(self.client.search(["UNSEEN", "UID", f"1:{last_uid}"]))
+
+    def fetch(self, uids: Sequence[int]) -> list[Fetched]:
+        """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[])."""
+        if not uids:
+            return []
+        data = self.client.fetch(list(uids), ["BODY.PEEK[]"])
+        fetched = []
+        for uid in sorted(data):
+            body = data[uid].get(b"BODY[]")
+            if body is not None:
+                fetched.append(Fetched(uid=uid, raw=bytes(body)))
+        return fetched
+
+    def mark_seen(self, uids: Sequence[int]) -> None:
+        if uids:
+            self.client.add_flags(list(uids), [imapclient.SEEN], silent=True)
+
+    def wait_for_mail(self, stop: threading.Event) -> None:
+        """Return when new mail may have arrived, the wait is over, or ``stop`` is set.
+
+        IDLE is re-issued at least every ``imap.idle_renew`` seconds (servers drop it at
+        29 minutes); without IDLE, this waits ``imap.poll_interval`` seconds.
+        """
+        if not self.can_idle:
+            stop.wait(self.settings.poll_interval)
+            return
+        deadline = time.monotonic() + self.settings.idle_renew
+        self.client.idle()
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                responses = self.client.idle_check(timeout=min(1.0, self.settings.idle_renew))
+                if any(_announces_mail(r) for r in responses):
+                    return
+        finally:
+            self.client.idle_done()
+
+    def close(self) -> None:
+        if self._client is not None:
+            _quietly_close(self._client)
+            self._client = None
+
+
+def _announces_mail(response: object) -> bool:
+    return (
+        isinstance(response, tuple)
+        and len(response) >= 2
+        and response[1]
+        in (
+            b"EXISTS",
+            b"RECENT",
+        )
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "timed out"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _quietly_close(client: imapclient.IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # the connection is being thrown away either way
+        try:
+            client.shutdown()
+        except Exception:
+            log.debug("IMAP connection already closed")

@@ -1,0 +1,146 @@
+"""Which request a reply belongs to: pure rules over the clues a message carries.
+
+The order is fixed by DESIGN: In-Reply-To/References against the Message-IDs intake
+recorded, then the ``[REQ-n]`` reference in the subject (only when the sender belongs
+to that request's client, or is staff), then the plus-address token of a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+SUBJECT_REF = re.compile(r"\[\s*REQ-(\d{1,12})\s*\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What in a message can tie it to a request."""
+
+    message_ids: tuple[str, ...]  # In-Reply-To first, then References newest first
+    subject_numbers: tuple[int, ...]
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnownRequest:
+    id: int
+    number: int
+    client_id: int | None
+
+
+@dataclass(frozen=True)
+class Match:
+    request_id: int
+    via: str  # message_id | subject | token
+    clue: str
+
+
+def clues_of(
+    in_reply_to: Iterable[str],
+    references: Iterable[str],
+    subject: str,
+    recipients: Iterable[str],
+    support_address: str,
+) -> Clues:
+    ids: list[str] = []
+    for mid in (*in_reply_to, *reversed(tuple(references))):
+        if mid and mid not in ids:
+            ids.append(mid)
+    numbers = tuple(dict.fromkeys(int(n) for n in SUBJECT_REF.findall(subject)))
+    return Clues(tuple(ids), numbers, plus_tokens(recipients, support_address))
+
+
+def plus_tokens(recipients: Iterable[str], support_address: str) -> tuple[str, ...]:
+    """Tokens of ``support+<token>@domain`` among the recipients, in order."""
+    local, _, domain = support_address.lower().partition("@")
+    found: list[str] = []
+    for address in recipients:
+        r_local, _, r_domain = address.lower().partition("@")
+        base, plus, token = r_local.partition("+")
+        if plus and base == local and r_domain == domain and token and token not in found:
+            found.append(token)
+    return tuple(found)
+
+
+def choose_thread(
+    clues: Clues,
+    *,
+    by_message_id: Mapping[str, KnownRequest],
+    by_number: Mapping[int, KnownRequest],
+    by_token: Mapping[str, KnownRequest],
+    sender_client_id: int | None,
+    sender_is_staff: bool,
+) -> Match | None:
+    """The request this message continues, or None for a new one."""
+    for step in STEPS:
+        match = step(clues, by_message_id, by_number, by_token, sender_client_id, sender_is_staff)
+        if match is not None:
+            return match
+    return None
+
+
+def _by_message_id(
+    clues: Clues,
+    by_message_id: Mapping[str, KnownRequest],
+    _by_number: Mapping[int, KnownRequest],
+    _by_token: Mapping[str, KnownRequest],
+    _client: int | None,
+    _staff: bool,
+) -> Match | None:
+    for mid in clues.message_ids:
+        known = by_message_id.get(mid)
+        if known is not None:
+            return Match(known.id, "message_id", mid)
+    return None
+
+
+def _by_subject(
+    clues: Clues,
+    _by_message_id: Mapping[str, KnownRequest],
+    by_number: Mapping[int, KnownRequest],
+    _by_token: Mapping[str, KnownRequest],
+    sender_client_id: int | None,
+    sender_is_staff: bool,
+) -> Match | None:
+    for number in clues.subject_numbers:
+        known = by_number.get(number)
+        if known is None:
+            continue
+        # Anyone can type [REQ-n]: only the request's own client (or staff) may use it.
+        if sender_is_staff or (
+            sender_client_id is not None and known.client_id == sender_client_id
+        ):
+            return Match(known.id, "subject", f"REQ-{number}")
+    return None
+
+
+def _by_token(
+    clues: Clues,
+    _by_message_id: Mapping[str, KnownRequest],
+    _by_number: Mapping[int, KnownRequest],
+    by_token: Mapping[str, KnownRequest],
+    _client: int | None,
+    _staff: bool,
+) -> Match | None:
+    for token in clues.tokens:
+        known = by_token.get(token)
+        if known is not None:
+            return Match(known.id, "token", token)
+    return None
+
+
+Step = Callable[
+    [
+        Clues,
+        Mapping[str, KnownRequest],
+        Mapping[int, KnownRequest],
+        Mapping[str, KnownRequest],
+        int | None,
+        bool,
+    ],
+    Match | None,
+]
+
+STEPS: tuple[Step, ...] = (_by_message_id, _by_subject, _by_token)

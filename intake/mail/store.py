@@ -1,0 +1,174 @@
+"""Storing raw mail before anything else happens to it, and the poller's cursor.
+
+A message is stored once: unique on its Message-ID (or a content hash when it has none).
+The same Message-ID on a different body is a different message, kept under a derived key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from intake.db import utcnow
+from intake.mail.models import Filing, InboundMessage, MailboxCursor
+from intake.mail.parsing import body_digest, extract_message_id, message_key
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int | None
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int
+    last_uid: int
+
+
+def read_cursor(session: Session, mailbox: str) -> Cursor | None:
+    row = session.scalar(sa.select(MailboxCursor).where(MailboxCursor.mailbox == mailbox))
+    return Cursor(row.uidvalidity, row.last_uid) if row is not None else None
+
+
+def save_cursor(session: Session, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+    row = session.scalar(sa.select(MailboxCursor).where(MailboxCursor.mailbox == mailbox))
+    if row is None:
+        session.add(MailboxCursor(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid))
+    else:
+        row.uidvalidity = uidvalidity
+        row.last_uid = last_uid
+    session.flush()
+
+
+def store_raw(
+    session: Session, mailbox: str, uidvalidity: int | None, batch: Sequence[Fetched]
+) -> list[int]:
+    """Insert the messages not stored yet; return the ids of the new rows, in order."""
+    rows: dict[str, dict[str, object]] = {}
+    digests: dict[str, str] = {}
+    for item in batch:
+        mid = extract_message_id(item.raw)
+        key = message_key(item.raw, mid)
+        digest = body_digest(item.raw)
+        if key in rows and digests[key] != digest:
+            key = f"{key}#{digest[:16]}"
+        if key in rows:
+            continue  # the same message twice in one batch
+        digests[key] = digest
+        rows[key] = {
+            "message_key": key[:600],
+            "message_id": mid[:998] if mid else None,
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": item.uid,
+            "raw": item.raw,
+            "size": len(item.raw),
+            "stored_at": utcnow(),
+            "filing": Filing.PENDING,
+            "attempts": 0,
+        }
+    if not rows:
+        return []
+    new = _insert_new(session, list(rows.values()))
+    clashes = [key for key in rows if key not in new]
+    if clashes:
+        existing = dict(
+            session.execute(
+                sa.select(InboundMessage.message_key, InboundMessage.raw).where(
+                    InboundMessage.message_key.in_(clashes)
+                )
+            ).all()
+        )
+        retry = []
+        for key in clashes:
+            stored = existing.get(key)
+            if stored is not None and body_digest(stored) != digests[key]:
+                row = dict(rows[key])
+                row["message_key"] = f"{key}#{digests[key][:16]}"[:600]
+                retry.append(row)
+        if retry:
+            new.update(_insert_new(session, retry))
+    return sorted(new.values())
+
+
+def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
+    """INSERT .. ON CONFLICT DO NOTHING; returns key -> id of the rows really inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(InboundMessage)
+        .on_conflict_do_nothing(index_elements=["message_key"])
+        .returning(InboundMessage.message_key, InboundMessage.id)
+    )
+    inserted: dict[str, int] = {}
+    for row in rows:
+        # One statement a row: RETURNING with executemany is not on every driver.
+        result = session.execute(stmt.values(**row)).first()
+        if result is not None:
+            inserted[result[0]] = result[1]
+    return inserted
+
+
+def count_attempt(session: Session, ids: Sequence[int]) -> None:
+    """Count a try before it starts, committed on its own: a crash mid-try still counts."""
+    locked = _lock_pending(session, sa.select(InboundMessage.id).where(InboundMessage.id.in_(ids)))
+    if locked:
+        session.execute(
+            sa.update(InboundMessage)
+            .where(InboundMessage.id.in_(locked))
+            .values(attempts=InboundMessage.attempts + 1)
+        )
+
+
+def _lock_pending(session: Session, query: sa.Select[int]) -> list[int]:
+    """Lock pending rows in id order, skipping those another worker holds right now: one
+    order everywhere keeps PostgreSQL free of deadlocks, and a held row is being worked on."""
+    return list(
+        session.scalars(
+            query.where(InboundMessage.filing == Filing.PENDING)
+            .order_by(InboundMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def mark_enqueued(session: Session, ids: Sequence[int]) -> None:
+    if ids:
+        session.execute(
+            sa.update(InboundMessage).where(InboundMessage.id.in_(ids)).values(enqueued_at=utcnow())
+        )
+
+
+def claim_stale(session: Session, stale_after: float, limit: int = 5000) -> list[int]:
+    """Pending messages whose job was never sent or seems lost; marks them enqueued now."""
+    threshold = utcnow() - timedelta(seconds=stale_after)
+    ids = _lock_pending(
+        session,
+        sa.select(InboundMessage.id)
+        .where(
+            sa.or_(
+                InboundMessage.enqueued_at.is_(None),
+                InboundMessage.enqueued_at < threshold,
+            )
+        )
+        .limit(limit),
+    )
+    mark_enqueued(session, ids)
+    return ids
+
+
+def count_pending(session: Session) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(InboundMessage)
+            .where(InboundMessage.filing == Filing.PENDING)
+        )
+        or 0
+    )

@@ -1,0 +1,133 @@
+"""Opening requests, adding to them and moving them between statuses, each with an event."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.clients.models import Client
+from intake.errors import IntakeError, NotFound
+from intake.mail.models import InboundMessage
+from intake.requests.models import Counter, Event, Request
+from intake.requests.states import Status, can_move
+
+SYSTEM = "intake"
+
+
+class ForbiddenTransition(IntakeError):
+    """A status change the lifecycle table does not allow (e.g. declined -> done)."""
+
+
+def next_number(session: Session) -> int:
+    """The next request number; the row lock makes it gap-free across workers."""
+    number = session.execute(
+        sa.update(Counter)
+        .where(Counter.name == "request")
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar_one()
+    return int(number)
+
+
+def open_request(
+    session: Session,
+    *,
+    client: Client | None,
+    contact_email: str,
+    subject: str,
+    inbound: InboundMessage | None,
+    status: Status = Status.NEW,
+    hold_reason: str | None = None,
+) -> Request:
+    request = Request(
+        number=next_number(session),
+        client=client,
+        contact_email=contact_email,
+        subject=subject[:2000],
+        status=status,
+        hold_reason=hold_reason,
+    )
+    session.add(request)
+    session.flush()
+    detail = f"opened by {contact_email}" + (f"; held: {hold_reason}" if hold_reason else "")
+    record(session, request, "opened", contact_email, inbound, detail, None, status)
+    return request
+
+
+def record(
+    session: Session,
+    request: Request,
+    kind: str,
+    actor: str,
+    inbound: InboundMessage | None,
+    detail: str = "",
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+) -> Event:
+    event = Event(
+        request_id=request.id,
+        kind=kind,
+        actor=actor,
+        inbound_id=inbound.id if inbound is not None else None,
+        detail=detail,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    session.add(event)
+    return event
+
+
+def move(
+    session: Session,
+    request: Request,
+    target: Status,
+    *,
+    actor: str,
+    inbound: InboundMessage | None = None,
+    detail: str = "",
+) -> None:
+    """Change the status, if the lifecycle allows it, and record who and why."""
+    current = request.status
+    if not can_move(current, target):
+        raise ForbiddenTransition(f"{request.ref} cannot go from {current} to {target}")
+    request.status = target
+    record(session, request, "status", actor, inbound, detail, current, target)
+
+
+def add_follow_up(
+    session: Session, request: Request, inbound: InboundMessage, actor: str, *, reopen: bool
+) -> None:
+    """A reply in the thread; a client's reply to finished work reopens it."""
+    record(session, request, "follow_up", actor, inbound, f"reply from {actor}")
+    if reopen and request.status is Status.DONE:
+        move(
+            session,
+            request,
+            Status.IN_PROGRESS,
+            actor=actor,
+            inbound=inbound,
+            detail="reopened by the client's reply",
+        )
+    elif reopen and request.status is Status.WAITING_ON_CLIENT:
+        move(
+            session,
+            request,
+            Status.IN_PROGRESS,
+            actor=actor,
+            inbound=inbound,
+            detail="the client answered",
+        )
+
+
+def parse_ref(ref: str) -> int:
+    text = ref.strip().upper().removeprefix("REQ-")
+    if not text.isdigit():
+        raise NotFound(f"not a request reference: {ref!r} (expected REQ-1042)")
+    return int(text)
+
+
+def get_by_ref(session: Session, ref: str) -> Request:
+    request = session.scalar(sa.select(Request).where(Request.number == parse_ref(ref)))
+    if request is None:
+        raise NotFound(f"no request {ref}")
+    return request

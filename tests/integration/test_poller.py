@@ -1,0 +1,156 @@
+"""The poller against a real Dovecot: store before acknowledging, once per message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from intake.clients.service import import_clients, read_clients_file
+from intake.db import make_engine, session_factory, transaction
+from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
+from intake.mail.lock import mailbox_lock
+from intake.mail.mailbox import Mailbox
+from intake.mail.models import Filing, InboundMessage
+from intake.requests.models import Request
+from intake.settings import ImapSettings
+from tests.mailbuilder import message
+from workers import runner
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+
+
+def imap_of(dovecot, **extra):
+    return {
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "none",
+        "username": dovecot.user,
+        "password": dovecot.password,
+        **extra,
+    }
+
+
+@pytest.fixture
+def factory(db_url):
+    engine = make_engine(db_url)
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        import_clients(session, read_clients_file(CLIENTS, PLANS))
+    yield factory
+    engine.dispose()
+
+
+def filings(factory) -> list[Filing]:
+    with transaction(factory) as session:
+        return list(session.scalars(sa.select(InboundMessage.filing).order_by(InboundMessage.uid)))
+
+
+def test_run_once_files_all_mail_and_only_then_marks_it_seen(
+    dovecot, make_settings, db_url, factory
+):
+    # Given a mailbox with new requests, a reply, an auto-reply and a stranger
+    raws = [message(subject=f"Request {n}", message_id=f"r{n}@acme.example") for n in range(7)]
+    raws.append(message(subject="Re: Request 0", in_reply_to="r0@acme.example"))
+    raws.append(message(subject="Away", headers={"Auto-Submitted": "auto-replied"}))
+    raws.append(message(sender="x@spam.example", subject="Cheap"))
+    dovecot.append_many(raws)
+    settings = make_settings(database_url=db_url, imap=imap_of(dovecot, batch_size=3))
+    # When intake runs once
+    stored = runner.run_once(settings, timeout=60)
+    # Then every message is filed once, and flagged \Seen on the server (never deleted)
+    assert stored == 10
+    assert filings(factory) == [Filing.REQUEST] * 7 + [
+        Filing.FOLLOW_UP,
+        Filing.MACHINE,
+        Filing.HELD,
+    ]
+    assert len(dovecot.uids()) == 10
+    assert all(b"\\Seen" in dovecot.flags(uid) for uid in dovecot.uids())
+    # And a second run finds nothing new
+    assert runner.run_once(settings, timeout=60) == 0
+    with transaction(factory) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Request)) == 8
+
+
+def test_a_uidvalidity_change_rereads_the_folder_without_filing_twice(
+    dovecot, make_settings, db_url, factory
+):
+    raws = [message(subject=f"Request {n}") for n in range(3)]
+    dovecot.append_many(raws)
+    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+    assert runner.run_once(settings, timeout=60) == 3
+    before = dovecot.uidvalidity()
+    dovecot.recreate_folder([*raws, message(subject="Brand new")])
+    assert dovecot.uidvalidity() != before
+    assert runner.run_once(settings, timeout=60) == 1
+    assert filings(factory) == [Filing.REQUEST] * 4
+
+
+def test_a_second_poller_waits_for_the_first(dovecot, make_settings, db_url, factory):
+    dovecot.append(message())
+    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+    engine = make_engine(db_url)
+    finished = threading.Event()
+    with mailbox_lock(engine, settings.imap.mailbox_name):
+        with (
+            pytest.raises(MailboxBusy),
+            mailbox_lock(engine, settings.imap.mailbox_name, wait=False),
+        ):
+            pass
+        waiting = threading.Thread(
+            target=lambda: (runner.run_once(settings, timeout=60), finished.set())
+        )
+        waiting.start()
+        time.sleep(1.5)
+        assert not finished.is_set() and filings(factory) == []
+    waiting.join(timeout=30)
+    assert finished.is_set() and filings(factory) == [Filing.REQUEST]
+    engine.dispose()
+
+
+def test_a_running_poller_files_new_mail_announced_by_idle(dovecot, make_settings, db_url, factory):
+    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+    stop = threading.Event()
+    service = threading.Thread(target=runner.run, args=(settings, stop))
+    service.start()
+    try:
+        _wait_for(lambda: _cursor_exists(factory), 20)
+        for n in range(3):
+            dovecot.append(message(subject=f"Live {n}"))
+            _wait_for(lambda n=n: filings(factory).count(Filing.REQUEST) == n + 1, 10)
+        assert filings(factory) == [Filing.REQUEST] * 3
+    finally:
+        stop.set()
+        service.join(timeout=30)
+    assert not service.is_alive()
+
+
+def _cursor_exists(factory) -> bool:
+    from intake.mail.models import MailboxCursor
+
+    with transaction(factory) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(MailboxCursor)) == 1
+
+
+def _wait_for(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_unreachable_server_and_rejected_login_are_one_line_naming_the_setting(dovecot):
+    closed = ImapSettings(host="127.0.0.1", port=1, security="none")
+    with pytest.raises(ServerUnreachable, match=r"^imap\.host: cannot reach 127\.0\.0\.1:1"):
+        Mailbox(closed).connect()
+    wrong = ImapSettings(**{**imap_of(dovecot), "password": "wrong"})
+    with pytest.raises(LoginRejected, match=r"^imap\.username/imap\.password: "):
+        Mailbox(wrong).connect()
+    missing = ImapSettings(**{**imap_of(dovecot), "folder": "Nope"})
+    with pytest.raises(ServerUnreachable, match=r"^imap\.folder: cannot open 'Nope'"):
+        Mailbox(missing).connect()

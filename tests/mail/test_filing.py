@@ -1,0 +1,244 @@
+"""Filing: every stored message becomes exactly one request, follow-up, machine record,
+held message or parked failure."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from intake.clients.service import import_clients, read_clients_file
+from intake.mail.filing import file_batch
+from intake.mail.models import AddressFlag, Filing, InboundMessage, OutboundMessage
+from intake.mail.store import Fetched, store_raw
+from intake.quotes.models import Quote
+from intake.requests.models import Event, Request
+from intake.requests.states import Status
+from tests.mailbuilder import bounce, message
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+_uids = itertools.count(1)
+
+
+@pytest.fixture
+def clients(session):
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+
+
+def deliver(session, settings, raw: bytes):
+    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
+    outcomes = file_batch(session, settings, ids)
+    return outcomes[0] if outcomes else None
+
+
+def requests_of(session) -> list[Request]:
+    return list(session.scalars(sa.select(Request).order_by(Request.number)))
+
+
+def test_a_contact_opens_a_request_with_the_next_reference(session, settings, clients):
+    first = deliver(session, settings, message(message_id="a1@acme.example"))
+    second = deliver(session, settings, message(subject="Another thing"))
+    assert (first.filing, first.request_ref) == (Filing.REQUEST, "REQ-1001")
+    assert second.request_ref == "REQ-1002"
+    request = requests_of(session)[0]
+    assert request.client.slug == "acme" and request.status is Status.NEW
+    assert request.contact_email == "alice@acme.example"
+    assert [e.kind for e in request.events] == ["opened"]
+
+
+def test_filing_twice_changes_nothing(session, settings, clients):
+    ids = store_raw(session, "box", 1, [Fetched(1, message())])
+    assert len(file_batch(session, settings, ids)) == 1
+    assert file_batch(session, settings, ids) == []
+    assert len(requests_of(session)) == 1
+
+
+def test_a_reply_threads_by_in_reply_to_then_by_subject_then_by_token(session, settings, clients):
+    deliver(session, settings, message(message_id="first@acme.example"))
+    [request] = requests_of(session)
+    by_header = deliver(
+        session,
+        settings,
+        message(subject="Re: something else", in_reply_to="first@acme.example"),
+    )
+    by_subject = deliver(session, settings, message(subject="Re: [REQ-1001] any news?"))
+    session.add(
+        Quote(
+            request_id=request.id,
+            hours=Decimal(2),
+            chargeable_hours=Decimal(0),
+            rate=Decimal(150),
+            amount=Decimal(0),
+            token="tok123",
+        )
+    )
+    session.flush()
+    by_token = deliver(session, settings, message(subject="ok", to="support+tok123@agency.example"))
+    for outcome in (by_header, by_subject, by_token):
+        assert (outcome.filing, outcome.request_ref) == (Filing.FOLLOW_UP, "REQ-1001")
+    assert len(requests_of(session)) == 1
+
+
+def test_a_reply_to_our_own_message_id_threads(session, settings, clients):
+    deliver(session, settings, message())
+    [request] = requests_of(session)
+    session.add(
+        OutboundMessage(
+            message_id="q1@agency.example",
+            request_id=request.id,
+            kind="quote",
+            recipients=["alice@acme.example"],
+            subject="[REQ-1001]",
+            raw=b"",
+        )
+    )
+    session.flush()
+    outcome = deliver(
+        session, settings, message(subject="Re: quote", in_reply_to="q1@agency.example")
+    )
+    assert outcome.request_ref == "REQ-1001" and outcome.filing is Filing.FOLLOW_UP
+
+
+def test_a_subject_reference_from_another_client_opens_a_new_request(session, settings, clients):
+    deliver(session, settings, message())
+    outcome = deliver(
+        session, settings, message(sender="zoe@zed.example", subject="Re: [REQ-1001] hello")
+    )
+    assert (outcome.filing, outcome.request_ref) == (Filing.REQUEST, "REQ-1002")
+
+
+def test_the_clients_reply_reopens_finished_work(session, settings, clients):
+    deliver(session, settings, message(message_id="done@acme.example"))
+    [request] = requests_of(session)
+    request.status = Status.DONE
+    session.flush()
+    deliver(session, settings, message(subject="Re: still broken", in_reply_to="done@acme.example"))
+    assert request.status is Status.IN_PROGRESS
+    moves = [(e.from_status, e.to_status) for e in request.events if e.kind == "status"]
+    assert moves == [(Status.DONE, Status.IN_PROGRESS)]
+
+
+def test_an_unknown_sender_is_held_for_staff_with_no_client(session, settings, clients):
+    outcome = deliver(session, settings, message(sender="someone@gmail.com", subject="Buy now"))
+    assert outcome.filing is Filing.HELD and "unknown sender someone@gmail.com" in outcome.reason
+    [request] = requests_of(session)
+    assert request.status is Status.HELD and request.client is None
+
+
+def test_a_new_address_at_a_client_domain_becomes_a_contact(session, settings, clients):
+    outcome = deliver(session, settings, message(sender="Carol@ACME.example", name="Carol"))
+    assert outcome.filing is Filing.REQUEST
+    [request] = requests_of(session)
+    assert request.client.slug == "acme" and request.contact_email == "carol@acme.example"
+    assert "may not approve" in request.events[-1].detail
+
+
+def test_a_stranger_writing_in_a_clients_thread_is_held(session, settings, clients):
+    deliver(session, settings, message(message_id="t@acme.example"))
+    outcome = deliver(
+        session,
+        settings,
+        message(sender="mallory@evil.example", subject="Re: x", in_reply_to="t@acme.example"),
+    )
+    assert outcome.filing is Filing.HELD and outcome.request_ref == "REQ-1001"
+    assert requests_of(session)[0].status is Status.NEW
+
+
+def test_staff_replying_in_a_thread_is_a_follow_up(session, settings, clients):
+    deliver(session, settings, message(message_id="s@acme.example"))
+    outcome = deliver(
+        session,
+        settings,
+        message(sender="dana@agency.example", subject="Re: x", in_reply_to="s@acme.example"),
+    )
+    assert outcome.filing is Filing.FOLLOW_UP
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"List-Id": "<news.example.com>"},
+        {"X-Autoreply": "yes"},
+    ],
+)
+def test_machine_mail_is_recorded_and_opens_nothing(session, settings, clients, headers):
+    outcome = deliver(session, settings, message(subject="Out of office", headers=headers))
+    assert outcome.filing is Filing.MACHINE
+    assert requests_of(session) == []
+
+
+def test_auto_submitted_no_is_a_person(session, settings, clients):
+    outcome = deliver(session, settings, message(headers={"Auto-Submitted": "no"}))
+    assert outcome.filing is Filing.REQUEST
+
+
+def test_mail_from_our_own_address_is_never_filed_as_a_request(session, settings, clients):
+    outcome = deliver(session, settings, message(sender="support@agency.example"))
+    assert outcome.filing is Filing.MACHINE and requests_of(session) == []
+
+
+def test_unreadable_bytes_are_parked_with_the_reason_and_kept(session, settings):
+    raw = bytes(range(256)) * 4
+    outcome = deliver(session, settings, raw)
+    assert outcome.filing is Filing.FAILED
+    row = session.scalar(sa.select(InboundMessage))
+    assert row.raw == raw and row.reason
+
+
+def test_a_huge_attachment_is_noted_on_the_request_not_kept(
+    session, make_settings, db_url, clients
+):
+    settings = make_settings(database_url=db_url, max_attachment_bytes=1000)
+    raw = message(
+        attachments=[
+            ("dump.bin", "application/octet-stream", b"x" * 5000),
+            ("small.txt", "text/plain", b"hello"),
+        ]
+    )
+    outcome = deliver(session, settings, raw)
+    assert outcome.filing is Filing.REQUEST
+    row = session.scalar(sa.select(InboundMessage))
+    kept = {a.filename: a.content for a in row.attachments}
+    assert kept["dump.bin"] is None and kept["small.txt"] is not None
+    notes = session.scalars(sa.select(Event.detail).where(Event.kind == "note")).all()
+    assert any("dump.bin" in note and "not kept" in note for note in notes)
+
+
+def test_a_reply_filed_before_the_message_it_answers_still_threads(session, settings, clients):
+    # Given a first message and its follow-up stored in one batch
+    first = message(message_id="orig@acme.example")
+    reply = message(subject="Re: more detail", in_reply_to="orig@acme.example")
+    ids = store_raw(session, "box", 1, [Fetched(1, first), Fetched(2, reply)])
+    # When the reply's job runs first
+    file_batch(session, settings, [ids[1]])
+    file_batch(session, settings, [ids[0]])
+    # Then it is still a follow-up of the one request
+    filings = session.scalars(sa.select(InboundMessage.filing).order_by(InboundMessage.id)).all()
+    assert filings == [Filing.REQUEST, Filing.FOLLOW_UP]
+    assert len(requests_of(session)) == 1
+
+
+def test_a_bounce_of_our_message_is_attached_and_flags_the_address(session, settings, clients):
+    deliver(session, settings, message())
+    [request] = requests_of(session)
+    session.add(
+        OutboundMessage(
+            message_id="20261101101500.abc123@agency.example",
+            request_id=request.id,
+            kind="quote",
+            recipients=["alice@acme.example"],
+            subject="x",
+            raw=b"",
+        )
+    )
+    session.flush()
+    outcome = deliver(session, settings, bounce("20261101101500.abc123@agency.example"))
+    assert outcome.filing is Filing.MACHINE and outcome.request_ref == "REQ-1001"
+    assert session.scalar(sa.select(sa.func.count()).select_from(AddressFlag)) >= 1
+    assert [e.kind for e in request.events][-1] == "bounce"

@@ -1,0 +1,62 @@
+"""Storing raw mail: once per message, never losing a different one with the same id."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from intake.mail.models import Filing, InboundMessage
+from intake.mail.store import Fetched, claim_stale, read_cursor, save_cursor, store_raw
+from tests.mailbuilder import message
+
+BOX = "support@imap:143/INBOX"
+
+
+def stored(session) -> list[InboundMessage]:
+    return list(session.scalars(sa.select(InboundMessage).order_by(InboundMessage.id)))
+
+
+def test_a_message_is_stored_once_however_often_it_is_fetched(session):
+    raw = message(message_id="one@acme.example")
+    first = store_raw(session, BOX, 7, [Fetched(1, raw), Fetched(2, raw)])
+    again = store_raw(session, BOX, 8, [Fetched(1, b"Received: by mx2\r\n" + raw)])
+    assert len(first) == 1 and again == []
+    [row] = stored(session)
+    assert row.message_key == "mid:one@acme.example"
+    assert row.raw == raw and row.filing is Filing.PENDING and row.uid == 1
+
+
+def test_two_different_messages_sharing_a_message_id_are_both_kept(session):
+    a = message(message_id="dup@broken.example", body="first text\n")
+    b = message(message_id="dup@broken.example", body="another text\n")
+    c = message(message_id="dup@broken.example", body="a third one\n")
+    ids = store_raw(session, BOX, 1, [Fetched(1, a), Fetched(2, b)])
+    ids += store_raw(session, BOX, 1, [Fetched(3, c), Fetched(3, c)])
+    assert len(ids) == 3
+    keys = [row.message_key for row in stored(session)]
+    assert keys[0] == "mid:dup@broken.example" and len(set(keys)) == 3
+    assert {row.message_id for row in stored(session)} == {"dup@broken.example"}
+
+
+def test_mail_without_message_id_gets_a_content_key_stable_across_redelivery(session):
+    raw = message(message_id=None)
+    store_raw(session, BOX, 1, [Fetched(1, raw)])
+    store_raw(session, BOX, 1, [Fetched(9, b"Received: from relay\r\n\tby mx\r\n" + raw)])
+    [row] = stored(session)
+    assert row.message_key.startswith("sha256:") and row.message_id is None
+
+
+def test_the_cursor_is_stored_per_mailbox(session):
+    assert read_cursor(session, BOX) is None
+    save_cursor(session, BOX, 42, 10)
+    save_cursor(session, BOX, 42, 25)
+    save_cursor(session, "other", 1, 3)
+    cursor = read_cursor(session, BOX)
+    assert (cursor.uidvalidity, cursor.last_uid) == (42, 25)
+
+
+def test_the_sweeper_claims_pending_mail_that_was_never_enqueued(session):
+    ids = store_raw(session, BOX, 1, [Fetched(n, message()) for n in range(3)])
+    assert claim_stale(session, stale_after=60) == ids
+    # Just enqueued: not stale any more.
+    assert claim_stale(session, stale_after=60) == []
+    assert claim_stale(session, stale_after=0) == ids

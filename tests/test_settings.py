@@ -1,0 +1,73 @@
+"""Settings: a TOML file plus INTAKE_* variables, typed; a mistake is one line naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from intake.errors import ConfigError
+from intake.settings import load_settings
+
+EXAMPLE = Path(__file__).parent.parent / "config" / "intake.example.toml"
+
+
+def test_the_example_file_loads_and_resolves_paths_next_to_it():
+    settings = load_settings(EXAMPLE)
+    assert settings.imap.host == "imap.agency.example"
+    assert settings.plans_file == EXAMPLE.parent / "plans.toml"
+    assert settings.plans_file.exists() and settings.rules_file.exists()
+    assert settings.staff[0].email == "dana@agency.example"
+
+
+def test_environment_overrides_nested_keys(monkeypatch):
+    monkeypatch.setenv("INTAKE_IMAP__PASSWORD", "s3cret")
+    monkeypatch.setenv("INTAKE_IMAP__PORT", "1143")
+    monkeypatch.setenv("INTAKE_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    settings = load_settings(EXAMPLE)
+    assert settings.imap.password == "s3cret"
+    assert settings.imap.port == 1143
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_relative_sqlite_path_is_next_to_the_file(tmp_path):
+    config = tmp_path / "intake.toml"
+    config.write_text('database_url = "sqlite:///data/intake.db"\n')
+    assert load_settings(config).database_url == f"sqlite:///{tmp_path}/data/intake.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[imap]\nport = "abc"\n', "imap.port"),
+        ('[imap]\nsecurity = "tls13"\n', "imap.security"),
+        ('timezone = "Mars/Olympus"\n', "timezone"),
+        ('support_adress = "x@y"\n', "support_adress"),
+        ('database_url = "mysql://x"\n', "database_url"),
+        ('[[staff]]\nemail = "not-an-address"\n', "staff.0.email"),
+    ],
+)
+def test_a_wrong_value_is_one_line_naming_the_key(tmp_path, text, named):
+    config = tmp_path / "intake.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"setting {named}:" in message
+
+
+def test_a_missing_or_broken_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("agency_name = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(broken)
+
+
+def test_settings_are_frozen():
+    settings = load_settings(EXAMPLE)
+    with pytest.raises(ValidationError):
+        settings.agency_name = "Other"  # type: ignore[misc]

@@ -1,0 +1,59 @@
+"""The broker: dramatiq on Redis when ``redis_url`` is set, else an in-process StubBroker;
+and the table of actors every process declares the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+
+from intake.errors import ServerUnreachable
+from intake.settings import Settings
+from workers import filing, runtime
+from workers.middleware import LogContext
+
+# name -> (function, dramatiq options). Retries back off from half a second; the
+# sweeper catches anything that runs out of retries.
+ACTORS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "file_inbound": (
+        filing.file_inbound,
+        {"queue_name": "filing", "max_retries": 8, "min_backoff": 500, "max_backoff": 30_000},
+    ),
+    "sweep": (filing.sweep, {"queue_name": "maintenance", "max_retries": 0}),
+}
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    broker: dramatiq.Broker
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            raise ServerUnreachable(
+                f"redis_url: cannot reach {settings.redis_url}: {exc}"
+            ) from None
+        broker = RedisBroker(client=client)
+    else:
+        broker = StubBroker()
+        broker.emit_after("process_boot")
+    broker.add_middleware(LogContext())
+    return broker
+
+
+def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
+    """Build this process's broker and runtime and declare every actor on it."""
+    broker = make_broker(settings)
+    dramatiq.set_broker(broker)
+    rt = runtime.install(settings, broker, **engine)
+    for name, (fn, options) in ACTORS.items():
+        rt.actors[name] = dramatiq.actor(actor_name=name, broker=broker, **options)(fn)
+    return rt
+
+
+def queues() -> set[str]:
+    return {options["queue_name"] for _, options in ACTORS.values()}

@@ -1,0 +1,124 @@
+"""The poller: read new mail, store it, then flag it \\Seen and enqueue its filing.
+
+Store before you acknowledge: the raw bytes and the cursor are committed in one
+transaction before the server hears anything. A crash anywhere re-reads at most one
+batch, and the unique key stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
+from intake.mail import store
+from intake.mail.lock import mailbox_lock
+from intake.mail.mailbox import CONNECTION_ERRORS, Mailbox
+from workers import filing, runtime
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(self, rt: runtime.Runtime, stop: threading.Event | None = None) -> None:
+        self.rt = rt
+        self.settings = rt.settings.imap
+        self.stop = stop or threading.Event()
+        self.mailbox_name = self.settings.mailbox_name
+        self._caught_up = False
+
+    def drain(self, mailbox: Mailbox, uidvalidity: int) -> int:
+        """Store and enqueue all mail now in the folder past the cursor; return how many."""
+        with self.rt.transaction() as session:
+            cursor = store.read_cursor(session, self.mailbox_name)
+        last_uid = 0
+        if cursor is not None and cursor.uidvalidity == uidvalidity:
+            last_uid = cursor.last_uid
+        else:
+            if cursor is not None:
+                log.warning(
+                    "UIDVALIDITY of %s changed (%s -> %s): re-reading the folder; stored "
+                    "mail is recognised by its key and not filed twice",
+                    self.mailbox_name,
+                    cursor.uidvalidity,
+                    uidvalidity,
+                )
+            with self.rt.transaction() as session:
+                store.save_cursor(session, self.mailbox_name, uidvalidity, 0)
+        if last_uid and not self._caught_up:
+            # A poller killed between its commit and its \Seen flags left stored mail
+            # unseen on the server: acknowledge it now.
+            mailbox.mark_seen(mailbox.unseen_up_to(last_uid))
+        self._caught_up = True
+        uids = mailbox.uids_after(last_uid)
+        stored = 0
+        size = self.settings.batch_size
+        for start in range(0, len(uids), size):
+            if self.stop.is_set():
+                break
+            chunk = uids[start : start + size]
+            fetched = mailbox.fetch(chunk)
+            with self.rt.transaction() as session:
+                ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
+                store.save_cursor(session, self.mailbox_name, uidvalidity, max(chunk))
+                store.mark_enqueued(session, ids)
+            mailbox.mark_seen(chunk)
+            self._enqueue(ids)
+            stored += len(ids)
+            log.info("stored %d new of %d fetched (up to UID %d)", len(ids), len(chunk), chunk[-1])
+        return stored
+
+    def _enqueue(self, ids: list[int]) -> None:
+        try:
+            filing.enqueue_filing(ids)
+        except Exception as exc:  # the queue is only a carrier: the sweeper re-sends
+            log.warning("could not enqueue %d messages (%s); the sweeper will", len(ids), exc)
+
+    def run_once(self) -> int:
+        """Take all mail now in the mailbox and return; errors are raised, not retried."""
+        with mailbox_lock(self.rt.engine, self.mailbox_name, self.stop):
+            mailbox = Mailbox(self.settings)
+            try:
+                uidvalidity = mailbox.connect()
+                return self.drain(mailbox, uidvalidity)
+            finally:
+                mailbox.close()
+
+    def run_forever(self) -> None:
+        """Poll until stopped, waiting in IDLE between batches and reconnecting with backoff.
+
+        A rejected login or a missing folder at the first connection is raised: that is
+        a setting to fix, not a passing outage.
+        """
+        try:
+            with mailbox_lock(self.rt.engine, self.mailbox_name, self.stop):
+                self._loop()
+        except MailboxBusy:
+            if not self.stop.is_set():
+                raise
+
+    def _loop(self) -> None:
+        backoff = 1.0
+        connected_once = False
+        while not self.stop.is_set():
+            mailbox = Mailbox(self.settings)
+            try:
+                uidvalidity = mailbox.connect()
+                self._caught_up = False
+                connected_once = True
+                backoff = 1.0
+                log.info("reading %s (IDLE: %s)", self.mailbox_name, mailbox.can_idle)
+                while not self.stop.is_set():
+                    self.drain(mailbox, uidvalidity)
+                    mailbox.wait_for_mail(self.stop)
+                    uidvalidity = mailbox.reselect()
+            except (LoginRejected, ServerUnreachable) as exc:
+                if not connected_once and isinstance(exc, LoginRejected):
+                    raise
+                log.warning("%s; retrying in %.0f s", exc, backoff)
+            except CONNECTION_ERRORS as exc:
+                log.warning("lost the IMAP connection (%s); reconnecting in %.0f s", exc, backoff)
+            finally:
+                mailbox.close()
+            self.stop.wait(backoff)
+            backoff = min(backoff * 2, self.settings.reconnect_max)

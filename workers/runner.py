@@ -1,0 +1,150 @@
+"""The processes intake runs: `run` (poller + workers + scheduler), `run --once`, `poll`
+and `worker`."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dramatiq
+
+from intake.db import check_connection
+from intake.errors import IntakeError
+from intake.mail import store
+from intake.settings import Settings
+from workers import broker as brokers
+from workers import filing, runtime
+from workers.poller import Poller
+from workers.scheduler import run_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class WorkDidNotFinish(IntakeError):
+    """`run --once` waited past its limit for stored mail to be filed."""
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+@contextmanager
+def workers_running(rt: runtime.Runtime, threads: int | None = None) -> Iterator[dramatiq.Worker]:
+    worker = dramatiq.Worker(
+        rt.broker,
+        worker_threads=threads or rt.settings.queue.worker_threads,
+        worker_timeout=rt.settings.queue.idle_poll_ms,
+    )
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
+    rt = brokers.setup(settings, **engine)
+    check_connection(rt.engine)
+    return rt
+
+
+def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
+    """Take all mail now in the mailbox, finish all work it causes, and return."""
+    rt = setup(settings, **engine)
+    stop = threading.Event()
+    with workers_running(rt):
+        stored = Poller(rt, stop).run_once()
+        wait_until_settled(rt, timeout)
+    rt.broker.close()
+    return stored
+
+
+def wait_until_settled(rt: runtime.Runtime, timeout: float) -> None:
+    """Wait until the database shows nothing pending; re-enqueue what seems lost."""
+    deadline = time.monotonic() + timeout
+    stale_after = min(rt.settings.sweeper.stale_after, 30.0)
+    last_sweep = time.monotonic()
+    while True:
+        with rt.transaction() as session:
+            pending = store.count_pending(session)
+        if pending == 0:
+            return
+        now = time.monotonic()
+        if now > deadline:
+            raise WorkDidNotFinish(
+                f"{pending} stored messages still not filed after {timeout:.0f} s"
+            )
+        if now - last_sweep > stale_after:
+            last_sweep = now
+            with rt.transaction() as session:
+                ids = store.claim_stale(session, stale_after)
+            filing.enqueue_filing(ids)
+        time.sleep(0.05)
+
+
+def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) -> None:
+    """Poller, workers and scheduler in one process until SIGINT/SIGTERM (or ``stop``)."""
+    rt = setup(settings, **engine)
+    stop = stop or threading.Event()
+    _stop_on_signals(stop)
+    scheduler = threading.Thread(target=run_scheduler, args=(rt, stop), daemon=True)
+    with workers_running(rt):
+        scheduler.start()
+        filing.sweep()  # whatever an earlier run left unfinished
+        try:
+            Poller(rt, stop).run_forever()
+        finally:
+            stop.set()
+            scheduler.join(timeout=5)
+    rt.broker.close()
+
+
+def poll(settings: Settings) -> None:
+    """The poller alone; workers run elsewhere (`intake worker`) on Redis."""
+    rt = setup(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    Poller(rt, stop).run_forever()
+
+
+def worker(settings: Settings, processes: int | None = None, threads: int | None = None) -> None:
+    """Worker processes on the Redis queue until SIGINT/SIGTERM."""
+    if not settings.redis_url:
+        raise IntakeError("redis_url: `intake worker` needs a Redis queue (set redis_url)")
+    count = processes or settings.queue.worker_processes
+    if count == 1:
+        _worker_process(settings, threads)
+        return
+    children = [
+        multiprocessing.Process(target=_worker_process, args=(settings, threads), daemon=False)
+        for _ in range(count)
+    ]
+    for child in children:
+        child.start()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    while not stop.wait(0.5) and any(c.is_alive() for c in children):
+        pass
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+    for child in children:
+        child.join()
+
+
+def _worker_process(settings: Settings, threads: int | None) -> None:
+    rt = setup(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    with workers_running(rt, threads):
+        stop.wait()
+    rt.broker.close()
