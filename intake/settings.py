@@ -8,6 +8,7 @@ naming the key.
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +86,12 @@ class SweeperSettings(_Section):
     max_attempts: int = Field(5, ge=1)
 
 
+class ReplySettings(_Section):
+    max_automatic_per_hour: int = Field(5, ge=1)
+    daily_capacity_hours: Decimal = Field(Decimal("6"), gt=0)
+    estimate_min_samples: int = Field(3, ge=1)
+
+
 class Settings(BaseSettings):
     """Every setting of one intake installation."""
 
@@ -110,6 +117,7 @@ class Settings(BaseSettings):
     staff: tuple[StaffMember, ...] = ()
     queue: QueueSettings = QueueSettings()
     sweeper: SweeperSettings = SweeperSettings()
+    replies: ReplySettings = ReplySettings()
 
     @field_validator("support_address")
     @classmethod

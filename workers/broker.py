@@ -23,6 +23,11 @@ ACTORS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         filing.file_inbound,
         {"queue_name": "filing", "max_retries": 8, "min_backoff": 500, "max_backoff": 30_000},
     ),
+    "send_outbound": (
+        filing.send_outbound,
+        # SMTP deferrals are retried by the sweeper with the outbox's own backoff.
+        {"queue_name": "outbox", "max_retries": 3, "min_backoff": 1000, "max_backoff": 10_000},
+    ),
     "sweep": (filing.sweep, {"queue_name": "maintenance", "max_retries": 0}),
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction, upgrade
-from intake.demo.report import inbound_report
+from intake.demo.report import inbound_report, outbox_report
 from intake.demo.servers import EmbeddedImap, EmbeddedSmtp
 from intake.quotes.plans import load_plans
 from intake.settings import load_settings
@@ -41,6 +41,7 @@ def run_demo(folder: Path | None = None) -> str:
                 "password": imap.password,
             },
             smtp={"host": smtp.host, "port": smtp.port, "security": "none"},
+            sweeper={"stale_after": 5.0},
         )
         engine = make_engine(database_url)
         upgrade(engine)
@@ -50,7 +51,7 @@ def run_demo(folder: Path | None = None) -> str:
             import_clients(session, read_clients_file(CLIENTS, plans))
         stored = runner.run_once(settings, timeout=300, engine=engine)
         with transaction(factory) as session:
-            lines = inbound_report(session)
+            lines = [*inbound_report(session), "", *outbox_report(session)]
         sent = len(smtp.messages)
     header = [
         f"intake demo: {stored} messages from the sample mailbox "

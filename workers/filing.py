@@ -6,6 +6,7 @@ import logging
 
 from intake.mail import store
 from intake.mail.filing import file_batch
+from intake.outbox import delivery
 from workers import runtime
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,9 @@ def file_inbound(ids: list[int]) -> None:
         store.count_attempt(session, ids)
     with rt.transaction() as session:
         outcomes = file_batch(session, rt.settings, ids)
+    outbound = [i for outcome in outcomes for i in outcome.outbound_ids]
+    if outbound:
+        enqueue_sending(outbound)
     for outcome in outcomes:
         log.info(
             "inbound %s filed as %s%s%s",
@@ -28,15 +32,37 @@ def file_inbound(ids: list[int]) -> None:
         )
 
 
-def sweep() -> None:
-    """Re-enqueue what is stored but unfinished: after a Redis restart, a lost job, a
-    killed worker. The database is the source of truth."""
+def send_outbound(ids: list[int]) -> None:
+    """Deliver these outbox messages (those still pending) over SMTP."""
     rt = runtime.current()
+    result = delivery.deliver(rt.factory, rt.settings, ids)
+    if result.sent or result.failed:
+        log.info("sent %d, refused %d", len(result.sent), len(result.failed))
+    if result.deferred:
+        log.info("the rest waits for the sweeper: %s", result.deferred)
+
+
+def sweep(stale_after: float | None = None) -> None:
+    """Re-enqueue what is stored but unfinished: after a Redis restart, a lost job, a
+    killed worker, an SMTP outage. The database is the source of truth."""
+    rt = runtime.current()
+    stale = rt.settings.sweeper.stale_after if stale_after is None else stale_after
     with rt.transaction() as session:
-        ids = store.claim_stale(session, rt.settings.sweeper.stale_after)
+        ids = store.claim_stale(session, stale)
+        unsent = delivery.claim_due(session, stale)
     if ids:
         log.info("sweeper re-enqueues %d pending messages", len(ids))
         enqueue_filing(ids)
+    if unsent:
+        log.info("sweeper re-enqueues %d unsent emails", len(unsent))
+        enqueue_sending(unsent)
+
+
+def enqueue_sending(ids: list[int]) -> None:
+    rt = runtime.current()
+    size = rt.settings.queue.batch_size
+    for start in range(0, len(ids), size):
+        rt.send("send_outbound", ids[start : start + size])
 
 
 def enqueue_filing(ids: list[int]) -> None:

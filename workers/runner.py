@@ -17,6 +17,7 @@ import dramatiq
 from intake.db import check_connection
 from intake.errors import IntakeError
 from intake.mail import store
+from intake.outbox import delivery
 from intake.settings import Settings
 from workers import broker as brokers
 from workers import filing, runtime
@@ -69,25 +70,26 @@ def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
 
 
 def wait_until_settled(rt: runtime.Runtime, timeout: float) -> None:
-    """Wait until the database shows nothing pending; re-enqueue what seems lost."""
+    """Wait until the database shows nothing pending: all mail filed, all replies sent.
+    Re-enqueue what seems lost."""
     deadline = time.monotonic() + timeout
     stale_after = min(rt.settings.sweeper.stale_after, 30.0)
     last_sweep = time.monotonic()
     while True:
         with rt.transaction() as session:
             pending = store.count_pending(session)
-        if pending == 0:
+            unsent = delivery.count_unsent(session)
+        if pending == 0 and unsent == 0:
             return
         now = time.monotonic()
         if now > deadline:
             raise WorkDidNotFinish(
-                f"{pending} stored messages still not filed after {timeout:.0f} s"
+                f"after {timeout:.0f} s, {pending} stored messages are not filed and "
+                f"{unsent} replies are not sent (see `intake status`)"
             )
         if now - last_sweep > stale_after:
             last_sweep = now
-            with rt.transaction() as session:
-                ids = store.claim_stale(session, stale_after)
-            filing.enqueue_filing(ids)
+            filing.sweep(stale_after)
         time.sleep(0.05)
 
 

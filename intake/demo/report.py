@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake.mail.models import Filing, InboundMessage
+from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.requests.models import Request
 
 VERDICTS = {
@@ -34,4 +34,16 @@ def inbound_report(session: Session) -> list[str]:
         lines.append(f"{n:>3}. {sender:<28} {subject}")
         why = f" — {message.reason}" if message.reason else ""
         lines.append(f"     -> {verdict}{ref}{client}{why}")
+    return lines
+
+
+def outbox_report(session: Session) -> list[str]:
+    """Every email intake wrote, client replies first, then what staff were told."""
+    rows = session.scalars(sa.select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    clients = [m for m in rows if m.recipient_key]
+    staff = [m for m in rows if not m.recipient_key]
+    lines = [f"Replies to clients ({len(clients)}):"]
+    lines += [f"  {m.state:<7} to {', '.join(m.recipients)}: {m.subject}" for m in clients]
+    lines += ["", f"Told to staff ({len(staff)}):"]
+    lines += [f"  {m.state:<7} {m.subject}" for m in staff]
     return lines

@@ -25,7 +25,9 @@ from intake.mail.models import (
     OutboundMessage,
 )
 from intake.mail.parsing import InboundMail, parse
+from intake.outbox import emails
 from intake.quotes.models import Quote
+from intake.quotes.service import Thread, quote_new_request
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import Status
@@ -44,6 +46,7 @@ class Outcome:
     filing: Filing
     request_ref: str | None = None
     reason: str | None = None
+    outbound_ids: tuple[int, ...] = ()
 
 
 def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
@@ -121,18 +124,28 @@ def file_message(
     match = _find_thread(session, settings, mail, sender)
     if match is not None:
         return _file_follow_up(session, inbound, sender, session.get_one(Request, match.request_id))
-    return _file_new(session, inbound, mail, sender)
+    return _file_new(session, settings, inbound, mail, sender)
 
 
 def _settle(
-    inbound: InboundMessage, filing: Filing, request: Request | None, reason: str | None = None
+    inbound: InboundMessage,
+    filing: Filing,
+    request: Request | None,
+    reason: str | None = None,
+    outbound: Iterable[OutboundMessage | None] = (),
 ) -> Outcome:
     inbound.filing = filing
     inbound.filed_at = utcnow()
     inbound.reason = reason
     if request is not None:
         inbound.request_id = request.id
-    return Outcome(inbound.id, filing, request.ref if request is not None else None, reason)
+    return Outcome(
+        inbound.id,
+        filing,
+        request.ref if request is not None else None,
+        reason,
+        tuple(m.id for m in outbound if m is not None),
+    )
 
 
 def _keep_parsed(
@@ -206,6 +219,17 @@ def _file_machine(
                 f"our message bounced for {', '.join(report.recipients) or 'a recipient'}"
                 f" ({report.status or report.action})",
             )
+            notice = emails.staff_bounce(
+                session,
+                settings,
+                request,
+                inbound,
+                report.recipients,
+                report.status,
+                report.diagnostic,
+            )
+            reason = f"{verdict.check}: {verdict.reason}"
+            return _settle(inbound, Filing.MACHINE, request, reason, [notice])
     if request is None:
         match = _find_thread(session, settings, mail, None)
         request = session.get(Request, match.request_id) if match is not None else None
@@ -303,7 +327,11 @@ def _file_follow_up(
 
 
 def _file_new(
-    session: Session, inbound: InboundMessage, mail: InboundMail, sender: Sender
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    sender: Sender,
 ) -> Outcome:
     if sender.author is Author.UNKNOWN or sender.client is None:
         reason = (
@@ -320,7 +348,8 @@ def _file_new(
             status=Status.HELD,
             hold_reason=reason,
         )
-        return _settle(inbound, Filing.HELD, request, reason)
+        notice = emails.staff_held(session, settings, request, inbound, reason)
+        return _settle(inbound, Filing.HELD, request, reason, [notice])
     request = requests.open_request(
         session,
         client=sender.client,
@@ -340,4 +369,12 @@ def _file_new(
     for attachment in inbound.attachments:
         if attachment.note:
             requests.record(session, request, "note", "intake", inbound, attachment.note)
-    return _settle(inbound, Filing.REQUEST, request)
+    replies = quote_new_request(
+        session,
+        settings,
+        request,
+        inbound,
+        Thread(mail.message_id, mail.references),
+        mail.new_text,
+    )
+    return _settle(inbound, Filing.REQUEST, request, outbound=replies)

@@ -108,18 +108,16 @@ def test_requests_list_show_and_status_json_shapes(config):
         "status",
         "opened_at",
     } <= set(first)
-    assert (first["client"], first["contact"], first["status"]) == (
-        "acme",
-        "alice@acme.example",
-        "new",
-    )
+    assert (first["client"], first["contact"]) == ("acme", "alice@acme.example")
+    assert (first["type"], first["severity"], first["status"]) == ("bug", "critical", "approved")
     assert first["opened_at"].endswith("+00:00")
     assert rows[1]["client"] is None and rows[1]["status"] == "held"
 
     shown = json.loads(intake(config, "requests", "show", "REQ-1001", "--json").output)
-    assert shown["quote"] is None and shown["time"] == []
-    assert [m["direction"] for m in shown["messages"]] == ["in", "in"]
-    assert [e["kind"] for e in shown["events"]] == ["opened", "follow_up"]
+    assert shown["quote"]["amount"] == "0.00" and shown["quote"]["status"] == "included"
+    assert shown["quote"]["hours"] == "3" and shown["time"] == []
+    assert sorted(m["direction"] for m in shown["messages"]) == ["in", "in", "out", "out"]
+    assert [e["kind"] for e in shown["events"]] == ["opened", "classified", "status", "follow_up"]
 
     status = json.loads(intake(config, "status", "--json").output)
     inbound = status["inbound"]
@@ -132,7 +130,8 @@ def test_requests_list_show_and_status_json_shapes(config):
         "failed": 1,
         "pending": 0,
     }
-    assert status["outbox"] == {"pending": 0, "sent": 0, "failed": 0}
+    # The quote to Alice, the staff notice, and the staff notice of the held stranger.
+    assert status["outbox"] == {"pending": 3, "sent": 0, "failed": 0}
 
 
 def test_parked_mail_can_be_retried(config):

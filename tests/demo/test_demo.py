@@ -25,3 +25,7 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(tmp_path
     assert Filing.PENDING not in filings
     assert {Filing.REQUEST, Filing.FOLLOW_UP, Filing.MACHINE, Filing.HELD} <= set(filings)
     assert "held for staff" in report and "machine mail, no reply" in report
+    # Each sample client got its reply, sent to the embedded SMTP sink
+    for address in ("alice@acme.example", "zoe@zed.example", "hank@globex.example"):
+        assert re.search(rf"^  sent +to {address}: \[REQ-\d+\]", report, flags=re.MULTILINE)
+    assert "pending" not in report.split("Replies to clients")[1]

@@ -15,6 +15,7 @@ from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.store import count_pending
+from intake.outbox.delivery import count_unsent
 from intake.requests.models import Request
 from intake.settings import load_settings
 from tests.mailbuilder import message
@@ -27,7 +28,7 @@ CLIENTS = ROOT / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
-def write_config(path: Path, db_url: str, dovecot, redis_url: str = "") -> Path:
+def write_config(path: Path, db_url: str, dovecot, smtp, redis_url: str = "") -> Path:
     path.write_text(
         f'database_url = "{db_url}"\n'
         f'redis_url = "{redis_url}"\n'
@@ -35,6 +36,10 @@ def write_config(path: Path, db_url: str, dovecot, redis_url: str = "") -> Path:
         f'host = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
         f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n'
         "batch_size = 10\n"
+        "[smtp]\n"
+        f'host = "{smtp.host}"\nport = {smtp.port}\nsecurity = "none"\n'
+        "[[staff]]\n"
+        'email = "dana@agency.example"\n'
         "[queue]\nbatch_size = 5\nworker_threads = 4\n"
         "[sweeper]\nstale_after = 1.0\ninterval = 1.0\n"
     )
@@ -87,6 +92,26 @@ def kill_when(process: subprocess.Popen[bytes], condition, timeout: float = 120)
     process.wait(timeout=10)
 
 
+def assert_replied_once(factory, sink, count: int, kills: int) -> None:
+    """Each request got one reply and one staff notice, all sent; the sink saw every
+    recorded Message-ID, and a repeat only where a kill fell between SMTP's accept and
+    our commit."""
+    from intake.mail.models import OutboundMessage
+
+    with transaction(factory) as session:
+        rows = session.execute(
+            sa.select(OutboundMessage.request_id, OutboundMessage.message_id, OutboundMessage.state)
+        ).all()
+    assert len(rows) == 2 * count and {state for _, _, state in rows} == {"sent"}
+    per_request = {}
+    for request_id, _, _ in rows:
+        per_request[request_id] = per_request.get(request_id, 0) + 1
+    assert set(per_request.values()) == {2}
+    seen = [m.raw.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode() for m in sink.messages]
+    assert set(seen) == {mid for _, mid, _ in rows}
+    assert len(seen) - len(set(seen)) <= kills
+
+
 def assert_filed_exactly_once(factory, count: int) -> None:
     with transaction(factory) as session:
         rows = session.execute(
@@ -100,7 +125,9 @@ def assert_filed_exactly_once(factory, count: int) -> None:
     assert numbers == list(range(1001, 1001 + count)), "references are not gap-free"
 
 
-def test_killing_the_poller_mid_batch_files_every_message_once(dovecot, db_url, tmp_path):
+def test_killing_the_poller_mid_batch_files_every_message_once(
+    dovecot, smtp_sink, db_url, tmp_path
+):
     # Given 150 new requests in the mailbox
     count = 150
     dovecot.append_many(
@@ -110,7 +137,7 @@ def test_killing_the_poller_mid_batch_files_every_message_once(dovecot, db_url, 
         ]
     )
     engine, factory = setup_clients(db_url)
-    config = write_config(tmp_path / "intake.toml", db_url, dovecot)
+    config = write_config(tmp_path / "intake.toml", db_url, dovecot, smtp_sink)
     # When `intake run --once` is killed with SIGKILL several times part-way
     for round_ in range(1, 5):
         process = intake(config, "run", "--once")
@@ -120,18 +147,21 @@ def test_killing_the_poller_mid_batch_files_every_message_once(dovecot, db_url, 
     assert process.wait(timeout=180) == 0, log_of(process)
     # Then every message became exactly one request, and all are \Seen on the server
     assert_filed_exactly_once(factory, count)
+    assert_replied_once(factory, smtp_sink, count, kills=4)
     assert all(b"\\Seen" in dovecot.flags(uid) for uid in dovecot.uids())
     engine.dispose()
 
 
-def test_killing_a_worker_mid_job_files_every_message_once(dovecot, pg_url, redis_queue, tmp_path):
+def test_killing_a_worker_mid_job_files_every_message_once(
+    dovecot, smtp_sink, pg_url, redis_queue, tmp_path
+):
     # Given 300 messages stored by the poller and queued on Redis, no worker running yet
     count = 300
     dovecot.append_many(
         [message(subject=f"Job {n}", message_id=f"job-{n}@acme.example") for n in range(count)]
     )
     engine, factory = setup_clients(pg_url)
-    config = write_config(tmp_path / "intake.toml", pg_url, dovecot, redis_queue)
+    config = write_config(tmp_path / "intake.toml", pg_url, dovecot, smtp_sink, redis_queue)
     settings = load_settings(config)
     rt = brokers.setup(settings)
     assert Poller(rt).run_once() == count
@@ -147,7 +177,7 @@ def test_killing_a_worker_mid_job_files_every_message_once(dovecot, pg_url, redi
         while True:
             filing.sweep()
             with transaction(factory) as session:
-                if count_pending(session) == 0:
+                if count_pending(session) == 0 and count_unsent(session) == 0:
                     break
             assert time.monotonic() < deadline, "work did not finish"
             time.sleep(1.5)
@@ -155,5 +185,6 @@ def test_killing_a_worker_mid_job_files_every_message_once(dovecot, pg_url, redi
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
     assert_filed_exactly_once(factory, count)
+    assert_replied_once(factory, smtp_sink, count, kills=3)
     rt.broker.close()
     engine.dispose()

@@ -35,6 +35,10 @@ def imap_of(dovecot, **extra):
     }
 
 
+def smtp_of(sink):
+    return {"host": sink.host, "port": sink.port, "security": "none"}
+
+
 @pytest.fixture
 def factory(db_url):
     engine = make_engine(db_url)
@@ -51,7 +55,7 @@ def filings(factory) -> list[Filing]:
 
 
 def test_run_once_files_all_mail_and_only_then_marks_it_seen(
-    dovecot, make_settings, db_url, factory
+    dovecot, smtp_sink, make_settings, db_url, factory
 ):
     # Given a mailbox with new requests, a reply, an auto-reply and a stranger
     raws = [message(subject=f"Request {n}", message_id=f"r{n}@acme.example") for n in range(7)]
@@ -59,7 +63,9 @@ def test_run_once_files_all_mail_and_only_then_marks_it_seen(
     raws.append(message(subject="Away", headers={"Auto-Submitted": "auto-replied"}))
     raws.append(message(sender="x@spam.example", subject="Cheap"))
     dovecot.append_many(raws)
-    settings = make_settings(database_url=db_url, imap=imap_of(dovecot, batch_size=3))
+    settings = make_settings(
+        database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot, batch_size=3)
+    )
     # When intake runs once
     stored = runner.run_once(settings, timeout=60)
     # Then every message is filed once, and flagged \Seen on the server (never deleted)
@@ -78,11 +84,11 @@ def test_run_once_files_all_mail_and_only_then_marks_it_seen(
 
 
 def test_a_uidvalidity_change_rereads_the_folder_without_filing_twice(
-    dovecot, make_settings, db_url, factory
+    dovecot, smtp_sink, make_settings, db_url, factory
 ):
     raws = [message(subject=f"Request {n}") for n in range(3)]
     dovecot.append_many(raws)
-    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
     assert runner.run_once(settings, timeout=60) == 3
     before = dovecot.uidvalidity()
     dovecot.recreate_folder([*raws, message(subject="Brand new")])
@@ -91,9 +97,9 @@ def test_a_uidvalidity_change_rereads_the_folder_without_filing_twice(
     assert filings(factory) == [Filing.REQUEST] * 4
 
 
-def test_a_second_poller_waits_for_the_first(dovecot, make_settings, db_url, factory):
+def test_a_second_poller_waits_for_the_first(dovecot, smtp_sink, make_settings, db_url, factory):
     dovecot.append(message())
-    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
     engine = make_engine(db_url)
     finished = threading.Event()
     with mailbox_lock(engine, settings.imap.mailbox_name):
@@ -113,8 +119,10 @@ def test_a_second_poller_waits_for_the_first(dovecot, make_settings, db_url, fac
     engine.dispose()
 
 
-def test_a_running_poller_files_new_mail_announced_by_idle(dovecot, make_settings, db_url, factory):
-    settings = make_settings(database_url=db_url, imap=imap_of(dovecot))
+def test_a_running_poller_files_new_mail_announced_by_idle(
+    dovecot, smtp_sink, make_settings, db_url, factory
+):
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
     stop = threading.Event()
     service = threading.Thread(target=runner.run, args=(settings, stop))
     service.start()

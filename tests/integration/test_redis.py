@@ -32,21 +32,25 @@ def filings(factory) -> list[Filing]:
         return list(session.scalars(sa.select(InboundMessage.filing).order_by(InboundMessage.uid)))
 
 
-def test_run_once_on_redis_and_postgresql(dovecot, pg_url, redis_queue, tmp_path):
+def test_run_once_on_redis_and_postgresql(dovecot, smtp_sink, pg_url, redis_queue, tmp_path):
     dovecot.append_many([message(subject=f"R{n}") for n in range(12)])
     dovecot.append(message(sender="nobody@nowhere.example"))
     engine, factory = setup_clients(pg_url)
-    settings = load_settings(write_config(tmp_path / "intake.toml", pg_url, dovecot, redis_queue))
+    settings = load_settings(
+        write_config(tmp_path / "intake.toml", pg_url, dovecot, smtp_sink, redis_queue)
+    )
     assert runner.run_once(settings, timeout=60) == 13
     assert filings(factory) == [Filing.REQUEST] * 12 + [Filing.HELD]
     engine.dispose()
 
 
-def test_jobs_lost_with_redis_are_swept_back(dovecot, pg_url, redis_queue, tmp_path):
+def test_jobs_lost_with_redis_are_swept_back(dovecot, smtp_sink, pg_url, redis_queue, tmp_path):
     # Given mail stored and enqueued, then Redis loses every job (a restart without disk)
     dovecot.append_many([message(subject=f"L{n}") for n in range(8)])
     engine, factory = setup_clients(pg_url)
-    settings = load_settings(write_config(tmp_path / "intake.toml", pg_url, dovecot, redis_queue))
+    settings = load_settings(
+        write_config(tmp_path / "intake.toml", pg_url, dovecot, smtp_sink, redis_queue)
+    )
     rt = brokers.setup(settings)
     assert Poller(rt).run_once() == 8
     redis.Redis.from_url(redis_queue).flushdb()
@@ -59,9 +63,9 @@ def test_jobs_lost_with_redis_are_swept_back(dovecot, pg_url, redis_queue, tmp_p
     engine.dispose()
 
 
-def test_separate_poll_and_worker_processes(dovecot, pg_url, redis_queue, tmp_path):
+def test_separate_poll_and_worker_processes(dovecot, smtp_sink, pg_url, redis_queue, tmp_path):
     engine, factory = setup_clients(pg_url)
-    config = write_config(tmp_path / "intake.toml", pg_url, dovecot, redis_queue)
+    config = write_config(tmp_path / "intake.toml", pg_url, dovecot, smtp_sink, redis_queue)
     poller = intake(config, "poll")
     worker = intake(config, "worker", "--processes", "2", "--threads", "2")
     try:
@@ -81,8 +85,12 @@ def test_separate_poll_and_worker_processes(dovecot, pg_url, redis_queue, tmp_pa
     engine.dispose()
 
 
-def test_an_unreachable_redis_is_one_line_naming_the_setting(tmp_path, sqlite_url, dovecot):
-    config = write_config(tmp_path / "intake.toml", sqlite_url, dovecot, "redis://127.0.0.1:1/0")
+def test_an_unreachable_redis_is_one_line_naming_the_setting(
+    tmp_path, sqlite_url, dovecot, smtp_sink
+):
+    config = write_config(
+        tmp_path / "intake.toml", sqlite_url, dovecot, smtp_sink, "redis://127.0.0.1:1/0"
+    )
     done = subprocess.run(
         [sys.executable, "-m", "intake.cli", "--config", str(config), "run", "--once"],
         capture_output=True,

@@ -1,0 +1,62 @@
+"""Turning a rendered email into the exact bytes intake sends: multipart text + HTML, our
+Message-ID, the thread headers, and Auto-Submitted on what a machine wrote. Pure."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+
+from intake.outbox.templates import Rendered
+
+
+@dataclass(frozen=True)
+class Envelope:
+    sender: str  # the support address
+    sender_name: str  # the agency's name
+    to: tuple[str, ...]
+    reply_to: str | None = None
+    in_reply_to: str | None = None  # a message id without <>
+    references: tuple[str, ...] = ()
+    automatic: bool = True  # Auto-Submitted: auto-replied
+    ref: str | None = None  # REQ-1042, carried in a header as well as the subject
+
+
+def new_message_id(domain: str, now: datetime) -> str:
+    """A Message-ID of ours (without <>), unique and recognisable."""
+    return f"{now:%Y%m%d%H%M%S}.{secrets.token_hex(6)}.intake@{domain}"
+
+
+def compose(rendered: Rendered, envelope: Envelope, message_id: str, now: datetime) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = formataddr((envelope.sender_name, envelope.sender))
+    msg["To"] = ", ".join(envelope.to)
+    msg["Subject"] = rendered.subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = f"<{message_id}>"
+    if envelope.reply_to:
+        msg["Reply-To"] = envelope.reply_to
+    if envelope.in_reply_to:
+        msg["In-Reply-To"] = f"<{envelope.in_reply_to}>"
+    references = _references(envelope.references, envelope.in_reply_to)
+    if references:
+        msg["References"] = " ".join(f"<{r}>" for r in references)
+    if envelope.automatic:
+        msg["Auto-Submitted"] = "auto-replied"
+        # Ask other robots (Exchange out-of-office among them) not to answer us.
+        msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Intake-Origin"] = envelope.ref or "intake"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg.as_bytes(policy=SMTP)
+
+
+def _references(references: Sequence[str], in_reply_to: str | None) -> list[str]:
+    chain = [r for r in references if r]
+    if in_reply_to and in_reply_to not in chain:
+        chain.append(in_reply_to)
+    return chain[-20:]  # keep the header a sane length on long threads

@@ -1,0 +1,146 @@
+"""Delivering the outbox over SMTP: each message is locked, sent and recorded in its own
+transaction on one reused connection, so a second worker never sends it too, and only a
+crash between the server's accept and our commit can send it again (same Message-ID)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.db import transaction, utcnow
+from intake.errors import LoginRejected, ServerUnreachable
+from intake.mail.models import OutboundMessage
+from intake.outbox.smtp import Parcel, SmtpConnection, SmtpTemporaryError
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+# Seconds to wait before the n-th retry after a deferral (then the last one, repeated).
+BACKOFF = (2, 5, 15, 30, 60, 120, 300)
+
+
+@dataclass
+class DeliveryResult:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    deferred: str | None = None  # why the rest of the batch waits
+
+
+def deliver(
+    factory: sessionmaker[Session], settings: Settings, ids: Sequence[int]
+) -> DeliveryResult:
+    result = DeliveryResult()
+    connection: SmtpConnection | None = None
+    try:
+        for outbound_id in sorted(set(ids)):
+            with transaction(factory) as session:
+                row = session.scalars(
+                    sa.select(OutboundMessage)
+                    .where(OutboundMessage.id == outbound_id, OutboundMessage.state == "pending")
+                    .with_for_update(skip_locked=True)
+                ).first()
+                if row is None:
+                    continue  # sent already, or another worker holds it right now
+                if connection is None:
+                    connection = SmtpConnection(settings.smtp)
+                    connection.open()
+                row.attempts += 1
+                delivery = connection.send(
+                    Parcel(settings.support_address, tuple(row.recipients), row.raw)
+                )
+                if delivery.accepted:
+                    row.state, row.sent_at, row.last_error = "sent", utcnow(), None
+                    result.sent.append(row.id)
+                else:
+                    row.state, row.last_error = "failed", delivery.permanent_error
+                    result.failed.append(row.id)
+                    _tell_request(session, row)
+    except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
+        # Nothing is lost: the rest stays pending and the sweeper brings it back later.
+        log.warning("SMTP delivery deferred: %s", exc)
+        _note_deferral(factory, ids, str(exc))
+        result.deferred = str(exc)
+    finally:
+        if connection is not None:
+            connection.close()
+    return result
+
+
+def _tell_request(session: Session, row: OutboundMessage) -> None:
+    if row.request_id is None:
+        return
+    request = session.get(Request, row.request_id)
+    if request is not None:
+        requests.record(
+            session,
+            request,
+            "undeliverable",
+            "intake",
+            None,
+            f"{row.kind} to {', '.join(row.recipients)} refused: {row.last_error}",
+        )
+
+
+def _note_deferral(factory: sessionmaker[Session], ids: Sequence[int], error: str) -> None:
+    with transaction(factory) as session:
+        rows = session.scalars(
+            sa.select(OutboundMessage)
+            .where(OutboundMessage.id.in_(ids), OutboundMessage.state == "pending")
+            .order_by(OutboundMessage.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.attempts += 1
+            row.last_error = error[:1000]
+            wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+            row.next_attempt_at = utcnow() + timedelta(seconds=wait)
+
+
+def claim_due(session: Session, stale_after: float, limit: int = 5000) -> list[int]:
+    """Pending mail whose send job may be lost, or whose backoff is over; claims it for
+    ``stale_after`` seconds so the next sweep does not hand it out again."""
+    now = utcnow()
+    ids = list(
+        session.scalars(
+            sa.select(OutboundMessage.id)
+            .where(
+                OutboundMessage.state == "pending",
+                sa.or_(
+                    OutboundMessage.next_attempt_at < now,
+                    sa.and_(
+                        OutboundMessage.next_attempt_at.is_(None),
+                        OutboundMessage.created_at < now - timedelta(seconds=stale_after),
+                    ),
+                ),
+            )
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        session.execute(
+            sa.update(OutboundMessage)
+            .where(OutboundMessage.id.in_(ids))
+            .values(next_attempt_at=now + timedelta(seconds=stale_after))
+        )
+    return ids
+
+
+def count_unsent(session: Session) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboundMessage)
+            .where(OutboundMessage.state == "pending")
+        )
+        or 0
+    )

@@ -1,0 +1,100 @@
+"""The transactional outbox: an email is rendered and stored in the same transaction as the
+change that caused it; delivery happens later (see delivery.py) and never twice by design."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.db import utcnow
+from intake.mail.models import InboundMessage, OutboundMessage
+from intake.outbox.compose import Envelope, compose, new_message_id
+from intake.outbox.templates import render
+from intake.requests.models import Request
+from intake.settings import Settings
+
+
+def queue_email(
+    session: Session,
+    settings: Settings,
+    kind: str,
+    to: Sequence[str],
+    context: dict[str, Any],
+    *,
+    request: Request | None,
+    inbound: InboundMessage | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    reply_to: str | None = None,
+    automatic: bool = True,
+    to_client: bool = False,
+) -> OutboundMessage:
+    """Render ``templates/email/<kind>`` and store it, pending, in the outbox."""
+    now = utcnow()
+    ref = request.ref if request is not None else ""
+    rendered = render(
+        kind,
+        {
+            "agency_name": settings.agency_name,
+            "support_address": settings.support_address,
+            "ref": ref,
+            **context,
+        },
+        settings.templates_dir,
+    )
+    domain = settings.support_address.rpartition("@")[2]
+    message_id = new_message_id(domain, now)
+    envelope = Envelope(
+        sender=settings.support_address,
+        sender_name=settings.agency_name,
+        to=tuple(to),
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+        references=tuple(references),
+        automatic=automatic,
+        ref=ref or None,
+    )
+    row = OutboundMessage(
+        message_id=message_id,
+        request_id=request.id if request is not None else None,
+        inbound_id=inbound.id if inbound is not None else None,
+        kind=kind,
+        recipients=list(to),
+        recipient_key=to[0].lower() if to_client and to else None,
+        subject=rendered.subject,
+        raw=compose(rendered, envelope, message_id, now),
+        automatic=automatic,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def automatic_replies_last_hour(session: Session, address: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboundMessage)
+            .where(
+                OutboundMessage.recipient_key == address.lower(),
+                OutboundMessage.automatic.is_(True),
+                OutboundMessage.created_at > since,
+            )
+        )
+        or 0
+    )
+
+
+def staff_recipients(settings: Settings) -> list[str]:
+    return [member.email for member in settings.staff]
+
+
+def plus_address(settings: Settings, token: str) -> str:
+    local, _, domain = settings.support_address.partition("@")
+    return f"{local}+{token}@{domain}"

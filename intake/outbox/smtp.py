@@ -1,0 +1,135 @@
+"""The SMTP adapter: one connection for a batch of messages, ssl / starttls / none, login.
+
+Errors are sorted into "try again later" (the server or network is away, a 4xx answer) and
+"this message will never go" (a 5xx answer for it), so the outbox retries only what can
+succeed.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from intake.errors import IntakeError, LoginRejected, ServerUnreachable
+from intake.settings import SmtpSettings
+
+
+class SmtpTemporaryError(IntakeError):
+    """The server said "try again later" (4xx) or the connection failed mid-send."""
+
+
+@dataclass(frozen=True)
+class Parcel:
+    sender: str  # envelope sender
+    recipients: tuple[str, ...]
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    accepted: bool
+    permanent_error: str | None = None
+
+
+class SmtpConnection:
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpConnection:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        s = self.settings
+        where = f"{s.host}:{s.port}"
+        try:
+            if s.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+                if s.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ServerUnreachable(f"smtp.host: cannot reach {where}: {_reason(exc)}") from None
+        if s.username:
+            try:
+                smtp.login(s.username, s.password)
+            except smtplib.SMTPAuthenticationError as exc:
+                smtp.close()
+                raise LoginRejected(
+                    f"smtp.username/smtp.password: {where} rejected the login for "
+                    f"{s.username!r}: {_reason(exc)}"
+                ) from None
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp.close()
+                raise ServerUnreachable(f"smtp.host: {where}: {_reason(exc)}") from None
+        self._smtp = smtp
+
+    def send(self, parcel: Parcel) -> Delivery:
+        if self._smtp is None:
+            raise SmtpTemporaryError("not connected")
+        try:
+            refused = self._smtp.sendmail(parcel.sender, list(parcel.recipients), parcel.raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            return _refused(exc.recipients)
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600:
+                return Delivery(False, f"{exc.smtp_code} {_text(exc.smtp_error)}")
+            raise SmtpTemporaryError(f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise SmtpTemporaryError(_reason(exc)) from None
+        if refused and len(refused) == len(parcel.recipients):
+            return _refused(refused)
+        return Delivery(True)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+
+def _refused(recipients: dict[str, tuple[int, bytes]]) -> Delivery:
+    codes = [code for code, _ in recipients.values()]
+    detail = "; ".join(f"{r}: {c} {_text(m)}" for r, (c, m) in recipients.items())
+    if all(500 <= c < 600 for c in codes):
+        return Delivery(False, detail)
+    raise SmtpTemporaryError(detail)
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return (str(exc).strip() or type(exc).__name__).splitlines()[0][:200]
+
+
+def send_each(
+    settings: SmtpSettings, parcels: Iterable[tuple[int, Parcel]]
+) -> Iterator[tuple[int, Delivery]]:
+    """Send over one connection, yielding each result as soon as the server answered, so
+    the caller records it before the next; a temporary failure ends the batch (raised)."""
+    with SmtpConnection(settings) as connection:
+        for key, parcel in parcels:
+            yield key, connection.send(parcel)

@@ -1,0 +1,85 @@
+"""Estimated hours: defaults per type and severity from ``rules_file`` until there is
+history, then the median of hours actually logged on finished requests of the same kind
+(the client's own first, then everyone's), once there are enough of them."""
+
+from __future__ import annotations
+
+import statistics
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.billing.models import TimeEntry
+from intake.errors import ConfigError
+from intake.requests.models import Request
+from intake.requests.states import RequestType, Severity, Status
+
+
+@dataclass(frozen=True)
+class Estimate:
+    hours: Decimal
+    basis: str  # how it was reached, for staff
+
+
+@lru_cache(maxsize=4)
+def default_estimates(path: Path, mtime: float = 0.0) -> dict[tuple[str, str], Decimal]:
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle).get("estimate", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"rules_file: {path}: {exc}") from None
+    defaults = {}
+    for kind in RequestType:
+        for severity in Severity:
+            value = table.get(kind.value, {}).get(severity.value)
+            try:
+                hours = Decimal(str(value))
+            except InvalidOperation:
+                hours = Decimal("NaN")
+            if value is None or not hours.is_finite() or hours < 0:
+                raise ConfigError(
+                    f'rules_file: {path}: estimate.{kind}.{severity}: expected hours such as "2"'
+                )
+            defaults[(kind.value, severity.value)] = hours
+    return defaults
+
+
+def estimate_hours(
+    session: Session,
+    rules_file: Path,
+    client_id: int | None,
+    kind: str,
+    severity: str,
+    min_samples: int,
+) -> Estimate:
+    logged = (
+        sa.select(Request.client_id, sa.func.sum(TimeEntry.hours))
+        .join(TimeEntry, TimeEntry.request_id == Request.id)
+        .where(
+            Request.status == Status.DONE,
+            Request.type == RequestType(kind),
+            Request.severity == Severity(severity),
+        )
+        .group_by(Request.id, Request.client_id)
+    )
+    history = session.execute(logged).all()
+    own = [Decimal(h) for c, h in history if client_id is not None and c == client_id]
+    if len(own) >= min_samples:
+        return Estimate(_median(own), f"median of {len(own)} of this client's {severity} {kind}s")
+    every = [Decimal(h) for _, h in history]
+    if len(every) >= min_samples:
+        return Estimate(_median(every), f"median of {len(every)} finished {severity} {kind}s")
+    mtime = rules_file.stat().st_mtime if rules_file.exists() else 0.0
+    hours = default_estimates(rules_file, mtime)[(kind, severity)]
+    return Estimate(hours, f"default for a {severity} {kind}")
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    # Quarter hours: estimates are promises, not measurements.
+    value = Decimal(statistics.median(values))
+    return (value * 4).quantize(Decimal("1")) / 4

@@ -1,0 +1,170 @@
+"""Quoting a new request: classify it, estimate it, price it under the client's plan, set
+its SLA times, move it to approved (no charge) or quoted, and put the client's reply and
+the staff notice in the outbox, all in the transaction that filed it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake import catalogue
+from intake.classification.rules import Classification, classify
+from intake.clients.models import Client, Contact
+from intake.mail.models import InboundMessage, OutboundMessage
+from intake.outbox import emails
+from intake.quotes.estimates import estimate_hours
+from intake.quotes.models import Quote
+from intake.quotes.plans import Plan
+from intake.quotes.pricing import Price, included_hours_left, price
+from intake.quotes.sla import business_hours_for, complete_by, due
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.requests.states import RequestType, Severity, Status
+from intake.settings import Settings
+
+SYSTEM = "intake"
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The client's message we answer: our reply threads under it."""
+
+    message_id: str | None
+    references: tuple[str, ...]
+
+
+def quote_new_request(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    thread: Thread,
+    new_text: str,
+) -> list[OutboundMessage]:
+    client = request.client
+    assert client is not None
+    sheet = catalogue.plans(settings.plans_file)
+    if client.plan not in sheet.plans:
+        reason = f"client {client.slug} has plan {client.plan!r}, which the plans file lacks"
+        requests.move(session, request, Status.HELD, actor=SYSTEM, inbound=inbound, detail=reason)
+        request.hold_reason = reason
+        held = emails.staff_held(session, settings, request, inbound, reason)
+        return [held] if held is not None else []
+    plan = sheet.plan(client.plan)
+    decided = classify(request.subject, new_text, catalogue.rules(settings.rules_file))
+    _record_classification(session, request, inbound, decided)
+    estimate = estimate_hours(
+        session,
+        settings.rules_file,
+        client.id,
+        decided.type.value,
+        decided.severity.value,
+        settings.replies.estimate_min_samples,
+    )
+    rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
+    left = included_hours_left(plan, promised_included_hours(session, settings, client))
+    quoted = price(decided.type.value, estimate.hours, plan, rate, left)
+    start_by, done_by, notes = _timeline(settings, client, plan, request, quoted)
+    quote = Quote(
+        request_id=request.id,
+        version=1,
+        hours=quoted.hours,
+        chargeable_hours=quoted.chargeable_hours,
+        rate=quoted.rate,
+        amount=quoted.amount,
+        start_by=start_by,
+        complete_by=done_by,
+        status="pending" if quoted.needs_approval else "included",
+        token=secrets.token_hex(6),
+    )
+    session.add(quote)
+    session.flush()
+    target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
+    requests.move(
+        session,
+        request,
+        target,
+        actor=SYSTEM,
+        inbound=inbound,
+        detail=f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})",
+    )
+    contact = session.scalar(sa.select(Contact).where(Contact.email == request.contact_email))
+    sent = emails.client_quote(
+        session, settings, request, inbound, thread, quote, quoted, plan, client, contact
+    )
+    notice = emails.staff_new_request(
+        session, settings, request, inbound, quote, quoted, plan, client, decided, new_text, notes
+    )
+    return [*sent, notice] if notice is not None else sent
+
+
+def _record_classification(
+    session: Session, request: Request, inbound: InboundMessage, decided: Classification
+) -> None:
+    request.type = RequestType(decided.type.value)
+    request.severity = Severity(decided.severity.value)
+    request.classification = {
+        "type": {
+            "value": decided.type.value,
+            "confidence": round(decided.type.confidence, 3),
+            "rules": list(decided.type.rules),
+        },
+        "severity": {
+            "value": decided.severity.value,
+            "confidence": round(decided.severity.confidence, 3),
+            "rules": list(decided.severity.rules),
+        },
+        "low_confidence": decided.low_confidence,
+    }
+    requests.record(
+        session,
+        request,
+        "classified",
+        SYSTEM,
+        inbound,
+        f"{decided.severity.value} {decided.type.value}"
+        + (" (low confidence)" if decided.low_confidence else ""),
+    )
+
+
+def _timeline(
+    settings: Settings, client: Client, plan: Plan, request: Request, quoted: Price
+) -> tuple[datetime, date, list[str]]:
+    severity = request.severity.value if request.severity else "minor"
+    opened = request.opened_at
+    years = range(opened.year, opened.year + 2)
+    notes: list[str] = []
+    try:
+        hours = business_hours_for(
+            plan, severity, ZoneInfo(client.timezone), client.country or settings.country, years
+        )
+    except ValueError as exc:
+        notes.append(f"public holidays not applied: {exc}")
+        hours = business_hours_for(plan, severity, ZoneInfo(client.timezone), None, years)
+    start_by = due(opened, plan.first_response[severity], hours)
+    done_by = complete_by(opened, quoted.hours, settings.replies.daily_capacity_hours, hours)
+    return start_by, done_by, notes
+
+
+def promised_included_hours(session: Session, settings: Settings, client: Client) -> Decimal:
+    """Included hours this month already promised to approved feature work of the client."""
+    now = datetime.now(settings.zone)
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    included = sa.func.coalesce(sa.func.sum(Quote.hours - Quote.chargeable_hours), 0)
+    total = session.scalar(
+        sa.select(included)
+        .join(Request, Request.id == Quote.request_id)
+        .where(
+            Request.client_id == client.id,
+            Request.type == RequestType.FEATURE,
+            Quote.status.in_(("approved", "included")),
+            Quote.created_at >= month_start,
+        )
+    )
+    return Decimal(str(total or 0))

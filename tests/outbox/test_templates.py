@@ -1,0 +1,141 @@
+"""Emails: one template folder each, text and HTML from one context, strict and escaped."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.policy import default
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from intake.outbox.compose import Envelope, compose, new_message_id
+from intake.outbox.templates import BUNDLED, render
+
+BASE = {
+    "agency_name": "Example Agency",
+    "support_address": "support@agency.example",
+    "ref": "REQ-1042",
+}
+QUOTE = {
+    **BASE,
+    "contact_name": "Zoe",
+    "subject": "CSV <export>",
+    "type": "feature",
+    "severity": "minor",
+    "hours": Decimal("4"),
+    "included_hours": Decimal("0"),
+    "chargeable_hours": Decimal("4"),
+    "rate": Decimal("150.00"),
+    "amount": Decimal("600.00"),
+    "plan_name": "No plan",
+    "requires_po": True,
+    "start_by": "Mon 2 Nov 2026, 17:00",
+    "complete_by": "Wed 4 Nov 2026",
+    "no_charge_reason": "n/a",
+}
+SAMPLES = {
+    "quote": QUOTE,
+    "no_charge": QUOTE,
+    "staff_new_request": {
+        **QUOTE,
+        "contact": "zoe@zed.example",
+        "client_name": "Zed",
+        "client_slug": "zed",
+        "type_confidence": 80,
+        "severity_confidence": 40,
+        "type_rules": 'subject "add"',
+        "severity_rules": "",
+        "low_confidence": True,
+        "needs_approval": True,
+        "notes": ["n"],
+        "text": "Could you add <b>CSV</b>?",
+    },
+    "staff_held": {
+        **BASE,
+        "reason": "unknown sender x@y",
+        "sender": "x@y",
+        "subject": "Hi",
+        "text": "Hello",
+    },
+    "staff_bounce": {
+        **BASE,
+        "subject": "S",
+        "recipients": "a@b",
+        "status": "5.1.1",
+        "diagnostic": "user unknown",
+    },
+    "staff_rate_limited": {**BASE, "address": "a@b", "limit": 5, "subject": "S"},
+}
+
+
+def test_every_email_folder_has_its_three_parts_and_a_sample_here():
+    folders = {p.name for p in (BUNDLED / "email").iterdir() if not p.name.startswith("_")}
+    assert folders == set(SAMPLES)
+    for name in folders:
+        assert {p.name for p in (BUNDLED / "email" / name).iterdir()} == {
+            "subject.txt",
+            "body.txt",
+            "body.html",
+        }
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_email_renders_text_and_html_from_one_context(name):
+    rendered = render(name, SAMPLES[name])
+    assert "[REQ-1042]" in rendered.subject and "\n" not in rendered.subject
+    assert rendered.text.strip() and "<html" in rendered.html
+
+
+def test_html_is_escaped_and_text_is_not():
+    rendered = render("quote", QUOTE)
+    assert "CSV &lt;export&gt;" in rendered.html and "CSV <export>" in rendered.text
+    assert "$600.00" in rendered.text and "4 h" in rendered.text
+
+
+def test_a_missing_value_is_an_error_not_a_blank():
+    without_amount = {k: v for k, v in QUOTE.items() if k != "amount"}
+    with pytest.raises(jinja2.UndefinedError):
+        render("quote", without_amount)
+
+
+def test_an_agency_overrides_one_template_and_keeps_the_rest(tmp_path: Path):
+    folder = tmp_path / "email" / "quote"
+    folder.mkdir(parents=True)
+    (folder / "subject.txt").write_text("[{{ ref }}] Our offer")
+    (folder / "body.txt").write_text("Dear {{ contact_name }}, {{ amount|money }}\n")
+    (folder / "body.html").write_text("<html><p>{{ amount|money }}</p></html>")
+    rendered = render("quote", QUOTE, tmp_path)
+    assert rendered.subject == "[REQ-1042] Our offer" and "Dear Zoe, $600.00" in rendered.text
+    assert "Held for triage" in render("staff_held", SAMPLES["staff_held"], tmp_path).subject
+
+
+def test_composed_mail_carries_the_thread_and_robot_headers():
+    now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    mid = new_message_id("agency.example", now)
+    raw = compose(
+        render("quote", QUOTE),
+        Envelope(
+            "support@agency.example",
+            "Example Agency",
+            ("zoe@zed.example",),
+            reply_to="support+abc@agency.example",
+            in_reply_to="zoe-2@zed.example",
+            references=("zoe-1@zed.example",),
+            ref="REQ-1042",
+        ),
+        mid,
+        now,
+    )
+    msg = email.message_from_bytes(raw, policy=default)
+    assert msg["Message-ID"] == f"<{mid}>" and mid.endswith("@agency.example")
+    assert msg["In-Reply-To"] == "<zoe-2@zed.example>"
+    assert msg["References"] == "<zoe-1@zed.example> <zoe-2@zed.example>"
+    assert (
+        msg["Auto-Submitted"] == "auto-replied" and msg["Reply-To"] == "support+abc@agency.example"
+    )
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")

@@ -1,0 +1,120 @@
+"""Quoting a new request: estimate, price under the plan, SLA times, status and outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from intake.billing.models import TimeEntry
+from intake.clients.models import Client
+from intake.clients.service import import_clients, read_clients_file
+from intake.quotes.models import Quote
+from intake.quotes.service import Thread, promised_included_hours, quote_new_request
+from intake.requests import service as requests
+from intake.requests.models import Event
+from intake.requests.states import RequestType, Severity, Status
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+FEATURE = ("Could you add a CSV export to the admin?", "Could you add a CSV export? Thanks")
+
+
+@pytest.fixture
+def acme(session) -> Client:
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    return session.scalar(sa.select(Client).where(Client.slug == "acme"))
+
+
+def quote_for(session, settings, client, subject, text, opened_at=None):
+    request = requests.open_request(
+        session,
+        client=client,
+        contact_email="alice@acme.example",
+        subject=subject,
+        inbound=None,
+    )
+    if opened_at is not None:
+        request.opened_at = opened_at
+    sent = quote_new_request(session, settings, request, _inbound(session), Thread(None, ()), text)
+    quote = session.scalar(sa.select(Quote).where(Quote.request_id == request.id))
+    return request, quote, sent
+
+
+def _inbound(session):
+    from intake.mail.models import InboundMessage
+
+    row = InboundMessage(message_key=f"k{datetime.now().timestamp()}", mailbox="b", raw=b"", size=0)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_a_feature_uses_the_plans_hours_and_later_ones_pay(session, settings, acme):
+    # Acme: professional, 5 included hours, $150/h; a minor feature is estimated at 4 h.
+    first, quote, sent = quote_for(session, settings, acme, *FEATURE)
+    assert (first.type, first.severity) == (RequestType.FEATURE, Severity.MINOR)
+    assert (quote.hours, quote.amount, quote.status) == (Decimal(4), Decimal("0.00"), "included")
+    assert first.status is Status.APPROVED
+    assert [m.kind for m in sent] == ["no_charge", "staff_new_request"]
+    # Those 4 hours are promised: a second feature has 1 included hour left.
+    assert promised_included_hours(session, settings, acme) == Decimal(4)
+    second, quote, sent = quote_for(session, settings, acme, *FEATURE)
+    assert (quote.chargeable_hours, quote.amount, quote.status) == (
+        Decimal(3),
+        Decimal("450.00"),
+        "pending",
+    )
+    assert second.status is Status.QUOTED and sent[0].kind == "quote"
+    assert sent[0].recipients == ["alice@acme.example"]
+    assert sent[0].recipient_key == "alice@acme.example"
+
+
+def test_start_by_counts_the_plans_support_hours_in_the_clients_zone(session, settings, acme):
+    # Friday 2026-11-06 16:30 London, a critical bug: professional first response is 2 h of
+    # support hours (9-17): 30 minutes on Friday, 90 on Monday -> Monday 10:30 London.
+    opened = datetime(2026, 11, 6, 16, 30, tzinfo=UTC)
+    request, quote, _ = quote_for(
+        session,
+        settings,
+        acme,
+        "Site down",
+        "The whole site is down, all users blocked",
+        opened_at=opened,
+    )
+    assert request.severity is Severity.CRITICAL
+    assert quote.start_by == datetime(2026, 11, 9, 10, 30, tzinfo=UTC)
+    assert quote.complete_by == date(2026, 11, 9)
+
+
+def test_history_replaces_the_default_estimate(session, settings, acme):
+    for logged in ("1", "3", "9"):
+        done = requests.open_request(
+            session, client=acme, contact_email="alice@acme.example", subject="old", inbound=None
+        )
+        done.type, done.severity, done.status = RequestType.FEATURE, Severity.MINOR, Status.DONE
+        session.flush()
+        session.add(
+            TimeEntry(
+                request_id=done.id,
+                staff_email="dana@agency.example",
+                hours=Decimal(logged),
+                work_date=date(2026, 10, 1),
+            )
+        )
+    session.flush()
+    _, quote, _ = quote_for(session, settings, acme, *FEATURE)
+    # The median of 1, 3 and 9 hours, where the default would have been 4.
+    assert quote.hours == Decimal(3)
+    details = session.scalars(sa.select(Event.detail).where(Event.kind == "status")).all()
+    assert any("median of 3 of this client's minor features" in d for d in details)
+
+
+def test_a_client_on_an_unknown_plan_is_held_for_staff(session, settings, acme):
+    acme.plan = "gold"
+    request, quote, sent = quote_for(session, settings, acme, *FEATURE)
+    assert request.status is Status.HELD and quote is None
+    assert "gold" in request.hold_reason and [m.kind for m in sent] == ["staff_held"]
