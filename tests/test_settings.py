@@ -71,3 +71,30 @@ def test_settings_are_frozen():
     settings = load_settings(EXAMPLE)
     with pytest.raises(ValidationError):
         settings.agency_name = "Other"  # type: ignore[misc]
+
+
+def test_the_example_file_documents_every_setting():
+    from pydantic import BaseModel
+
+    from intake.settings import Settings
+
+    text = EXAMPLE.read_text()
+
+    def keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+        found = []
+        for name, field in model.model_fields.items():
+            kind = field.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel) and name != "staff":
+                found += keys(kind, f"{name}.")
+            else:
+                found.append(prefix + name)
+        return found
+
+    assert "[[staff]]" in text and "\nlead = " in text
+    for key in keys(Settings):
+        if key == "staff":
+            continue
+        section, _, name = key.rpartition(".")
+        assert f"\n{name} = " in text or f"# {name} = " in text, f"{key} is not documented"
+        if section:
+            assert f"[{section}]" in text
