@@ -50,6 +50,7 @@ def _empty_postgres(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(sa.text("INSERT INTO counters (name, value) VALUES ('request', 1000)"))
+        conn.execute(sa.text("ALTER SEQUENCE request_numbers RESTART WITH 1001"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -17,8 +17,12 @@ def file_inbound(ids: list[int]) -> None:
     rt = runtime.current()
     with rt.transaction() as session:
         store.count_attempt(session, ids)
-    with rt.transaction() as session:
-        outcomes = file_batch(session, rt.settings, ids)
+    outcomes = []
+    for inbound_id in sorted(ids):
+        # One short transaction a message: locks (a new contact, a thread being filed)
+        # are held for milliseconds, not for a whole batch, so workers rarely wait.
+        with rt.transaction() as session:
+            outcomes += file_batch(session, rt.settings, [inbound_id])
     outbound = [i for outcome in outcomes for i in outcome.outbound_ids]
     if outbound:
         enqueue_sending(outbound)

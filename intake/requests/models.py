@@ -77,7 +77,7 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Gap-free numbering (request references) that survives rolled-back work."""
+    """Request numbering on SQLite (PostgreSQL uses the request_numbers sequence)."""
 
     __tablename__ = "counters"
 
