@@ -34,6 +34,10 @@ SETTINGS = {
 LABEL_KEYS = {"phrases", "regex", "after_type"}
 WORD = re.compile(r"[\w']+")
 CLAUSE_END = re.compile(r"[.!?;:,()\n]")
+NEGATION_LOOKBACK = 120
+# A request says what it is near its top; the rest of a long message (logs, pasted
+# output) adds noise and time, not signal.
+TEXT_LIMIT = 8000
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Pattern:
     name: str
     regex: re.Pattern[str]
     weight: float
+    # A lowercase word every match contains: a cheap "in" test skips most regex scans.
+    needle: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def load_rules(path: Path) -> Rules:
 
 def classify(subject: str, text: str, rules: Rules) -> Classification:
     """Decide type, then severity (which may lean on the type), of one request."""
-    subject, text = _normalise(subject), _normalise(text)
+    subject, text = _normalise(subject), _normalise(text[:TEXT_LIMIT])
     for pattern in rules.strip:
         text = pattern.sub("", text)
     places = (("subject", subject, rules.subject_weight), ("text", text, 1.0))
@@ -175,6 +181,7 @@ def _decide(
 ) -> Decision:
     scores: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, str]]] = {}
+    lowered = {place: content.lower() for place, content, _ in places}
     for label in axis.labels:
         found: list[tuple[float, str]] = []
         if label == axis.default:
@@ -183,6 +190,8 @@ def _decide(
             found.append((axis.after_type[label][kind], f"type {kind}"))
         for pattern in axis.patterns.get(label, ()):
             for place, content, factor in places:
+                if pattern.needle and pattern.needle not in lowered[place]:
+                    continue
                 if _matches(pattern, content, rules):
                     found.append((pattern.weight * factor, f"{place} {pattern.name}"))
         scores[label] = max(0.0, sum(points for points, _ in found))
@@ -202,7 +211,9 @@ def _matches(pattern: Pattern, content: str, rules: Rules) -> bool:
 
 
 def _negated(content: str, start: int, rules: Rules) -> bool:
-    clause = CLAUSE_END.split(content[:start])[-1]
+    # Only the few words before the match matter: look back a short stretch, not the
+    # whole text, so long messages stay linear.
+    clause = CLAUSE_END.split(content[max(0, start - NEGATION_LOOKBACK) : start])[-1]
     before = WORD.findall(clause.lower())[-(rules.negation_window + 1) :]
     return any(word in rules.negation_words for word in before)
 
@@ -232,7 +243,12 @@ def _axis(
         regexes = _weights(entry.get("regex", {}), f"{at}.regex")
         patterns[label] = tuple(
             [
-                Pattern(f'"{p}"', _compile(_phrase(p), f'{at}.phrases."{p}"'), w)
+                Pattern(
+                    f'"{p}"',
+                    _compile(_phrase(p), f'{at}.phrases."{p}"'),
+                    w,
+                    max(p.lower().split(), key=len, default=""),
+                )
                 for p, w in phrases.items()
             ]
             + [Pattern(f"/{r}/", _compile(r, f"{at}.regex.'{r}'"), w) for r, w in regexes.items()]

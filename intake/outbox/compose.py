@@ -7,11 +7,19 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.charset import BASE64, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
 
 from intake.outbox.templates import Rendered
+
+WIRE = compat32.clone(linesep="\r\n")
+# Base64 bodies: encoded in C, safe through any relay, and read by every mail program.
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = BASE64
 
 
 @dataclass(frozen=True)
@@ -32,10 +40,12 @@ def new_message_id(domain: str, now: datetime) -> str:
 
 
 def compose(rendered: Rendered, envelope: Envelope, message_id: str, now: datetime) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = formataddr((envelope.sender_name, envelope.sender))
+    # The compat32 MIME classes build the same message as EmailMessage several times
+    # faster (no header re-parsing), which matters at hundreds of replies a second.
+    msg = MIMEMultipart("alternative")
+    msg["From"] = formataddr((envelope.sender_name, envelope.sender), charset="utf-8")
     msg["To"] = ", ".join(envelope.to)
-    msg["Subject"] = rendered.subject
+    msg["Subject"] = _header(rendered.subject)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = f"<{message_id}>"
     if envelope.reply_to:
@@ -50,9 +60,22 @@ def compose(rendered: Rendered, envelope: Envelope, message_id: str, now: dateti
         # Ask other robots (Exchange out-of-office among them) not to answer us.
         msg["X-Auto-Response-Suppress"] = "All"
     msg["X-Intake-Origin"] = envelope.ref or "intake"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    return msg.as_bytes(policy=SMTP)
+    msg.attach(_part(rendered.text, "plain"))
+    msg.attach(_part(rendered.html, "html"))
+    return msg.as_bytes(policy=WIRE)
+
+
+def _header(value: str) -> str:
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", header_name="Subject").encode()
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    part = MIMEText("", subtype, _charset=None)
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(text, UTF8)
+    return part
 
 
 def _references(references: Sequence[str], in_reply_to: str | None) -> list[str]:

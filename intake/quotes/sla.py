@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
@@ -73,10 +74,16 @@ def public_holidays(country: str | None, years: Iterable[int]) -> frozenset[date
     """The public holidays of ``country`` ("GB", "GB-ENG", ...) in ``years``, as local dates."""
     if country is None:
         return frozenset()
-    code, _, subdivision = country.strip().upper().partition("-")
+    return _calendar(country.strip().upper(), tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=256)
+def _calendar(country: str, years: tuple[int, ...]) -> frozenset[date]:
+    # Building a calendar takes milliseconds; every quote of a client asks for the same one.
+    code, _, subdivision = country.partition("-")
     try:
         calendar = holiday_calendars.country_holidays(
-            code, subdiv=subdivision or None, years=sorted(set(years))
+            code, subdiv=subdivision or None, years=list(years)
         )
     except NotImplementedError:
         # The package names the problem with NotImplementedError; callers expect a value error.
