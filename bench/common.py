@@ -1,0 +1,182 @@
+"""What the benchmarks share: a throwaway Dovecot, a fresh PostgreSQL database, Redis, a
+config file, mixed sample mail, and peak RSS of a process tree."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from intake.clients.service import import_clients, read_clients_file  # noqa: E402
+from intake.db import make_engine, session_factory, transaction, upgrade  # noqa: E402
+from tests.mailbuilder import message  # noqa: E402
+from tests.servers.dovecot import Dovecot  # noqa: E402
+from tests.servers.smtp import SmtpSink  # noqa: E402
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
+CLIENTS = ROOT / "config" / "clients.example.toml"
+
+
+def fresh_postgres(name: str = "intake_bench") -> str:
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    url = f"{PG_SERVER}/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    plans = frozenset({"none", "basic", "professional", "premium"})
+    with transaction(session_factory(engine)) as session:
+        import_clients(session, read_clients_file(CLIENTS, plans))
+    engine.dispose()
+    return url
+
+
+def fresh_redis() -> str:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def write_config(
+    folder: Path, db_url: str, dovecot: Dovecot, smtp: SmtpSink, redis_url: str, **queue: int
+) -> Path:
+    path = folder / "intake.toml"
+    lines = [
+        f'database_url = "{db_url}"',
+        f'redis_url = "{redis_url}"',
+        "[imap]",
+        f'host = "{dovecot.host}"',
+        f"port = {dovecot.port}",
+        'security = "none"',
+        f'username = "{dovecot.user}"',
+        f'password = "{dovecot.password}"',
+        "[smtp]",
+        f'host = "{smtp.host}"',
+        f"port = {smtp.port}",
+        'security = "none"',
+        "[replies]",
+        "max_automatic_per_hour = 1000000",
+        "[[staff]]",
+        'email = "dana@agency.example"',
+        "[queue]",
+        *(f"{key} = {value}" for key, value in queue.items()),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def mixed_mail(count: int, seed: int = 1) -> list[bytes]:
+    """New requests, replies, machine mail and the suite's real-world fixtures, ~28 KB mean."""
+    rng = random.Random(seed)
+    fixtures = [
+        p.read_bytes() for p in sorted(FIXTURES.glob("*.eml")) if p.stat().st_size < 200_000
+    ]
+    senders = [
+        "alice@acme.example",
+        "zoe@zed.example",
+        "new.person@acme.example",
+        "stranger@elsewhere.example",
+    ]
+    out: list[bytes] = []
+    for n in range(count):
+        roll = rng.random()
+        if fixtures and roll < 0.15:
+            raw = fixtures[n % len(fixtures)]
+            # Give each copy its own Message-ID so it is a distinct message.
+            out.append(raw.replace(b"Message-ID: <", f"Message-ID: <b{n}.".encode(), 1))
+            continue
+        body = (
+            "Hello,\n\n"
+            + "".join(
+                rng.choice(
+                    [
+                        "The checkout fails. ",
+                        "Could you add an export? ",
+                        "Error 500. ",
+                        "How do I reset a password? ",
+                        "All users are blocked. ",
+                    ]
+                )
+                for _ in range(rng.randint(20, 120))
+            )
+            + "\n\nThanks\n"
+        )
+        attachments = []
+        if roll > 0.75:
+            attachments = [("log.txt", "text/plain", rng.randbytes(rng.randint(10_000, 60_000)))]
+        headers = {"Auto-Submitted": "auto-replied"} if roll > 0.95 else None
+        in_reply_to = f"bench-{n - 1}@acme.example" if 0.15 <= roll < 0.3 and n else None
+        out.append(
+            message(
+                sender=senders[n % len(senders)],
+                subject=f"Bench request {n}",
+                message_id=f"bench-{n}@acme.example",
+                body=body,
+                attachments=attachments,
+                headers=headers,
+                in_reply_to=in_reply_to,
+            )
+        )
+    return out
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and its children until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+
+
+def tree_rss_kb(pid: int) -> int:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,rss="], capture_output=True, text=True)
+    rows = [tuple(int(x) for x in line.split()) for line in out.stdout.splitlines() if line.strip()]
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, parent, _ in rows if parent in tree} - tree
+        grew = bool(more)
+        tree |= more
+    return sum(rss for p, _, rss in rows if p in tree)
+
+
+def intake(config: Path, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "intake.cli", "--config", str(config), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=(log.open("wb") if log else subprocess.DEVNULL),
+        cwd=ROOT,
+    )
+
+
+def wait(condition, timeout: float, every: float = 0.005) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        time.sleep(every)
