@@ -7,7 +7,6 @@ naming the key.
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from pydantic_settings import (
 )
 
 from intake.errors import ConfigError
+from intake.tomlfile import read_toml
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -185,7 +185,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     """
     values: dict[str, Any] = {}
     if path is not None:
-        values = _read_toml(path)
+        values = read_toml(path, "config file ", ConfigError)
         base = path.resolve().parent
         for key in _RELATIVE_KEYS:
             if isinstance(values.get(key), str) and values[key]:
@@ -216,18 +216,6 @@ def _relative_to(base: Path, value: str) -> str:
         if (root / candidate).exists():
             return str(root / candidate)
     return str(base / candidate)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:

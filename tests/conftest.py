@@ -57,25 +57,21 @@ def _empty_postgres(engine: Engine) -> None:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty, migrated database: each test runs on SQLite and PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'intake.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        return url
-    url = str(request.getfixturevalue("postgres_url"))
+        return _migrated_sqlite(tmp_path)
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _migrated_sqlite(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'intake.db'}"
     engine = make_engine(url)
-    _empty_postgres(engine)
+    upgrade(engine)
     engine.dispose()
     return url
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'intake.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
+    return _migrated_sqlite(tmp_path)
 
 
 @pytest.fixture

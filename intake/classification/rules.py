@@ -16,6 +16,7 @@ from typing import Any
 
 from intake.errors import ConfigError, InvalidInput
 from intake.requests.states import RequestType, Severity
+from intake.tomlfile import read_toml
 
 TYPES = tuple(t.value for t in RequestType)
 SEVERITIES = tuple(s.value for s in Severity)
@@ -98,13 +99,7 @@ class Rules:
 
 def load_rules(path: Path) -> Rules:
     """Read and check ``rules_file``; any mistake is one ConfigError line naming the entry."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"rules_file: {path} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"rules_file: {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "rules_file: ", ConfigError)
     where = f"rules_file: {path}"
     settings = _table(data, "classify", where)
     for key in settings.keys() - SETTINGS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.clients.models import Client, ClientDomain, Contact
 from intake.errors import InvalidInput
+from intake.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,7 @@ class ImportResult:
 
 def read_clients_file(path: Path, plans: frozenset[str] | None = None) -> list[ClientSpec]:
     """Parse a clients TOML file; any mistake is an InvalidInput naming the client and key."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise InvalidInput(f"clients file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "clients file ", InvalidInput)
     entries = data.get("client", [])
     if not isinstance(entries, list):
         raise InvalidInput(f"{path}: expected [[client]] tables")

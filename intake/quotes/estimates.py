@@ -5,7 +5,6 @@ history, then the median of hours actually logged on finished requests of the sa
 from __future__ import annotations
 
 import statistics
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -18,6 +17,7 @@ from intake.billing.models import TimeEntry
 from intake.errors import ConfigError
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
+from intake.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,7 @@ class Estimate:
 
 @lru_cache(maxsize=4)
 def default_estimates(path: Path, mtime: float = 0.0) -> dict[tuple[str, str], Decimal]:
-    try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle).get("estimate", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"rules_file: {path}: {exc}") from None
+    table = read_toml(path, "rules_file: ", ConfigError).get("estimate", {})
     defaults = {}
     for kind in RequestType:
         for severity in Severity:

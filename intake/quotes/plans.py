@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal, InvalidOperation
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.errors import ConfigError
+from intake.tomlfile import read_toml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEVERITIES = ("critical", "major", "minor")
@@ -53,13 +53,7 @@ class PriceSheet:
 
 
 def load_plans(path: Path) -> PriceSheet:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"plans_file: {path} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"plans_file: {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "plans_file: ", ConfigError)
     rate = _money(data.get("hourly_rate"), f"{path}: hourly_rate")
     plans = {key: _plan(key, value, path) for key, value in data.get("plan", {}).items()}
     if "none" not in plans:

@@ -13,6 +13,12 @@ from intake.requests.states import Status, can_move
 
 SYSTEM = "intake"
 
+# A client's reply puts these back in progress, with the reason recorded.
+REOPENED_BY_CLIENT = {
+    Status.DONE: "reopened by the client's reply",
+    Status.WAITING_ON_CLIENT: "the client answered",
+}
+
 
 class ForbiddenTransition(IntakeError):
     """A status change the lifecycle table does not allow (e.g. declined -> done)."""
@@ -103,24 +109,9 @@ def add_follow_up(
 ) -> None:
     """A reply in the thread; a client's reply to finished work reopens it."""
     record(session, request, "follow_up", actor, inbound, f"reply from {actor}")
-    if reopen and request.status is Status.DONE:
-        move(
-            session,
-            request,
-            Status.IN_PROGRESS,
-            actor=actor,
-            inbound=inbound,
-            detail="reopened by the client's reply",
-        )
-    elif reopen and request.status is Status.WAITING_ON_CLIENT:
-        move(
-            session,
-            request,
-            Status.IN_PROGRESS,
-            actor=actor,
-            inbound=inbound,
-            detail="the client answered",
-        )
+    why = REOPENED_BY_CLIENT.get(request.status) if reopen else None
+    if why is not None:
+        move(session, request, Status.IN_PROGRESS, actor=actor, inbound=inbound, detail=why)
 
 
 def parse_ref(ref: str) -> int:
