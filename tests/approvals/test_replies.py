@@ -1,0 +1,225 @@
+"""Reading a client's reply to a quote: plain yes, plain no, and everything that goes to staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intake.approvals.replies import (
+    COURTESY,
+    Meaning,
+    ReplyPhrases,
+    find_po,
+    load_reply_phrases,
+    read_reply,
+)
+from intake.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "config" / "rules.toml"
+
+
+@pytest.fixture(scope="module")
+def phrases() -> ReplyPhrases:
+    return load_reply_phrases(CONFIG)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Approved.",
+        "approved",
+        "Yes, go ahead!",
+        "Yes please",
+        "OK to proceed",
+        "Please proceed.",
+        "ok, please proceed. PO 7781",
+        "Approved - PO#7781",
+        "Approved, please go ahead.",
+        "Go ahead, thanks!",
+        "We approve this quote.",
+        "I approve",
+        "Hi Dana,\n\nApproved. Thanks,\nZoe",
+        "Hi Dana, approved, thanks Zoe Becker",
+        "Approved\n\nZoe Becker",
+        "Approved for REQ-1002",
+        "Sounds good, go ahead",
+        "Yes, we'd like to go ahead with this",
+        "Genehmigt",
+        "Ja, bitte. Danke!",
+        "D’accord, merci",
+        "APPROVED",
+    ],
+)
+def test_plain_approvals_approve(text: str, phrases: ReplyPhrases) -> None:
+    assert read_reply(text, phrases).meaning is Meaning.APPROVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Decline",
+        "No thanks",
+        "No, thank you.",
+        "Not now.",
+        "Please cancel.",
+        "not approved",
+        "Don't proceed",
+        "Do not proceed, thanks",
+        "No, don't go ahead.",
+        "We've decided not to go ahead with this.",
+        "We'll pass on this one",
+        "No.",
+        "Abgelehnt",
+        "Nein danke",
+    ],
+)
+def test_plain_declines_decline(text: str, phrases: ReplyPhrases) -> None:
+    assert read_reply(text, phrases).meaning is Meaning.DECLINE
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty reply"),
+        ("  \n\n ", "empty reply"),
+        ("Thanks", "no approval or decline found"),
+        ("OK", "no approval or decline found"),
+        ("Sounds good", "no approval or decline found"),
+        ("Approved, can you start Monday?", "approval that also asks a question"),
+        ("Go ahead. When will it be done?", 'asks a question ("When will it be done?")'),
+        ("Approved, but could you also add a logo", "approval that also changes the scope"),
+        ("Yes, go ahead instead with the blue version", "changes the scope"),
+        ("Approved only if it's done by Friday", "changes the scope"),
+        ("Approved. Please add the PDF export too.", "changes the scope"),
+        ("I approved the design last week but the login is still broken", "changes the scope"),
+        ("I approved the design last week and the login is still broken", "says more"),
+        ("I approved the design", "says more"),
+        ("Approved. The login is still broken.", 'says more ("The login is still broken")'),
+        ("Go ahead, no, cancel", "both approves and declines"),
+        ("No problem, go ahead", 'ambiguous "No problem"'),
+        ("No problem", "ambiguous"),
+        ("I do not approve", 'negated approval ("I do not approve")'),
+        ("We can't go ahead with this right now", "negated approval"),
+        ("Yes. We cannot go ahead until next month", "changes the scope"),
+        ("Yes for the first part, I don't approve the rest", "negates an approval"),
+        ("No thanks, but could you quote a smaller version?", "decline that also asks"),
+        ("Cancel the old one and go ahead with this", "both approves and declines"),
+        ("Not now, maybe in January", "decline that also says more"),
+        ("Pre-approved by finance", "no approval or decline found"),
+    ],
+)
+def test_unclear_replies_go_to_staff_with_the_reason(
+    text: str, reason: str, phrases: ReplyPhrases
+) -> None:
+    reading = read_reply(text, phrases)
+    assert reading.meaning is Meaning.UNCLEAR
+    assert reason in reading.reason
+
+
+def test_an_approval_names_its_phrase_and_po(phrases: ReplyPhrases) -> None:
+    reading = read_reply("ok, please proceed. PO 7781", phrases)
+    assert reading.po == "7781"
+    assert reading.reason == 'approved ("please proceed"), PO 7781'
+
+
+def test_a_question_is_quoted_for_staff(phrases: ReplyPhrases) -> None:
+    reading = read_reply("Approved.\nCan you start Monday?", phrases)
+    assert reading.reason == 'approval that also asks a question ("Can you start Monday?")'
+
+
+def test_a_long_sentence_is_shortened_in_the_reason(phrases: ReplyPhrases) -> None:
+    reading = read_reply("Approved. " + "The login page is broken again " * 5, phrases)
+    assert reading.reason.endswith('…")')
+    assert len(reading.reason) < 100
+
+
+def test_the_po_is_kept_even_when_the_reply_is_unclear(phrases: ReplyPhrases) -> None:
+    reading = read_reply("Approved, PO 7781 - can you start Monday?", phrases)
+    assert (reading.meaning, reading.po) == (Meaning.UNCLEAR, "7781")
+
+
+@pytest.mark.parametrize(
+    ("text", "po"),
+    [
+        ("PO 7781", "7781"),
+        ("PO#7781", "7781"),
+        ("po: 7781.", "7781"),
+        ("P.O. 7781", "7781"),
+        ("PO number 7781", "7781"),
+        ("PO no. 7781", "7781"),
+        ("our PO is 7781", "7781"),
+        ("PO-4471", "4471"),
+        ("PO4471", "4471"),
+        ("purchase order 7781", "7781"),
+        ("Purchase Order Number: 2026/0042", "2026/0042"),
+        ("PO A-7781, thanks", "A-7781"),
+        ("PO ab12", "ab12"),
+        ("PO 7781-cancel", "7781"),
+        ("approved, PO 111 and PO 222", "111"),
+        ("PO box", None),
+        ("PO to follow", None),
+        ("PO box 12", None),
+        ("the repo 42", None),
+        ("Pool 7", None),
+        ("order 7781", None),
+        ("", None),
+    ],
+)
+def test_find_po_keeps_the_number_as_written_without_its_label(text: str, po: str | None) -> None:
+    assert find_po(text) == po
+
+
+def test_the_config_file_loads_lowercase_phrases(phrases: ReplyPhrases) -> None:
+    assert "approved" in phrases.approve
+    assert "no thanks" in phrases.decline
+    assert "but" in phrases.scope_change
+    assert all(p == p.lower() for p in phrases.approve + phrases.decline + phrases.courtesy)
+
+
+def _rules(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "rules.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_courtesy_is_optional(tmp_path: Path) -> None:
+    path = _rules(
+        tmp_path, '[approval]\napprove = ["Yes"]\ndecline = ["no"]\nscope_change = ["but"]\n'
+    )
+    assert load_reply_phrases(path) == ReplyPhrases(("yes",), ("no",), ("but",), COURTESY)
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ("[estimate.bug]\nminor = '1'\n", "[approval] table missing"),
+        ('[approval]\ndecline = ["no"]\nscope_change = ["but"]\n', "approval.approve"),
+        ('[approval]\napprove = []\ndecline = ["no"]\nscope_change = ["but"]\n', "approve"),
+        ('[approval]\napprove = "yes"\ndecline = ["no"]\nscope_change = ["x"]\n', "approve"),
+        ('[approval]\napprove = ["yes"]\ndecline = [""]\nscope_change = ["x"]\n', "decline"),
+        ('[approval]\napprove = ["yes"]\ndecline = ["no"]\nscope_change = [1]\n', "scope_change"),
+        (
+            '[approval]\napprove = ["y"]\ndecline = ["n"]\nscope_change = ["b"]\ncourtesy = 3\n',
+            "approval.courtesy",
+        ),
+        (
+            '[approval]\napprove = ["y"]\ndecline = ["n"]\nscope_change = ["b"]\naprove = []\n',
+            "approval.aprove: unknown setting",
+        ),
+        ("[approval\n", "is not valid TOML"),
+    ],
+)
+def test_a_bad_table_is_one_error_naming_rules_file_and_the_key(
+    tmp_path: Path, body: str, key: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_reply_phrases(_rules(tmp_path, body))
+    assert str(error.value).startswith("rules_file: ")
+    assert key in str(error.value)
+
+
+def test_a_missing_file_names_rules_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^rules_file: .*not found"):
+        load_reply_phrases(tmp_path / "nowhere.toml")

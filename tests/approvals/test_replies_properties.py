@@ -1,0 +1,88 @@
+"""Properties of reading replies: nothing uncertain is ever taken as an approval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intake.approvals.replies import Meaning, ReplyReading, load_reply_phrases, read_reply
+
+PHRASES = load_reply_phrases(Path(__file__).resolve().parents[2] / "config" / "rules.toml")
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=80)
+# Words and punctuation a reply is made of, so generated replies often read like real ones.
+vocabulary = st.sampled_from(
+    [
+        *PHRASES.approve,
+        *PHRASES.courtesy,
+        "PO 7781",
+        "PO#7781",
+        "Zoe",
+        "Dana",
+        "the",
+        "login",
+        "design",
+        "today",
+        "REQ-1002",
+    ]
+)
+separator = st.sampled_from([" ", ", ", ". ", "! ", "\n", " - ", "\n\n"])
+replyish = st.lists(st.tuples(vocabulary, separator), max_size=8).map(
+    lambda parts: "".join(word + sep for word, sep in parts)
+)
+approval = st.sampled_from(
+    [
+        "Approved.",
+        "Yes, go ahead!",
+        "ok, please proceed. PO 7781",
+        "Approved - PO#7781",
+        "Hi Dana, approved. Thanks, Zoe",
+        "Please proceed",
+        "Genehmigt",
+    ]
+)
+anything = st.one_of(text, replyish, approval)
+
+
+@settings(max_examples=300)
+@given(anything, anything)
+def test_a_question_is_never_an_approval(before: str, after: str) -> None:
+    assert read_reply(f"{before}?{after}", PHRASES).meaning is not Meaning.APPROVE
+
+
+@settings(max_examples=300)
+@given(anything, st.sampled_from(PHRASES.decline), separator, separator, anything)
+def test_a_decline_phrase_is_never_an_approval(
+    before: str, phrase: str, open_: str, close: str, after: str
+) -> None:
+    reply = f"{before}{open_}{phrase}{close}{after}"
+    assert read_reply(reply, PHRASES).meaning is not Meaning.APPROVE
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(approval, replyish),
+    st.sampled_from(PHRASES.scope_change),
+    separator,
+    st.booleans(),
+)
+def test_a_scope_change_never_keeps_an_approval(
+    reply: str, word: str, sep: str, in_front: bool
+) -> None:
+    changed = f"{word}{sep}{reply}" if in_front else f"{reply}{sep}{word}"
+    assert read_reply(changed, PHRASES).meaning is not Meaning.APPROVE
+
+
+@given(approval)
+def test_the_sample_approvals_do_approve(reply: str) -> None:
+    assert read_reply(reply, PHRASES).meaning is Meaning.APPROVE
+
+
+@settings(max_examples=500)
+@given(anything)
+def test_read_reply_never_raises(reply: str) -> None:
+    reading = read_reply(reply, PHRASES)
+    assert isinstance(reading, ReplyReading)
+    assert reading.reason
