@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from intake.approvals.replies import ReplyPhrases, load_reply_phrases
 from intake.classification.rules import Rules, load_rules
 from intake.quotes.plans import PriceSheet, load_plans
 
@@ -30,3 +31,12 @@ def plans(path: Path) -> PriceSheet:
 
 def rules(path: Path) -> Rules:
     return _rules(path, _mtime(path))
+
+
+@lru_cache(maxsize=4)
+def _phrases(path: Path, mtime: float) -> ReplyPhrases:
+    return load_reply_phrases(path)
+
+
+def reply_phrases(path: Path) -> ReplyPhrases:
+    return _phrases(path, _mtime(path))

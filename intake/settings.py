@@ -92,6 +92,13 @@ class ReplySettings(_Section):
     estimate_min_samples: int = Field(3, ge=1)
 
 
+class AuthenticationSettings(_Section):
+    # An approval or a staff command counts only when the agency's own receiving server
+    # says DMARC (or aligned DKIM) passed for the sender.
+    required: bool = True
+    authserv_id: str = "mx.agency.example"
+
+
 class Settings(BaseSettings):
     """Every setting of one intake installation."""
 
@@ -118,6 +125,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     sweeper: SweeperSettings = SweeperSettings()
     replies: ReplySettings = ReplySettings()
+    authentication: AuthenticationSettings = AuthenticationSettings()
 
     @field_validator("support_address")
     @classmethod

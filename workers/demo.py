@@ -42,6 +42,8 @@ def run_demo(folder: Path | None = None) -> str:
             },
             smtp={"host": smtp.host, "port": smtp.port, "security": "none"},
             sweeper={"stale_after": 5.0},
+            # The sample mailbox was received by the agency's mx1.
+            authentication={"required": True, "authserv_id": "mx1.agency.example"},
         )
         engine = make_engine(database_url)
         upgrade(engine)

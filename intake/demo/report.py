@@ -33,7 +33,8 @@ def inbound_report(session: Session) -> list[str]:
         client = f" [{request.client.slug}]" if request is not None and request.client else ""
         lines.append(f"{n:>3}. {sender:<28} {subject}")
         why = f" — {message.reason}" if message.reason else ""
-        lines.append(f"     -> {verdict}{ref}{client}{why}")
+        now = f", now {request.status.value}" if request is not None else ""
+        lines.append(f"     -> {verdict}{ref}{client}{now}{why}")
     return lines
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from intake.approvals.service import handle_reply_to_quote, pending_quote
 from intake.clients.senders import Author, Sender, identify_sender
 from intake.db import utcnow
 from intake.errors import UnparseableMail
@@ -123,7 +124,8 @@ def file_message(
     inbound.author = sender.author.value
     match = _find_thread(session, settings, mail, sender)
     if match is not None:
-        return _file_follow_up(session, inbound, sender, session.get_one(Request, match.request_id))
+        request = session.get_one(Request, match.request_id)
+        return _file_follow_up(session, settings, inbound, mail, sender, request)
     return _file_new(session, settings, inbound, mail, sender)
 
 
@@ -311,7 +313,12 @@ def _known(session: Session, ids: set[int]) -> dict[int, KnownRequest]:
 
 
 def _file_follow_up(
-    session: Session, inbound: InboundMessage, sender: Sender, request: Request
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    sender: Sender,
+    request: Request,
 ) -> Outcome:
     if sender.author is Author.STAFF:
         requests.record(session, request, "staff_reply", sender.address, inbound)
@@ -322,6 +329,15 @@ def _file_follow_up(
         reason = f"{sender.address} wrote in the thread but is not a contact of its client"
         requests.record(session, request, "stranger_reply", sender.address, inbound, reason)
         return _settle(inbound, Filing.HELD, request, reason)
+    quote = pending_quote(session, request) if request.status is Status.QUOTED else None
+    if quote is not None and sender.contact is not None:
+        # A reply while a quote waits is read as an approval, a decline, or for staff.
+        requests.record(session, request, "follow_up", sender.address, inbound)
+        reply = handle_reply_to_quote(
+            session, settings, request, quote, inbound, mail, sender.contact
+        )
+        filing = Filing.HELD if reply.held else Filing.FOLLOW_UP
+        return _settle(inbound, filing, request, reply.held, reply.outbound)
     requests.add_follow_up(session, request, inbound, sender.address, reopen=True)
     return _settle(inbound, Filing.FOLLOW_UP, request)
 

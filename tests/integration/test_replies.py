@@ -181,3 +181,46 @@ def _wait(condition, timeout: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+DMARC_PASS = "mx.agency.example; dmarc=pass (p=none) header.from=zed.example"
+
+
+def test_a_client_approves_by_replying_to_the_quote(dovecot, smtp_sink, settings_for, factory):
+    # Given Zoe's quote has arrived in her mailbox
+    dovecot.append(
+        message(
+            sender="zoe@zed.example",
+            name="Zoe Weber",
+            message_id="z@zed.example",
+            subject="Could you add CSV export of orders?",
+            body="Could you add a CSV export of all orders?\n",
+        )
+    )
+    settings = settings_for()
+    runner.run_once(settings, timeout=60)
+    [quote] = by_recipient(smtp_sink, "zoe@zed.example")
+    quote_text = quote.get_body(("plain",)).get_content()
+    smtp_sink.clear()
+    # When she replies to it from her mail program, authenticated by our mail server
+    answer = message(
+        sender="zoe@zed.example",
+        name="Zoe Weber",
+        to=quote["Reply-To"],
+        subject="Re: " + quote["Subject"],
+        in_reply_to=quote["Message-ID"].strip("<>"),
+        body="Approved, PO 7781\n\nZoe\n\n"
+        + "".join(f"> {line}\n" for line in quote_text.splitlines()),
+        headers={"Authentication-Results": DMARC_PASS},
+    )
+    dovecot.append(answer)
+    runner.run_once(settings, timeout=60)
+    # Then the work is approved and she is told so in the same thread
+    with transaction(factory) as session:
+        assert session.scalar(sa.select(Request.status)) is Status.APPROVED
+        assert session.scalar(sa.select(Quote.po)) == "7781"
+    [confirmed] = by_recipient(smtp_sink, "zoe@zed.example")
+    assert confirmed["Subject"].startswith("[REQ-1001] Approved")
+    assert "7781" in confirmed.get_body(("plain",)).get_content()
+    [notice] = by_recipient(smtp_sink, "dana@agency.example")
+    assert "Approved" in notice["Subject"]

@@ -68,6 +68,33 @@ SAMPLES = {
         "diagnostic": "user unknown",
     },
     "staff_rate_limited": {**BASE, "address": "a@b", "limit": 5, "subject": "S"},
+    "approved": {
+        **BASE,
+        "contact_name": "Zoe",
+        "subject": "S",
+        "approver": "Zoe Weber",
+        "amount": Decimal("600.00"),
+        "hours": Decimal(4),
+        "po": "7781",
+        "complete_by": "Wed 4 Nov 2026",
+    },
+    "declined": {**BASE, "contact_name": "Zoe", "subject": "S", "decliner": "Zoe Weber"},
+    "po_needed": {
+        **BASE,
+        "contact_name": "Zoe",
+        "subject": "S",
+        "amount": Decimal("600.00"),
+        "client_name": "Zed GmbH",
+    },
+    "staff_client_reply": {
+        **BASE,
+        "headline": "Approved",
+        "subject": "S",
+        "sender": "z@z",
+        "outcome": "approved quote v1",
+        "reason": "",
+        "text": "Approved",
+    },
 }
 
 

@@ -1,0 +1,130 @@
+"""Replies to a quote move the work: approval with and without the PO, decline, a contact
+who may not approve, failing or forged authentication, and unclear replies."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from intake.clients.service import import_clients, read_clients_file
+from intake.mail.filing import file_batch
+from intake.mail.models import Filing, OutboundMessage
+from intake.mail.store import Fetched, store_raw
+from intake.quotes.models import Quote
+from intake.requests.models import Request
+from intake.requests.states import Status
+from tests.mailbuilder import message
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+PASS = "mx.agency.example; dkim=pass header.d=zed.example; dmarc=pass header.from=zed.example"
+_uids = itertools.count(1)
+
+
+@pytest.fixture
+def quoted(session, settings):
+    """Zed (no plan, PO required) asked for a feature and was quoted."""
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(
+            sender="zoe@zed.example",
+            name="Zoe Weber",
+            message_id="ask@zed.example",
+            subject="Could you add a CSV export?",
+            body="Could you add a CSV export of orders?\n",
+        ),
+    )
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.QUOTED
+    return request
+
+
+def deliver(session, settings, raw: bytes):
+    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
+    [outcome] = file_batch(session, settings, ids)
+    return outcome
+
+
+def reply(text: str, sender="zoe@zed.example", auth: str | None = PASS) -> bytes:
+    headers = {"Authentication-Results": auth} if auth else {}
+    return message(
+        sender=sender,
+        name="Zoe Weber",
+        subject="Re: [REQ-1001] quote",
+        in_reply_to="ask@zed.example",
+        body=text,
+        headers=headers,
+    )
+
+
+def kinds(session, outcome) -> list[str]:
+    rows = session.scalars(
+        sa.select(OutboundMessage.kind).where(OutboundMessage.id.in_(outcome.outbound_ids))
+    )
+    return sorted(rows)
+
+
+def quote_of(session, request) -> Quote:
+    return session.scalar(sa.select(Quote).where(Quote.request_id == request.id))
+
+
+def test_an_approval_without_the_required_po_asks_for_it_then_takes_it(session, settings, quoted):
+    first = deliver(session, settings, reply("Approved.\n"))
+    assert first.filing is Filing.FOLLOW_UP and kinds(session, first) == ["po_needed"]
+    assert quoted.status is Status.QUOTED and quote_of(session, quoted).status == "pending"
+    second = deliver(session, settings, reply("Approved, PO 7781\n\nZoe\n"))
+    quote = quote_of(session, quoted)
+    assert quoted.status is Status.APPROVED
+    assert (quote.status, quote.po, quote.approved_by) == ("approved", "7781", "zoe@zed.example")
+    assert kinds(session, second) == ["approved", "staff_client_reply"]
+    detail = [e.detail for e in quoted.events if e.to_status is Status.APPROVED]
+    assert detail and "PO 7781" in detail[0]
+
+
+def test_a_decline_declines(session, settings, quoted):
+    outcome = deliver(session, settings, reply("No thanks.\n"))
+    assert quoted.status is Status.DECLINED and quote_of(session, quoted).status == "declined"
+    assert kinds(session, outcome) == ["declined", "staff_client_reply"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Approved, but could you start on Monday?", "Approved if you also add PDF export"]
+)
+def test_an_unclear_reply_goes_to_staff_and_approves_nothing(session, settings, quoted, text):
+    outcome = deliver(session, settings, reply(text + " PO 7781\n"))
+    assert outcome.filing is Filing.FOLLOW_UP and quoted.status is Status.QUOTED
+    assert kinds(session, outcome) == ["staff_client_reply"]
+
+
+def test_a_contact_who_may_not_approve_is_held(session, settings, quoted):
+    # Bob is learnt from mail at Zed's domain: a contact, but not one who may approve.
+    outcome = deliver(session, settings, reply("Approved, PO 1\n", sender="bob@zed.example"))
+    assert outcome.filing is Filing.HELD and "may not approve" in outcome.reason
+    assert quoted.status is Status.QUOTED and kinds(session, outcome) == ["staff_client_reply"]
+
+
+@pytest.mark.parametrize(
+    ("auth", "why"),
+    [
+        (None, "no Authentication-Results from mx.agency.example"),
+        ("mx.agency.example; dkim=pass header.d=evil.example; dmarc=fail", "evil.example"),
+        ("mx.forger.example; dmarc=pass header.from=zed.example", "no Authentication-Results"),
+    ],
+)
+def test_an_approval_that_is_not_authenticated_is_held(session, settings, quoted, auth, why):
+    outcome = deliver(session, settings, reply("Approved, PO 7781\n", auth=auth))
+    assert outcome.filing is Filing.HELD and why in outcome.reason
+    assert quoted.status is Status.QUOTED
+
+
+def test_without_required_authentication_the_sender_and_thread_suffice(
+    session, make_settings, db_url, quoted
+):
+    settings = make_settings(database_url=db_url, authentication={"required": False})
+    deliver(session, settings, reply("Yes, go ahead. PO 7781\n", auth=None))
+    assert quoted.status is Status.APPROVED
