@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from intake.approvals.service import handle_reply_to_quote, pending_quote
 from intake.clients.senders import Author, Sender, identify_sender
+from intake.commands.service import apply_staff_reply
 from intake.db import utcnow
 from intake.errors import UnparseableMail
 from intake.mail.machine import MachineVerdict, detect_machine
@@ -322,7 +323,8 @@ def _file_follow_up(
 ) -> Outcome:
     if sender.author is Author.STAFF:
         requests.record(session, request, "staff_reply", sender.address, inbound)
-        return _settle(inbound, Filing.FOLLOW_UP, request)
+        sent = apply_staff_reply(session, settings, request, inbound, mail, sender.address)
+        return _settle(inbound, Filing.FOLLOW_UP, request, outbound=sent)
     if request.client_id is not None and (
         sender.client is None or sender.client.id != request.client_id
     ):

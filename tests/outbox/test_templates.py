@@ -86,6 +86,16 @@ SAMPLES = {
         "amount": Decimal("600.00"),
         "client_name": "Zed GmbH",
     },
+    "staff_receipt": {
+        **BASE,
+        "subject": "S",
+        "refused": False,
+        "problems": [],
+        "applied": ["type is now feature"],
+        "relayed": "a@b",
+        "status": "approved",
+    },
+    "staff_relay": {**BASE, "subject": "S", "text": "We are on it.", "staff_name": "Dana"},
     "staff_client_reply": {
         **BASE,
         "headline": "Approved",

@@ -1,0 +1,225 @@
+"""Applying a staff member's reply: its #commands all together or not at all, the rest
+relayed to the client from the support address, and a short receipt to the sender."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.approvals.service import pending_quote
+from intake.billing.models import TimeEntry
+from intake.commands import grammar as g
+from intake.db import utcnow
+from intake.errors import IntakeError
+from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.parsing import InboundMail
+from intake.outbox.service import queue_email
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.requests.states import RequestType, Severity, Status
+from intake.settings import Settings
+
+
+class CommandRefused(IntakeError):
+    """A well-formed command that cannot apply to this request (the reason says why)."""
+
+
+NOT_YET = (g.Quote, g.FileUnder)
+
+
+def apply_staff_reply(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    staff: str,
+) -> list[OutboundMessage]:
+    message = g.parse_staff_message(mail.new_text)
+    problems = [f"line {e.line}: {e.text} — {e.reason}" for e in message.errors]
+    applied: list[str] = []
+    if not problems:
+        try:
+            with session.begin_nested():
+                for command in message.commands:
+                    applied.append(_apply(session, request, inbound, staff, command))
+        except (CommandRefused, requests.ForbiddenTransition) as exc:
+            problems = [f"{g.format_command(command)} — {exc}"]
+            applied = []
+    if problems:
+        requests.record(session, request, "commands_refused", staff, inbound, "; ".join(problems))
+        return [_receipt(session, settings, request, inbound, mail, staff, problems, [], None)]
+    sent: list[OutboundMessage] = []
+    relayed = None
+    if message.relay_text.strip() and request.client_id is not None:
+        sent.append(_relay(session, settings, request, inbound, staff, message.relay_text))
+        relayed = request.contact_email
+        requests.record(session, request, "relayed", staff, inbound, f"to {relayed}")
+    receipt = _receipt(session, settings, request, inbound, mail, staff, [], applied, relayed)
+    return [*sent, receipt]
+
+
+def _apply(
+    session: Session, request: Request, inbound: InboundMessage, staff: str, command: g.Command
+) -> str:
+    if isinstance(command, NOT_YET):
+        raise CommandRefused("not available by email yet; change it in the database for now")
+    handler = HANDLERS[type(command)]
+    return handler(session, request, inbound, staff, command)
+
+
+def _set_type(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.SetType)
+    before = r.type.value if r.type else "unset"
+    r.type = RequestType(c.value)
+    requests.record(s, r, "correction", staff, i, f"type {before} -> {c.value}")
+    return f"type is now {c.value} (was {before}; kept as a labelled example)"
+
+
+def _set_severity(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.SetSeverity)
+    before = r.severity.value if r.severity else "unset"
+    r.severity = Severity(c.value)
+    requests.record(s, r, "correction", staff, i, f"severity {before} -> {c.value}")
+    return f"severity is now {c.value} (was {before}; kept as a labelled example)"
+
+
+def _approve(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.Approve)
+    quote = pending_quote(s, r)
+    if quote is None:
+        raise CommandRefused(f"{r.ref} has no quote waiting for approval")
+    if r.client is not None and r.client.requires_po and not c.po:
+        raise CommandRefused(f"{r.client.slug} requires a purchase-order number: #approve PO-1234")
+    quote.status, quote.approved_by, quote.approved_at, quote.po = "approved", staff, utcnow(), c.po
+    requests.move(
+        s,
+        r,
+        Status.APPROVED,
+        actor=staff,
+        inbound=i,
+        detail=f"approved by staff on the client's behalf ({quote.amount})",
+    )
+    return f"quote v{quote.version} ({quote.amount}) approved on the client's behalf"
+
+
+def _decline(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    quote = pending_quote(s, r)
+    if quote is not None:
+        quote.status = "declined"
+    requests.move(s, r, Status.DECLINED, actor=staff, inbound=i, detail="declined by staff")
+    return "declined"
+
+
+def _log(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.Log)
+    when = c.work_date or utcnow().date()
+    s.add(
+        TimeEntry(
+            request_id=r.id,
+            staff_email=staff,
+            hours=c.hours,
+            work_date=when,
+            note=c.note,
+            inbound_id=i.id,
+        )
+    )
+    requests.record(s, r, "time", staff, i, f"{g.format_hours(c.hours)} on {when} {c.note}")
+    return f"{g.format_hours(c.hours)} logged for {when}"
+
+
+def _status(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.SetStatus)
+    target = Status(c.value)
+    requests.move(s, r, target, actor=staff, inbound=i, detail="by staff")
+    if target is Status.DONE:
+        r.closed_at = utcnow()
+    return f"status {target.value}"
+
+
+def _note(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    assert isinstance(c, g.Note)
+    requests.record(s, r, "note", staff, i, c.text)
+    return "internal note added"
+
+
+def _internal(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    return "internal: nothing goes to the client"
+
+
+Handler = Callable[[Session, Request, InboundMessage, str, g.Command], str]
+HANDLERS: dict[type, Handler] = {
+    g.SetType: _set_type,
+    g.SetSeverity: _set_severity,
+    g.Approve: _approve,
+    g.Decline: _decline,
+    g.Log: _log,
+    g.SetStatus: _status,
+    g.Note: _note,
+    g.Internal: _internal,
+}
+
+
+def _relay(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    staff: str,
+    text: str,
+) -> OutboundMessage:
+    """The staff member's words to the client, from the support address, in the thread
+    of the client's own messages: a human reply, not an automatic one."""
+    name = next((m.name for m in settings.staff if m.email == staff and m.name), staff)
+    last = session.scalar(
+        sa.select(InboundMessage)
+        .where(
+            InboundMessage.request_id == request.id,
+            InboundMessage.from_address == request.contact_email,
+        )
+        .order_by(InboundMessage.id.desc())
+    )
+    return queue_email(
+        session,
+        settings,
+        "staff_relay",
+        [request.contact_email],
+        {"subject": request.subject, "text": text, "staff_name": name},
+        request=request,
+        inbound=inbound,
+        automatic=False,
+        in_reply_to=last.message_id if last is not None else None,
+    )
+
+
+def _receipt(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    staff: str,
+    problems: list[str],
+    applied: list[str],
+    relayed: str | None,
+) -> OutboundMessage:
+    return queue_email(
+        session,
+        settings,
+        "staff_receipt",
+        [staff],
+        {
+            "subject": request.subject,
+            "refused": bool(problems),
+            "problems": problems,
+            "applied": applied or ["(no commands)"],
+            "relayed": relayed or "",
+            "status": request.status.value,
+        },
+        request=request,
+        inbound=inbound,
+        in_reply_to=mail.message_id,
+        references=mail.references,
+    )

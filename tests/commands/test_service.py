@@ -1,0 +1,123 @@
+"""Staff replies by email: commands applied together or not at all, the rest relayed to
+the client, and a receipt to the sender."""
+
+from __future__ import annotations
+
+import email
+import itertools
+from decimal import Decimal
+from email.policy import default
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from intake.billing.models import TimeEntry
+from intake.clients.service import import_clients, read_clients_file
+from intake.mail.filing import file_batch
+from intake.mail.models import Filing, OutboundMessage
+from intake.mail.store import Fetched, store_raw
+from intake.requests.models import Request
+from intake.requests.states import RequestType, Severity, Status
+from tests.mailbuilder import message
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+_uids = itertools.count(1)
+
+
+def deliver(session, settings, raw: bytes):
+    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
+    [outcome] = file_batch(session, settings, ids)
+    return outcome
+
+
+def staff(text: str) -> bytes:
+    return message(sender="dana@agency.example", name="Dana", subject="Re: [REQ-1001] x", body=text)
+
+
+def sent(session, outcome) -> dict[str, OutboundMessage]:
+    rows = session.scalars(
+        sa.select(OutboundMessage).where(OutboundMessage.id.in_(outcome.outbound_ids))
+    )
+    return {row.kind: row for row in rows}
+
+
+@pytest.fixture
+def bug(session, settings) -> Request:
+    """Acme's critical bug, free under their plan: approved at once."""
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(session, settings, message(subject="Site down", body="The site is down!\n"))
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.APPROVED
+    return request
+
+
+def test_corrections_and_a_relay(session, settings, bug):
+    outcome = deliver(
+        session, settings, staff("#type feature\n#severity minor\n\nHi Alice, we are on it.\n")
+    )
+    assert outcome.filing is Filing.FOLLOW_UP
+    assert (bug.type, bug.severity) == (RequestType.FEATURE, Severity.MINOR)
+    corrections = [e.detail for e in bug.events if e.kind == "correction"]
+    assert corrections == ["type bug -> feature", "severity critical -> minor"]
+    mails = sent(session, outcome)
+    relay = mails["staff_relay"]
+    assert relay.recipients == ["alice@acme.example"] and not relay.automatic
+    parsed = email.message_from_bytes(relay.raw, policy=default)
+    assert "Hi Alice, we are on it." in parsed.get_body(("plain",)).get_content()
+    assert parsed["Auto-Submitted"] is None and "[REQ-1001]" in parsed["Subject"]
+    assert mails["staff_receipt"].recipients == ["dana@agency.example"]
+    assert "Done" in mails["staff_receipt"].subject
+
+
+def test_logging_time_and_closing(session, settings, bug):
+    deliver(
+        session,
+        settings,
+        staff("#log 1:30 2026-11-02 restarted the workers\n#status done\n#internal\n"),
+    )
+    [entry] = session.scalars(sa.select(TimeEntry)).all()
+    assert (entry.hours, str(entry.work_date), entry.note) == (
+        Decimal("1.5"),
+        "2026-11-02",
+        "restarted the workers",
+    )
+    assert bug.status is Status.DONE and bug.closed_at is not None
+
+
+def test_a_bad_command_applies_nothing_and_says_what_was_wrong(session, settings, bug):
+    outcome = deliver(session, settings, staff("#type feature\n#qoute 6h\nHello Alice\n"))
+    assert bug.type is RequestType.BUG
+    mails = sent(session, outcome)
+    assert set(mails) == {"staff_receipt"}
+    receipt = mails["staff_receipt"]
+    assert "Nothing applied" in receipt.subject
+
+
+def test_a_forbidden_transition_applies_nothing(session, settings, bug):
+    deliver(session, settings, staff("#status done\n"))
+    outcome = deliver(session, settings, staff("#type feature\n#decline\n"))
+    assert bug.status is Status.DONE and bug.type is RequestType.BUG
+    assert set(sent(session, outcome)) == {"staff_receipt"}
+    refused = [e.detail for e in bug.events if e.kind == "commands_refused"]
+    assert refused and "cannot go from done to declined" in refused[0]
+
+
+def test_staff_approve_on_behalf_needs_the_po_the_client_requires(session, settings):
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(
+            sender="zoe@zed.example",
+            subject="Could you add an export?",
+            body="Could you add a CSV export?\n",
+        ),
+    )
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.QUOTED
+    deliver(session, settings, staff("#approve\n"))
+    assert request.status is Status.QUOTED
+    deliver(session, settings, staff("#approve PO-4471\n#internal\n"))
+    assert request.status is Status.APPROVED
