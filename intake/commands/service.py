@@ -3,11 +3,13 @@ relayed to the client from the support address, and a short receipt to the sende
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake import catalogue
 from intake.approvals.service import pending_quote
 from intake.billing.models import TimeEntry
 from intake.commands import grammar as g
@@ -15,7 +17,11 @@ from intake.db import utcnow
 from intake.errors import IntakeError
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.service import queue_email
+from intake.outbox.emails import day
+from intake.outbox.service import plus_address, queue_email
+from intake.quotes.models import Quote
+from intake.quotes.pricing import included_hours_left, price
+from intake.quotes.service import promised_included_hours, timeline
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
@@ -26,7 +32,7 @@ class CommandRefused(IntakeError):
     """A well-formed command that cannot apply to this request (the reason says why)."""
 
 
-NOT_YET = (g.Quote, g.FileUnder)
+NOT_YET = (g.FileUnder,)
 
 
 def apply_staff_reply(
@@ -40,21 +46,34 @@ def apply_staff_reply(
     message = g.parse_staff_message(mail.new_text)
     problems = [f"line {e.line}: {e.text} — {e.reason}" for e in message.errors]
     applied: list[str] = []
+    requote: list[Quote] = []
     if not problems:
         try:
             with session.begin_nested():
                 for command in message.commands:
+                    if isinstance(command, g.Quote):
+                        requote.append(
+                            _requote(session, settings, request, inbound, staff, command)
+                        )
+                        applied.append(
+                            f"new quote v{requote[-1].version}: "
+                            f"{g.format_hours(command.hours)}, {requote[-1].amount}"
+                        )
+                        continue
                     applied.append(_apply(session, request, inbound, staff, command))
         except (CommandRefused, requests.ForbiddenTransition) as exc:
             problems = [f"{g.format_command(command)} — {exc}"]
-            applied = []
+            applied, requote = [], []
     if problems:
         requests.record(session, request, "commands_refused", staff, inbound, "; ".join(problems))
         return [_receipt(session, settings, request, inbound, mail, staff, problems, [], None)]
     sent: list[OutboundMessage] = []
     relayed = None
-    if message.relay_text.strip() and request.client_id is not None:
-        sent.append(_relay(session, settings, request, inbound, staff, message.relay_text))
+    new_quote = requote[-1] if requote and not message.internal else None
+    if (message.relay_text.strip() or new_quote) and request.client_id is not None:
+        sent.append(
+            _relay(session, settings, request, inbound, staff, message.relay_text, new_quote)
+        )
         relayed = request.contact_email
         requests.record(session, request, "relayed", staff, inbound, f"to {relayed}")
     receipt = _receipt(session, settings, request, inbound, mail, staff, [], applied, relayed)
@@ -162,6 +181,56 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
+def _requote(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    staff: str,
+    command: g.Quote,
+) -> Quote:
+    """A new quote version from staff; the one waiting before it is superseded."""
+    client = request.client
+    if client is None:
+        raise CommandRefused(f"{request.ref} has no client yet")
+    sheet = catalogue.plans(settings.plans_file)
+    if client.plan not in sheet.plans:
+        raise CommandRefused(f"{client.slug}'s plan {client.plan!r} is not in the plans file")
+    plan = sheet.plan(client.plan)
+    latest = session.scalar(
+        sa.select(Quote).where(Quote.request_id == request.id).order_by(Quote.version.desc())
+    )
+    if latest is not None and latest.status == "pending":
+        latest.status = "superseded"
+    rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
+    left = included_hours_left(plan, promised_included_hours(session, settings, client))
+    kind = request.type.value if request.type else "question"
+    quoted = price(kind, command.hours, plan, rate, left)
+    start_by, done_by, _ = timeline(settings, client, plan, request, quoted)
+    quote = Quote(
+        request_id=request.id,
+        version=(latest.version + 1) if latest is not None else 1,
+        hours=quoted.hours,
+        chargeable_hours=quoted.chargeable_hours,
+        rate=quoted.rate,
+        amount=quoted.amount,
+        start_by=start_by,
+        complete_by=command.due or done_by,
+        status="pending" if quoted.needs_approval else "included",
+        token=secrets.token_hex(6),
+        created_by=staff,
+    )
+    session.add(quote)
+    session.flush()
+    # Work already under way stays under way when the new quote costs nothing more.
+    under_way = {Status.APPROVED, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT}
+    if quoted.needs_approval or request.status not in under_way:
+        target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
+        detail = f"quote v{quote.version}: {quoted.hours} h, {quoted.amount}"
+        requests.move(session, request, target, actor=staff, inbound=inbound, detail=detail)
+    return quote
+
+
 def _relay(
     session: Session,
     settings: Settings,
@@ -169,6 +238,7 @@ def _relay(
     inbound: InboundMessage,
     staff: str,
     text: str,
+    quote: Quote | None = None,
 ) -> OutboundMessage:
     """The staff member's words to the client, from the support address, in the thread
     of the client's own messages: a human reply, not an automatic one."""
@@ -181,16 +251,28 @@ def _relay(
         )
         .order_by(InboundMessage.id.desc())
     )
+    offer = None
+    if quote is not None:
+        offer = {
+            "version": quote.version,
+            "hours": quote.hours,
+            "amount": quote.amount,
+            "needs_approval": quote.status == "pending",
+            "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+            "requires_po": bool(request.client and request.client.requires_po),
+        }
     return queue_email(
         session,
         settings,
         "staff_relay",
         [request.contact_email],
-        {"subject": request.subject, "text": text, "staff_name": name},
+        {"subject": request.subject, "text": text, "staff_name": name, "quote": offer},
         request=request,
         inbound=inbound,
         automatic=False,
+        to_client=True,
         in_reply_to=last.message_id if last is not None else None,
+        reply_to=plus_address(settings, quote.token) if quote is not None else None,
     )
 
 

@@ -70,7 +70,7 @@ def quote_new_request(
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
     left = included_hours_left(plan, promised_included_hours(session, settings, client))
     quoted = price(decided.type.value, estimate.hours, plan, rate, left)
-    start_by, done_by, notes = _timeline(settings, client, plan, request, quoted)
+    start_by, done_by, notes = timeline(settings, client, plan, request, quoted)
     quote = Quote(
         request_id=request.id,
         version=1,
@@ -133,7 +133,7 @@ def _record_classification(
     )
 
 
-def _timeline(
+def timeline(
     settings: Settings, client: Client, plan: Plan, request: Request, quoted: Price
 ) -> tuple[datetime, date, list[str]]:
     severity = request.severity.value if request.severity else "minor"

@@ -121,3 +121,38 @@ def test_staff_approve_on_behalf_needs_the_po_the_client_requires(session, setti
     assert request.status is Status.QUOTED
     deliver(session, settings, staff("#approve PO-4471\n#internal\n"))
     assert request.status is Status.APPROVED
+
+
+def test_a_new_quote_supersedes_the_waiting_one_and_goes_to_the_client(session, settings):
+    from intake.quotes.models import Quote
+
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(
+            sender="zoe@zed.example",
+            subject="Could you add an export?",
+            body="Could you add a CSV export?\n",
+        ),
+    )
+    request = session.scalar(sa.select(Request))
+    outcome = deliver(session, settings, staff("#quote 6h due 2026-12-05\nIt is a bigger job.\n"))
+    quotes = session.scalars(sa.select(Quote).order_by(Quote.version)).all()
+    assert [(q.version, q.status) for q in quotes] == [(1, "superseded"), (2, "pending")]
+    assert (quotes[1].hours, quotes[1].amount, str(quotes[1].complete_by)) == (
+        Decimal(6),
+        Decimal("900.00"),
+        "2026-12-05",
+    )
+    assert request.status is Status.QUOTED
+    relay = email.message_from_bytes(sent(session, outcome)["staff_relay"].raw, policy=default)
+    text = relay.get_body(("plain",)).get_content()
+    assert "It is a bigger job." in text and "$900.00" in text and "revised quote" in text
+    assert relay["Reply-To"] == f"support+{quotes[1].token}@agency.example"
+
+
+def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):
+    deliver(session, settings, staff("#status in_progress\n#internal\n"))
+    deliver(session, settings, staff("#quote 5h\n#internal\n"))
+    assert bug.status is Status.IN_PROGRESS

@@ -163,12 +163,16 @@ def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settin
     service.start()
     try:
         dovecot.append_many([message(subject=f"Outage {n}") for n in range(3)])
-        _wait(lambda: len(outbox(factory)) == 6 and all(m.last_error for m in outbox(factory)))
+        _wait(
+            lambda: len(outbox(factory)) == 6 and all(m.last_error for m in outbox(factory)),
+            timeout=60,
+        )
         assert smtp_sink.messages == [] and {m.state for m in outbox(factory)} == {"pending"}
         # When it recovers
         smtp_sink.refusing = False
         # Then every reply goes out, once
-        _wait(lambda: {m.state for m in outbox(factory)} == {"sent"}, timeout=30)
+        # (the backoff after a few deferrals is up to 30 s)
+        _wait(lambda: {m.state for m in outbox(factory)} == {"sent"}, timeout=90)
     finally:
         stop.set()
         service.join(timeout=30)

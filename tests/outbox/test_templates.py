@@ -95,7 +95,13 @@ SAMPLES = {
         "relayed": "a@b",
         "status": "approved",
     },
-    "staff_relay": {**BASE, "subject": "S", "text": "We are on it.", "staff_name": "Dana"},
+    "staff_relay": {
+        **BASE,
+        "subject": "S",
+        "text": "We are on it.",
+        "staff_name": "Dana",
+        "quote": None,
+    },
     "staff_client_reply": {
         **BASE,
         "headline": "Approved",
