@@ -3,25 +3,22 @@ who may not approve, failing or forged authentication, and unclear replies."""
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.filing import file_batch
 from intake.mail.models import Filing, OutboundMessage
-from intake.mail.store import Fetched, store_raw
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status
 from tests.mailbuilder import message
+from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
 PASS = "mx.agency.example; dkim=pass header.d=zed.example; dmarc=pass header.from=zed.example"
-_uids = itertools.count(1)
 
 
 @pytest.fixture
@@ -42,12 +39,6 @@ def quoted(session, settings):
     request = session.scalar(sa.select(Request))
     assert request.status is Status.QUOTED
     return request
-
-
-def deliver(session, settings, raw: bytes):
-    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
-    [outcome] = file_batch(session, settings, ids)
-    return outcome
 
 
 def reply(text: str, sender="zoe@zed.example", auth: str | None = PASS) -> bytes:

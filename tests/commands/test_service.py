@@ -4,7 +4,6 @@ the client, and a receipt to the sender."""
 from __future__ import annotations
 
 import email
-import itertools
 from decimal import Decimal
 from email.policy import default
 from pathlib import Path
@@ -14,22 +13,14 @@ import sqlalchemy as sa
 
 from intake.billing.models import TimeEntry
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.filing import file_batch
 from intake.mail.models import Filing, OutboundMessage
-from intake.mail.store import Fetched, store_raw
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from tests.mailbuilder import message
+from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
-_uids = itertools.count(1)
-
-
-def deliver(session, settings, raw: bytes):
-    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
-    [outcome] = file_batch(session, settings, ids)
-    return outcome
 
 
 def staff(text: str) -> bytes:

@@ -3,7 +3,6 @@ held message or parked failure."""
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,15 @@ from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status
 from tests.mailbuilder import bounce, message
+from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
-_uids = itertools.count(1)
 
 
 @pytest.fixture
 def clients(session):
     import_clients(session, read_clients_file(CLIENTS, PLANS))
-
-
-def deliver(session, settings, raw: bytes):
-    ids = store_raw(session, "box", 1, [Fetched(next(_uids), raw)])
-    outcomes = file_batch(session, settings, ids)
-    return outcomes[0] if outcomes else None
 
 
 def requests_of(session) -> list[Request]:
