@@ -17,8 +17,8 @@ from intake.clients.models import Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import day
-from intake.outbox.service import queue_email, staff_recipients
+from intake.outbox.emails import day, staff_client_reply
+from intake.outbox.service import queue_email
 from intake.quotes.models import Quote
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -66,7 +66,7 @@ def handle_reply_to_quote(
     refusal = _refusal(settings, contact, mail)
     if refusal is not None:
         requests.record(session, request, "held", sender, inbound, refusal)
-        notice = _staff_notice(
+        notice = staff_client_reply(
             session,
             settings,
             request,
@@ -154,7 +154,7 @@ def _approve(
             "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
         },
     )
-    told = _staff_notice(
+    told = staff_client_reply(
         session,
         settings,
         request,
@@ -195,7 +195,7 @@ def _decline(
         "declined",
         {"decliner": contact.name or contact.email},
     )
-    told = _staff_notice(
+    told = staff_client_reply(
         session,
         settings,
         request,
@@ -247,36 +247,6 @@ def _staff_only(
     reason: str | None,
 ) -> ReplyOutcome:
     return ReplyOutcome(
-        None, _staff_notice(session, settings, request, inbound, mail, headline, outcome, reason)
+        None,
+        staff_client_reply(session, settings, request, inbound, mail, headline, outcome, reason),
     )
-
-
-def _staff_notice(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    headline: str,
-    outcome: str,
-    reason: str | None,
-) -> tuple[OutboundMessage, ...]:
-    if not settings.staff:
-        return ()
-    notice = queue_email(
-        session,
-        settings,
-        "staff_client_reply",
-        staff_recipients(settings),
-        {
-            "headline": headline,
-            "subject": request.subject,
-            "sender": mail.from_address,
-            "outcome": outcome,
-            "reason": reason or "",
-            "text": mail.new_text[:20_000],
-        },
-        request=request,
-        inbound=inbound,
-    )
-    return (notice,)

@@ -330,7 +330,17 @@ def _file_follow_up(
     ):
         reason = f"{sender.address} wrote in the thread but is not a contact of its client"
         requests.record(session, request, "stranger_reply", sender.address, inbound, reason)
-        return _settle(inbound, Filing.HELD, request, reason)
+        told = emails.staff_client_reply(
+            session,
+            settings,
+            request,
+            inbound,
+            mail,
+            "Stranger in the thread",
+            "held it: nothing was sent to the sender",
+            reason,
+        )
+        return _settle(inbound, Filing.HELD, request, reason, told)
     quote = pending_quote(session, request) if request.status is Status.QUOTED else None
     if quote is not None and sender.contact is not None:
         # A reply while a quote waits is read as an approval, a decline, or for staff.
@@ -340,8 +350,20 @@ def _file_follow_up(
         )
         filing = Filing.HELD if reply.held else Filing.FOLLOW_UP
         return _settle(inbound, filing, request, reply.held, reply.outbound)
+    before = request.status
     requests.add_follow_up(session, request, inbound, sender.address, reopen=True)
-    return _settle(inbound, Filing.FOLLOW_UP, request)
+    moved = f"; {before.value} -> {request.status.value}" if request.status is not before else ""
+    told = emails.staff_client_reply(
+        session,
+        settings,
+        request,
+        inbound,
+        mail,
+        "Client replied",
+        f"added it to the thread{moved}",
+        None,
+    )
+    return _settle(inbound, Filing.FOLLOW_UP, request, outbound=told)
 
 
 def _file_new(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from intake.classification.rules import Classification
 from intake.clients.models import Client, Contact
 from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.parsing import InboundMail
 from intake.outbox.service import (
     automatic_replies_last_hour,
     plus_address,
@@ -208,3 +209,34 @@ def staff_bounce(
         request=request,
         inbound=inbound,
     )
+
+
+def staff_client_reply(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    headline: str,
+    outcome: str,
+    reason: str | None,
+) -> tuple[OutboundMessage, ...]:
+    if not settings.staff:
+        return ()
+    notice = queue_email(
+        session,
+        settings,
+        "staff_client_reply",
+        staff_recipients(settings),
+        {
+            "headline": headline,
+            "subject": request.subject,
+            "sender": mail.from_address,
+            "outcome": outcome,
+            "reason": reason or "",
+            "text": mail.new_text[:20_000],
+        },
+        request=request,
+        inbound=inbound,
+    )
+    return (notice,)

@@ -116,7 +116,8 @@ def test_requests_list_show_and_status_json_shapes(config):
     shown = json.loads(intake(config, "requests", "show", "REQ-1001", "--json").output)
     assert shown["quote"]["amount"] == "0.00" and shown["quote"]["status"] == "included"
     assert shown["quote"]["hours"] == "3" and shown["time"] == []
-    assert sorted(m["direction"] for m in shown["messages"]) == ["in", "in", "out", "out"]
+    # Alice's two messages; the reply to her, the staff notice, and staff told of her reply.
+    assert sorted(m["direction"] for m in shown["messages"]) == ["in", "in", "out", "out", "out"]
     assert [e["kind"] for e in shown["events"]] == ["opened", "classified", "status", "follow_up"]
 
     status = json.loads(intake(config, "status", "--json").output)
@@ -130,8 +131,8 @@ def test_requests_list_show_and_status_json_shapes(config):
         "failed": 1,
         "pending": 0,
     }
-    # The quote to Alice, the staff notice, and the staff notice of the held stranger.
-    assert status["outbox"] == {"pending": 3, "sent": 0, "failed": 0}
+    # The reply to Alice, staff told of her request and of her follow-up, and of the stranger.
+    assert status["outbox"] == {"pending": 4, "sent": 0, "failed": 0}
 
 
 def test_parked_mail_can_be_retried(config):

@@ -133,7 +133,11 @@ def test_a_stranger_writing_in_a_clients_thread_is_held(session, settings, clien
     )
     assert outcome.filing is Filing.HELD and outcome.request_ref == "REQ-1001"
     assert requests_of(session)[0].status is Status.APPROVED  # unchanged
-    assert outcome.outbound_ids == ()  # nothing sent to a stranger
+    # Nothing goes to the stranger; staff are told.
+    told = session.scalars(
+        sa.select(OutboundMessage.recipients).where(OutboundMessage.id.in_(outcome.outbound_ids))
+    ).all()
+    assert told == [["dana@agency.example"]]
 
 
 def test_staff_replying_in_a_thread_is_a_follow_up(session, settings, clients):
