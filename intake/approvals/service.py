@@ -18,7 +18,7 @@ from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.emails import day, staff_client_reply
-from intake.outbox.service import queue_email
+from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -48,7 +48,41 @@ def handle_reply_to_quote(
     inbound: InboundMessage,
     mail: InboundMail,
     contact: Contact,
+    replied_to: Quote | None = None,
 ) -> ReplyOutcome:
+    if replied_to is not None and replied_to.id != quote.id:
+        # An answer to a quote staff have since replaced: send the current one back.
+        requests.record(
+            session,
+            request,
+            "superseded_reply",
+            contact.email,
+            inbound,
+            f"reply to quote v{replied_to.version}; v{quote.version} sent again",
+        )
+        again = _to_client(
+            session,
+            settings,
+            request,
+            inbound,
+            mail,
+            contact,
+            "staff_relay",
+            {
+                "text": SUPERSEDED,
+                "staff_name": settings.agency_name,
+                "quote": {
+                    "version": quote.version,
+                    "hours": quote.hours,
+                    "amount": quote.amount,
+                    "needs_approval": True,
+                    "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+                    "requires_po": bool(request.client and request.client.requires_po),
+                },
+            },
+            reply_to=plus_address(settings, quote.token),
+        )
+        return ReplyOutcome(None, (again,))
     reading = read_reply(mail.new_text, catalogue.reply_phrases(settings.rules_file))
     sender = contact.email
     if reading.meaning is Meaning.UNCLEAR:
@@ -102,6 +136,12 @@ def handle_reply_to_quote(
         )
         return ReplyOutcome(None, (asked,))
     return _approve(session, settings, request, quote, inbound, mail, contact, reading.po)
+
+
+SUPERSEDED = (
+    "The quote you answered has been replaced by the one below, so nothing was approved "
+    "or declined yet. Please reply to this email to answer the current quote."
+)
 
 
 def _refusal(settings: Settings, contact: Contact, mail: InboundMail) -> str | None:
@@ -217,6 +257,7 @@ def _to_client(
     contact: Contact,
     kind: str,
     context: dict[str, object],
+    reply_to: str | None = None,
 ) -> OutboundMessage:
     return queue_email(
         session,
@@ -233,6 +274,7 @@ def _to_client(
         in_reply_to=mail.message_id,
         references=mail.references,
         to_client=True,
+        reply_to=reply_to,
     )
 
 

@@ -126,7 +126,12 @@ def file_message(
     match = _find_thread(session, settings, mail, sender)
     if match is not None:
         request = session.get_one(Request, match.request_id)
-        return _file_follow_up(session, settings, inbound, mail, sender, request)
+        replied_to = (
+            session.scalar(sa.select(Quote).where(Quote.token == match.clue))
+            if match.via == "token"
+            else None
+        )
+        return _file_follow_up(session, settings, inbound, mail, sender, request, replied_to)
     return _file_new(session, settings, inbound, mail, sender)
 
 
@@ -320,6 +325,7 @@ def _file_follow_up(
     mail: InboundMail,
     sender: Sender,
     request: Request,
+    replied_to: Quote | None = None,
 ) -> Outcome:
     if sender.author is Author.STAFF:
         requests.record(session, request, "staff_reply", sender.address, inbound)
@@ -346,7 +352,7 @@ def _file_follow_up(
         # A reply while a quote waits is read as an approval, a decline, or for staff.
         requests.record(session, request, "follow_up", sender.address, inbound)
         reply = handle_reply_to_quote(
-            session, settings, request, quote, inbound, mail, sender.contact
+            session, settings, request, quote, inbound, mail, sender.contact, replied_to
         )
         filing = Filing.HELD if reply.held else Filing.FOLLOW_UP
         return _settle(inbound, filing, request, reply.held, reply.outbound)

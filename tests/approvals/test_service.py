@@ -119,3 +119,45 @@ def test_without_required_authentication_the_sender_and_thread_suffice(
     settings = make_settings(database_url=db_url, authentication={"required": False})
     deliver(session, settings, reply("Yes, go ahead. PO 7781\n", auth=None))
     assert quoted.status is Status.APPROVED
+
+
+def test_a_reply_to_a_superseded_quote_gets_the_current_one_back(session, settings, quoted):
+    first = quote_of(session, quoted)
+    deliver(
+        session,
+        settings,
+        message(
+            sender="dana@agency.example", subject="Re: [REQ-1001] x", body="#quote 6h\n#internal\n"
+        ),
+    )
+    current = session.scalar(sa.select(Quote).where(Quote.status == "pending"))
+    assert current.version == 2 and first.status == "superseded"
+    # Zoe answers the old quote, through its reply address
+    old = message(
+        sender="zoe@zed.example",
+        name="Zoe Weber",
+        subject="Re: your quote",
+        to=f"support+{first.token}@agency.example",
+        body="Approved, PO 7781\n",
+        headers={"Authentication-Results": PASS},
+    )
+    outcome = deliver(session, settings, old)
+    assert quoted.status is Status.QUOTED and current.status == "pending"
+    [again] = session.scalars(
+        sa.select(OutboundMessage).where(OutboundMessage.id.in_(outcome.outbound_ids))
+    ).all()
+    assert (
+        again.recipients == ["zoe@zed.example"]
+        and f"support+{current.token}@".encode() in again.raw
+    )
+    # Answering the current one approves it
+    new = message(
+        sender="zoe@zed.example",
+        name="Zoe Weber",
+        subject="Re: your quote",
+        to=f"support+{current.token}@agency.example",
+        body="Approved, PO 7781\n",
+        headers={"Authentication-Results": PASS},
+    )
+    deliver(session, settings, new)
+    assert quoted.status is Status.APPROVED and current.status == "approved"
