@@ -17,7 +17,7 @@ from intake.clients.models import Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import day, staff_client_reply
+from intake.outbox.emails import day, quote_offer, staff_client_reply
 from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.requests import service as requests
@@ -40,6 +40,68 @@ def pending_quote(session: Session, request: Request) -> Quote | None:
     )
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """One client reply being handled: where it goes and what it answers."""
+
+    session: Session
+    settings: Settings
+    request: Request
+    quote: Quote
+    inbound: InboundMessage
+    mail: InboundMail
+    contact: Contact
+
+    def record(self, kind: str, detail: str) -> None:
+        requests.record(self.session, self.request, kind, self.contact.email, self.inbound, detail)
+
+    def move(self, target: Status, detail: str) -> None:
+        requests.move(
+            self.session,
+            self.request,
+            target,
+            actor=self.contact.email,
+            inbound=self.inbound,
+            detail=detail,
+        )
+
+    def to_client(
+        self, kind: str, context: dict[str, object], reply_to: str | None = None
+    ) -> OutboundMessage:
+        contact = self.contact
+        return queue_email(
+            self.session,
+            self.settings,
+            kind,
+            [contact.email],
+            {
+                "contact_name": contact.name or contact.email.split("@")[0],
+                "subject": self.request.subject,
+                **context,
+            },
+            request=self.request,
+            inbound=self.inbound,
+            in_reply_to=self.mail.message_id,
+            references=self.mail.references,
+            to_client=True,
+            reply_to=reply_to,
+        )
+
+    def tell_staff(
+        self, headline: str, outcome: str, reason: str | None
+    ) -> tuple[OutboundMessage, ...]:
+        return staff_client_reply(
+            self.session,
+            self.settings,
+            self.request,
+            self.inbound,
+            self.mail,
+            headline,
+            outcome,
+            reason,
+        )
+
+
 def handle_reply_to_quote(
     session: Session,
     settings: Settings,
@@ -50,92 +112,45 @@ def handle_reply_to_quote(
     contact: Contact,
     replied_to: Quote | None = None,
 ) -> ReplyOutcome:
+    r = _Reply(session, settings, request, quote, inbound, mail, contact)
     if replied_to is not None and replied_to.id != quote.id:
         # An answer to a quote staff have since replaced: send the current one back.
-        requests.record(
-            session,
-            request,
-            "superseded_reply",
-            contact.email,
-            inbound,
-            f"reply to quote v{replied_to.version}; v{quote.version} sent again",
+        r.record(
+            "superseded_reply", f"reply to quote v{replied_to.version}; v{quote.version} sent again"
         )
-        again = _to_client(
-            session,
-            settings,
-            request,
-            inbound,
-            mail,
-            contact,
+        again = r.to_client(
             "staff_relay",
             {
                 "text": SUPERSEDED,
                 "staff_name": settings.agency_name,
-                "quote": {
-                    "version": quote.version,
-                    "hours": quote.hours,
-                    "amount": quote.amount,
-                    "needs_approval": True,
-                    "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
-                    "requires_po": bool(request.client and request.client.requires_po),
-                },
+                "quote": quote_offer(quote, request),
             },
             reply_to=plus_address(settings, quote.token),
         )
         return ReplyOutcome(None, (again,))
     reading = read_reply(mail.new_text, catalogue.reply_phrases(settings.rules_file))
-    sender = contact.email
     if reading.meaning is Meaning.UNCLEAR:
-        requests.record(session, request, "comment", sender, inbound, reading.reason)
-        return _staff_only(
-            session,
-            settings,
-            request,
-            inbound,
-            mail,
-            "Reply needs you",
-            "nothing: it is not a clear approval or decline",
-            reading.reason,
+        r.record("comment", reading.reason)
+        told = r.tell_staff(
+            "Reply needs you", "nothing: it is not a clear approval or decline", reading.reason
         )
+        return ReplyOutcome(None, told)
     refusal = _refusal(settings, contact, mail)
     if refusal is not None:
-        requests.record(session, request, "held", sender, inbound, refusal)
-        notice = staff_client_reply(
-            session,
-            settings,
-            request,
-            inbound,
-            mail,
-            "Reply held",
-            f"held it: the {reading.meaning.value} did not take effect",
-            refusal,
+        r.record("held", refusal)
+        told = r.tell_staff(
+            "Reply held", f"held it: the {reading.meaning.value} did not take effect", refusal
         )
-        return ReplyOutcome(refusal, notice)
+        return ReplyOutcome(refusal, told)
     if reading.meaning is Meaning.DECLINE:
-        return _decline(session, settings, request, quote, inbound, mail, contact)
+        return _decline(r)
     client = request.client
     assert client is not None
     if client.requires_po and not reading.po:
-        requests.record(
-            session,
-            request,
-            "po_needed",
-            sender,
-            inbound,
-            "approval without the purchase-order number the client requires",
-        )
-        asked = _to_client(
-            session,
-            settings,
-            request,
-            inbound,
-            mail,
-            contact,
-            "po_needed",
-            {"amount": quote.amount, "client_name": client.name},
-        )
+        r.record("po_needed", "approval without the purchase-order number the client requires")
+        asked = r.to_client("po_needed", {"amount": quote.amount, "client_name": client.name})
         return ReplyOutcome(None, (asked,))
-    return _approve(session, settings, request, quote, inbound, mail, contact, reading.po)
+    return _approve(r, reading.po)
 
 
 SUPERSEDED = (
@@ -154,37 +169,19 @@ def _refusal(settings: Settings, contact: Contact, mail: InboundMail) -> str | N
     return None
 
 
-def _approve(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    quote: Quote,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    contact: Contact,
-    po: str | None,
-) -> ReplyOutcome:
+def _approve(r: _Reply, po: str | None) -> ReplyOutcome:
+    quote, contact = r.quote, r.contact
     quote.status, quote.approved_by, quote.approved_at, quote.po = (
         "approved",
         contact.email,
         utcnow(),
         po,
     )
-    requests.move(
-        session,
-        request,
+    r.move(
         Status.APPROVED,
-        actor=contact.email,
-        inbound=inbound,
-        detail=f"quote v{quote.version} approved ({quote.amount}{', PO ' + po if po else ''})",
+        f"quote v{quote.version} approved ({quote.amount}{', PO ' + po if po else ''})",
     )
-    confirmed = _to_client(
-        session,
-        settings,
-        request,
-        inbound,
-        mail,
-        contact,
+    confirmed = r.to_client(
         "approved",
         {
             "approver": contact.name or contact.email,
@@ -194,101 +191,15 @@ def _approve(
             "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
         },
     )
-    told = staff_client_reply(
-        session,
-        settings,
-        request,
-        inbound,
-        mail,
-        "Approved",
-        f"approved quote v{quote.version}, {quote.amount}",
-        po and f"PO {po}",
+    told = r.tell_staff(
+        "Approved", f"approved quote v{quote.version}, {quote.amount}", po and f"PO {po}"
     )
     return ReplyOutcome(None, (confirmed, *told))
 
 
-def _decline(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    quote: Quote,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    contact: Contact,
-) -> ReplyOutcome:
-    quote.status = "declined"
-    requests.move(
-        session,
-        request,
-        Status.DECLINED,
-        actor=contact.email,
-        inbound=inbound,
-        detail=f"quote v{quote.version} declined",
-    )
-    confirmed = _to_client(
-        session,
-        settings,
-        request,
-        inbound,
-        mail,
-        contact,
-        "declined",
-        {"decliner": contact.name or contact.email},
-    )
-    told = staff_client_reply(
-        session,
-        settings,
-        request,
-        inbound,
-        mail,
-        "Declined",
-        f"declined quote v{quote.version}",
-        None,
-    )
+def _decline(r: _Reply) -> ReplyOutcome:
+    r.quote.status = "declined"
+    r.move(Status.DECLINED, f"quote v{r.quote.version} declined")
+    confirmed = r.to_client("declined", {"decliner": r.contact.name or r.contact.email})
+    told = r.tell_staff("Declined", f"declined quote v{r.quote.version}", None)
     return ReplyOutcome(None, (confirmed, *told))
-
-
-def _to_client(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    contact: Contact,
-    kind: str,
-    context: dict[str, object],
-    reply_to: str | None = None,
-) -> OutboundMessage:
-    return queue_email(
-        session,
-        settings,
-        kind,
-        [contact.email],
-        {
-            "contact_name": contact.name or contact.email.split("@")[0],
-            "subject": request.subject,
-            **context,
-        },
-        request=request,
-        inbound=inbound,
-        in_reply_to=mail.message_id,
-        references=mail.references,
-        to_client=True,
-        reply_to=reply_to,
-    )
-
-
-def _staff_only(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    headline: str,
-    outcome: str,
-    reason: str | None,
-) -> ReplyOutcome:
-    return ReplyOutcome(
-        None,
-        staff_client_reply(session, settings, request, inbound, mail, headline, outcome, reason),
-    )

@@ -17,7 +17,7 @@ from intake.db import utcnow
 from intake.errors import IntakeError
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import day
+from intake.outbox.emails import quote_offer
 from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
@@ -89,20 +89,15 @@ def _apply(
     return handler(session, request, inbound, staff, command)
 
 
-def _set_type(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
-    assert isinstance(c, g.SetType)
-    before = r.type.value if r.type else "unset"
-    r.type = RequestType(c.value)
-    requests.record(s, r, "correction", staff, i, f"type {before} -> {c.value}")
-    return f"type is now {c.value} (was {before}; kept as a labelled example)"
-
-
-def _set_severity(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
-    assert isinstance(c, g.SetSeverity)
-    before = r.severity.value if r.severity else "unset"
-    r.severity = Severity(c.value)
-    requests.record(s, r, "correction", staff, i, f"severity {before} -> {c.value}")
-    return f"severity is now {c.value} (was {before}; kept as a labelled example)"
+def _correct(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+    """#type or #severity: a staff correction of the classification."""
+    assert isinstance(c, g.SetType | g.SetSeverity)
+    field, kind = ("type", RequestType) if isinstance(c, g.SetType) else ("severity", Severity)
+    old = getattr(r, field)
+    before = old.value if old else "unset"
+    setattr(r, field, kind(c.value))
+    requests.record(s, r, "correction", staff, i, f"{field} {before} -> {c.value}")
+    return f"{field} is now {c.value} (was {before}; kept as a labelled example)"
 
 
 def _approve(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
@@ -170,8 +165,8 @@ def _internal(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Comman
 
 Handler = Callable[[Session, Request, InboundMessage, str, g.Command], str]
 HANDLERS: dict[type, Handler] = {
-    g.SetType: _set_type,
-    g.SetSeverity: _set_severity,
+    g.SetType: _correct,
+    g.SetSeverity: _correct,
     g.Approve: _approve,
     g.Decline: _decline,
     g.Log: _log,
@@ -251,16 +246,7 @@ def _relay(
         )
         .order_by(InboundMessage.id.desc())
     )
-    offer = None
-    if quote is not None:
-        offer = {
-            "version": quote.version,
-            "hours": quote.hours,
-            "amount": quote.amount,
-            "needs_approval": quote.status == "pending",
-            "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
-            "requires_po": bool(request.client and request.client.requires_po),
-        }
+    offer = quote_offer(quote, request) if quote is not None else None
     return queue_email(
         session,
         settings,

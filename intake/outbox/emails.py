@@ -109,6 +109,18 @@ def client_quote(
     ]
 
 
+def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
+    """A quote as the relay and reply emails show it."""
+    return {
+        "version": quote.version,
+        "hours": quote.hours,
+        "amount": quote.amount,
+        "needs_approval": quote.status == "pending",
+        "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+        "requires_po": bool(request.client and request.client.requires_po),
+    }
+
+
 def quote_type(request: Request) -> str:
     return request.type.value if request.type else "question"
 
