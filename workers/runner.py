@@ -26,6 +26,9 @@ from workers.scheduler import run_scheduler
 
 log = logging.getLogger(__name__)
 
+# `run --once`: seconds without any message filed or reply sent before it re-enqueues all.
+STALLED_AFTER = 5.0
+
 
 class WorkDidNotFinish(IntakeError):
     """`run --once` waited past its limit for stored mail to be filed."""
@@ -71,22 +74,34 @@ def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
 
 def wait_until_settled(rt: runtime.Runtime, timeout: float) -> None:
     """Wait until the database shows nothing pending: all mail filed, all replies sent.
-    Re-enqueue what seems lost."""
+    Re-enqueue what seems lost, and everything at once when nothing has moved for a while
+    (every step is idempotent, so a duplicate job costs a lookup, never a second reply)."""
     deadline = time.monotonic() + timeout
     stale_after = min(rt.settings.sweeper.stale_after, 30.0)
-    last_sweep = time.monotonic()
+    last_sweep = last_change = time.monotonic()
+    last_counts = (-1, -1)
     while True:
         with rt.transaction() as session:
-            pending = store.count_pending(session)
-            unsent = delivery.count_unsent(session)
-        if pending == 0 and unsent == 0:
+            counts = (store.count_pending(session), delivery.count_unsent(session))
+        if counts == (0, 0):
             return
         now = time.monotonic()
         if now > deadline:
             raise WorkDidNotFinish(
-                f"after {timeout:.0f} s, {pending} stored messages are not filed and "
-                f"{unsent} replies are not sent (see `intake status`)"
+                f"after {timeout:.0f} s, {counts[0]} stored messages are not filed and "
+                f"{counts[1]} replies are not sent (see `intake status`)"
             )
+        if counts != last_counts:
+            last_counts, last_change = counts, now
+        elif now - last_change > STALLED_AFTER:
+            log.warning(
+                "nothing moved for %.0f s with %d messages unfiled and %d replies unsent: "
+                "re-enqueueing them",
+                now - last_change,
+                *counts,
+            )
+            last_change = last_sweep = now
+            filing.sweep(0.0)
         if now - last_sweep > stale_after:
             last_sweep = now
             filing.sweep(stale_after)

@@ -167,6 +167,7 @@ def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settin
         _wait(
             lambda: len(outbox(factory)) == 6 and any(m.last_error for m in outbox(factory)),
             timeout=60,
+            state=lambda: _state(factory),
         )
         time.sleep(1.0)
         assert smtp_sink.messages == [] and {m.state for m in outbox(factory)} == {"pending"}
@@ -175,7 +176,11 @@ def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settin
         smtp_sink.refusing = False
         # Then every reply goes out, once
         # (the backoff after a few deferrals is up to 30 s)
-        _wait(lambda: {m.state for m in outbox(factory)} == {"sent"}, timeout=90)
+        _wait(
+            lambda: {m.state for m in outbox(factory)} == {"sent"},
+            timeout=90,
+            state=lambda: _state(factory),
+        )
     finally:
         stop.set()
         service.join(timeout=30)
@@ -183,11 +188,21 @@ def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settin
     assert len(ids) == 6 and len(set(ids)) == 6
 
 
-def _wait(condition, timeout: float = 20) -> None:
+def _wait(condition, timeout: float = 20, state=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out; {state()}"
         time.sleep(0.1)
+
+
+def _state(factory) -> str:
+    """What the database holds, for a test that timed out."""
+    with transaction(factory) as session:
+        inbound = session.execute(
+            sa.select(InboundMessage.id, InboundMessage.filing, InboundMessage.attempts)
+        ).all()
+    mail = [(m.id, m.kind, m.state, m.attempts, m.next_attempt_at) for m in outbox(factory)]
+    return f"inbound {inbound}; outbox {mail}"
 
 
 DMARC_PASS = "mx.agency.example; dmarc=pass (p=none) header.from=zed.example"
