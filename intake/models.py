@@ -1,6 +1,7 @@
 """Every table of intake, imported in one place so the metadata and mappers are complete."""
 
 from intake.billing.models import Statement, StatementLine, TimeEntry
+from intake.classification.models import LabelledExample
 from intake.clients.models import Client, ClientDomain, Contact
 from intake.mail.models import (
     AddressFlag,
@@ -12,6 +13,7 @@ from intake.mail.models import (
 )
 from intake.quotes.models import Quote
 from intake.requests.models import Counter, Event, Request
+from intake.sla.models import Digest, SlaAlert
 
 __all__ = [
     "AddressFlag",
@@ -20,13 +22,16 @@ __all__ = [
     "ClientDomain",
     "Contact",
     "Counter",
+    "Digest",
     "Event",
     "Filing",
     "InboundMessage",
+    "LabelledExample",
     "MailboxCursor",
     "OutboundMessage",
     "Quote",
     "Request",
+    "SlaAlert",
     "Statement",
     "StatementLine",
     "TimeEntry",

@@ -7,6 +7,7 @@ naming the key.
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -86,6 +87,12 @@ class SweeperSettings(_Section):
     max_attempts: int = Field(5, ge=1)
 
 
+class SlaSettings(_Section):
+    check_interval: float = Field(300.0, gt=0)
+    # When the daily digest of open requests goes to staff, in the agency's time zone.
+    digest_at: time = time(8, 0)
+
+
 class ReplySettings(_Section):
     max_automatic_per_hour: int = Field(5, ge=1)
     daily_capacity_hours: Decimal = Field(Decimal("6"), gt=0)
@@ -125,6 +132,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     sweeper: SweeperSettings = SweeperSettings()
     replies: ReplySettings = ReplySettings()
+    sla: SlaSettings = SlaSettings()
     authentication: AuthenticationSettings = AuthenticationSettings()
 
     @field_validator("support_address")

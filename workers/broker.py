@@ -13,7 +13,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from intake.errors import ServerUnreachable
 from intake.settings import Settings
-from workers import filing, runtime
+from workers import filing, runtime, sla
 from workers.middleware import LogContext
 
 # name -> (function, dramatiq options). Retries back off from half a second; the
@@ -29,6 +29,7 @@ ACTORS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         {"queue_name": "outbox", "max_retries": 3, "min_backoff": 1000, "max_backoff": 10_000},
     ),
     "sweep": (filing.sweep, {"queue_name": "maintenance", "max_retries": 0}),
+    "check_sla": (sla.check_sla, {"queue_name": "maintenance", "max_retries": 0}),
 }
 
 

@@ -13,7 +13,10 @@ log = logging.getLogger(__name__)
 
 def schedule(rt: runtime.Runtime) -> list[tuple[str, float]]:
     """(actor, seconds between runs)."""
-    return [("sweep", rt.settings.sweeper.interval)]
+    return [
+        ("sweep", rt.settings.sweeper.interval),
+        ("check_sla", rt.settings.sla.check_interval),
+    ]
 
 
 def run_scheduler(rt: runtime.Runtime, stop: threading.Event) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from intake.classification.examples import corrections_toml
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
-from intake.db import transaction
+from intake.db import transaction, utcnow
 from intake.mail.filing import file_batch
 from intake.mail.models import Filing, InboundMessage
 from intake.requests.service import get_by_ref
 from intake.requests.states import Status
 from intake.requests.views import detail, list_requests
+from intake.sla import service as sla
 
 
 @click.group("requests")
@@ -24,18 +26,38 @@ def command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
 @click.option("--client", default=None, help="Only this client's requests (slug).")
+@click.option(
+    "--sort",
+    type=click.Choice(["number", "due"]),
+    default="number",
+    help="number: oldest first; due: what falls due next first (overdue at the top).",
+)
 @click.pass_obj
-def list_command(ctx: Context, as_json: bool, status: str | None, client: str | None) -> None:
-    """List requests, oldest first."""
+def list_command(
+    ctx: Context, as_json: bool, status: str | None, client: str | None, sort: str
+) -> None:
+    """List requests with when their SLA next falls due."""
     with transaction(database(ctx)) as session:
         rows = list_requests(session, status=Status(status) if status else None, client=client)
+        standings = sla.open_standings(session, ctx.settings, utcnow())
+    position = {s.request.id: n for n, s in enumerate(standings)}
+    for row in rows:
+        standing = standings[position[row["id"]]] if row["id"] in position else None
+        due = standing.next_due if standing else None
+        row["due_at"] = due.isoformat() if due else None
+        row["overdue"] = bool(standing and standing.breached)
+    if sort == "due":  # requests without a running clock last, by number
+        rows.sort(key=lambda row: position.get(row["id"], len(position)))
+    for row in rows:
+        del row["id"]
     if as_json:
         echo_json(rows)
         return
     for row in rows:
+        due_text = ("OVERDUE " if row["overdue"] else "") + (row["due_at"] or "-")[:16]
         click.echo(
             f"{row['ref']:<10} {row['status']:<18} {row['client'] or '-':<12} "
-            f"{(row['type'] or '-'):<9} {(row['severity'] or '-'):<9} "
+            f"{(row['type'] or '-'):<9} {(row['severity'] or '-'):<9} {due_text:<24} "
             f"{row['contact']:<28} {row['subject'][:60]}"
         )
 
@@ -94,3 +116,12 @@ def retry_command(ctx: Context, ids: tuple[int, ...], retry_all: bool) -> None:
             f"{' (' + outcome.reason + ')' if outcome.reason else ''}"
         )
     click.echo(f"{len(outcomes)} re-filed")
+
+
+@command.command("examples")
+@click.pass_obj
+def examples_command(ctx: Context) -> None:
+    """Staff corrections of type and severity, as labelled examples (TOML) to append to
+    the classifier's labelled set: intake requests examples >> tests/data/requests.toml"""
+    with transaction(database(ctx)) as session:
+        click.echo(corrections_toml(session), nl=False)

@@ -12,16 +12,18 @@ from sqlalchemy.orm import Session
 from intake import catalogue
 from intake.approvals.service import pending_quote
 from intake.billing.models import TimeEntry
+from intake.classification.examples import keep_correction
+from intake.clients.models import Client, Contact
 from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import IntakeError
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.emails import quote_offer
 from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
-from intake.quotes.service import promised_included_hours, timeline
+from intake.quotes.service import Thread, promised_included_hours, quote_new_request, timeline
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
@@ -30,9 +32,6 @@ from intake.settings import Settings
 
 class CommandRefused(IntakeError):
     """A well-formed command that cannot apply to this request (the reason says why)."""
-
-
-NOT_YET = (g.FileUnder,)
 
 
 def apply_staff_reply(
@@ -47,6 +46,7 @@ def apply_staff_reply(
     problems = [f"line {e.line}: {e.text} — {e.reason}" for e in message.errors]
     applied: list[str] = []
     requote: list[Quote] = []
+    filed: list[OutboundMessage] = []
     if not problems:
         try:
             with session.begin_nested():
@@ -60,14 +60,18 @@ def apply_staff_reply(
                             f"{g.format_hours(command.hours)}, {requote[-1].amount}"
                         )
                         continue
+                    if isinstance(command, g.FileUnder):
+                        filed = _file_under(session, settings, request, staff, command)
+                        applied.append(f"filed under {command.client}; the client was answered")
+                        continue
                     applied.append(_apply(session, request, inbound, staff, command))
         except (CommandRefused, requests.ForbiddenTransition) as exc:
             problems = [f"{g.format_command(command)} — {exc}"]
-            applied, requote = [], []
+            applied, requote, filed = [], [], []
     if problems:
         requests.record(session, request, "commands_refused", staff, inbound, "; ".join(problems))
         return [_receipt(session, settings, request, inbound, mail, staff, problems, [], None)]
-    sent: list[OutboundMessage] = []
+    sent: list[OutboundMessage] = list(filed)
     relayed = None
     new_quote = requote[-1] if requote and not message.internal else None
     if (message.relay_text.strip() or new_quote) and request.client_id is not None:
@@ -76,6 +80,8 @@ def apply_staff_reply(
         )
         relayed = request.contact_email
         requests.record(session, request, "relayed", staff, inbound, f"to {relayed}")
+        if request.first_response_at is None:  # the first reply from a person: SLA met
+            request.first_response_at = utcnow()
     receipt = _receipt(session, settings, request, inbound, mail, staff, [], applied, relayed)
     return [*sent, receipt]
 
@@ -83,8 +89,6 @@ def apply_staff_reply(
 def _apply(
     session: Session, request: Request, inbound: InboundMessage, staff: str, command: g.Command
 ) -> str:
-    if isinstance(command, NOT_YET):
-        raise CommandRefused("not available by email yet; change it in the database for now")
     handler = HANDLERS[type(command)]
     return handler(session, request, inbound, staff, command)
 
@@ -97,6 +101,7 @@ def _correct(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command
     before = old.value if old else "unset"
     setattr(r, field, kind(c.value))
     requests.record(s, r, "correction", staff, i, f"{field} {before} -> {c.value}")
+    keep_correction(s, r, staff)
     return f"{field} is now {c.value} (was {before}; kept as a labelled example)"
 
 
@@ -174,6 +179,44 @@ HANDLERS: dict[type, Handler] = {
     g.Note: _note,
     g.Internal: _internal,
 }
+
+
+def _file_under(
+    session: Session, settings: Settings, request: Request, staff: str, command: g.FileUnder
+) -> list[OutboundMessage]:
+    """#client slug: a held message becomes the client's request, quoted as if it had come
+    from one of their people; its sender becomes a contact who may not approve."""
+    if request.status is not Status.HELD:
+        raise CommandRefused(f"{request.ref} is not held; #client only files held messages")
+    client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
+    if client is None:
+        raise CommandRefused(f"there is no client {command.client!r} (intake clients list)")
+    sender = request.contact_email
+    if not sender or sender in settings.staff_addresses:
+        raise CommandRefused(f"{request.ref} was not written by a client")
+    contact = session.scalar(sa.select(Contact).where(Contact.email == sender))
+    if contact is not None and contact.client_id != client.id:
+        raise CommandRefused(f"{sender} is a contact of {contact.client.slug}, not {client.slug}")
+    opening = session.scalar(
+        sa.select(InboundMessage)
+        .where(InboundMessage.request_id == request.id)
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    if opening is None:
+        raise CommandRefused(f"{request.ref} has no message to file")
+    if contact is None:
+        session.add(Contact(email=sender, can_approve=False, source="mail", client=client))
+    request.client, request.hold_reason = client, None
+    requests.move(
+        session, request, Status.NEW, actor=staff, detail=f"filed under {client.slug} by staff"
+    )
+    opening.filing, opening.reason = Filing.REQUEST, None
+    session.flush()
+    thread = Thread(opening.message_id, ())
+    return quote_new_request(
+        session, settings, request, opening, thread, opening.new_text or opening.text or ""
+    )
 
 
 def _requote(

@@ -5,6 +5,7 @@ the staff notice in the outbox, all in the transaction that filed it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.plans import Plan
 from intake.quotes.pricing import Price, included_hours_left, price
-from intake.quotes.sla import business_hours_for, complete_by, due
+from intake.quotes.sla import BusinessHours, business_hours_for, complete_by, due
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
@@ -138,18 +139,26 @@ def timeline(
 ) -> tuple[datetime, date, list[str]]:
     severity = request.severity.value if request.severity else "minor"
     opened = request.opened_at
-    years = range(opened.year, opened.year + 2)
-    notes: list[str] = []
-    try:
-        hours = business_hours_for(
-            plan, severity, ZoneInfo(client.timezone), client.country or settings.country, years
-        )
-    except ValueError as exc:
-        notes.append(f"public holidays not applied: {exc}")
-        hours = business_hours_for(plan, severity, ZoneInfo(client.timezone), None, years)
+    hours, notes = client_hours(
+        settings, client, plan, severity, range(opened.year, opened.year + 2)
+    )
     start_by = due(opened, plan.first_response[severity], hours)
     done_by = complete_by(opened, quoted.hours, settings.replies.daily_capacity_hours, hours)
     return start_by, done_by, notes
+
+
+def client_hours(
+    settings: Settings, client: Client, plan: Plan, severity: str, years: Iterable[int]
+) -> tuple[BusinessHours, list[str]]:
+    """The business hours a client's request of ``severity`` runs on, and any note for staff
+    (a country the holidays package does not know is counted without holidays)."""
+    zone = ZoneInfo(client.timezone)
+    try:
+        country = client.country or settings.country
+        return business_hours_for(plan, severity, zone, country, years), []
+    except ValueError as exc:
+        note = f"public holidays not applied: {exc}"
+        return business_hours_for(plan, severity, zone, None, years), [note]
 
 
 def promised_included_hours(session: Session, settings: Settings, client: Client) -> Decimal:

@@ -43,6 +43,8 @@ class Request(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first reply from a person the client saw: it stops the first-response clock.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client | None] = relationship()
     events: Mapped[list[Event]] = relationship(

@@ -75,7 +75,6 @@ def record(
     to_status: Status | None = None,
 ) -> Event:
     event = Event(
-        request_id=request.id,
         kind=kind,
         actor=actor,
         inbound_id=inbound.id if inbound is not None else None,
@@ -83,7 +82,7 @@ def record(
         from_status=from_status,
         to_status=to_status,
     )
-    session.add(event)
+    request.events.append(event)  # keeps the loaded history current for the SLA clocks
     return event
 
 

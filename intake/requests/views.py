@@ -53,7 +53,7 @@ def list_requests(
         query = query.join(Client).where(Client.slug == client)
     if limit is not None:
         query = query.limit(limit)
-    return [summary(r) for r in session.scalars(query)]
+    return [{**summary(r), "id": r.id} for r in session.scalars(query)]
 
 
 def detail(session: Session, request: Request) -> dict[str, Any]:

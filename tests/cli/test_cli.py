@@ -112,6 +112,10 @@ def test_requests_list_show_and_status_json_shapes(config):
     assert (first["type"], first["severity"], first["status"]) == ("bug", "critical", "approved")
     assert first["opened_at"].endswith("+00:00")
     assert rows[1]["client"] is None and rows[1]["status"] == "held"
+    # The critical bug's first-response clock runs; the held message has no clock yet
+    assert rows[0]["due_at"] is not None and rows[1]["due_at"] is None
+    by_due = json.loads(intake(config, "requests", "list", "--sort", "due", "--json").output)
+    assert [r["ref"] for r in by_due] == ["REQ-1001", "REQ-1002"]
 
     shown = json.loads(intake(config, "requests", "show", "REQ-1001", "--json").output)
     assert shown["quote"]["amount"] == "0.00" and shown["quote"]["status"] == "included"

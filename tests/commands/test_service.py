@@ -12,8 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from intake.billing.models import TimeEntry
+from intake.classification.examples import corrections_toml
+from intake.classification.models import LabelledExample
+from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.models import Filing, OutboundMessage
+from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from tests.mailbuilder import message
@@ -147,3 +150,57 @@ def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bu
     deliver(session, settings, staff("#status in_progress\n#internal\n"))
     deliver(session, settings, staff("#quote 5h\n#internal\n"))
     assert bug.status is Status.IN_PROGRESS
+
+
+def test_a_held_message_is_filed_under_a_client_and_answered(session, settings):
+    # Given a stranger's message, held for triage with no reply
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(sender="bob@gmail.example", subject="Checkout broken", body="Checkout fails.\n"),
+    )
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.HELD and request.client is None
+    # When staff file it under Acme
+    outcome = deliver(session, settings, staff("#client acme\n"))
+    # Then it is Acme's request, quoted to the sender, who is now a contact who may not approve
+    assert request.client.slug == "acme" and request.status is Status.APPROVED
+    assert request.hold_reason is None
+    mails = sent(session, outcome)
+    assert mails["no_charge"].recipients == ["bob@gmail.example"]
+    assert (
+        "filed under acme"
+        in email.message_from_bytes(mails["staff_receipt"].raw, policy=default)
+        .get_body(("plain",))
+        .get_content()
+    )
+    contact = session.scalar(sa.select(Contact).where(Contact.email == "bob@gmail.example"))
+    assert contact.client.slug == "acme" and not contact.can_approve
+    filings = session.scalars(sa.select(InboundMessage.filing).order_by(InboundMessage.id))
+    assert list(filings) == [Filing.REQUEST, Filing.FOLLOW_UP]
+
+
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [("#client nobody", "no client 'nobody'"), ("#client acme", "is not held")],
+)
+def test_client_is_refused_for_unknown_clients_and_requests_not_held(
+    session, settings, bug, command, reason
+):
+    if "nobody" in command:
+        bug.status = Status.HELD
+    outcome = deliver(session, settings, staff(command + "\n"))
+    receipt = sent(session, outcome)["staff_receipt"]
+    assert "Nothing applied" in receipt.subject
+    body = email.message_from_bytes(receipt.raw, policy=default).get_body(("plain",))
+    assert reason in body.get_content()
+
+
+def test_a_correction_is_kept_as_a_labelled_example(session, settings, bug):
+    deliver(session, settings, staff("#severity major\n#internal\n"))
+    deliver(session, settings, staff("#type question\n#internal\n"))
+    [example] = session.scalars(sa.select(LabelledExample)).all()
+    assert (example.subject, example.type, example.severity) == ("Site down", "question", "major")
+    assert example.text.strip() == "The site is down!"
+    assert corrections_toml(session).count("[[request]]") == 1

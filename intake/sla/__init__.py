@@ -1,0 +1,1 @@
+"""SLA clocks, warnings, breaches and the daily digest."""

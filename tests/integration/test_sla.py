@@ -1,0 +1,72 @@
+"""SLA alerts end to end: `intake run` with its scheduler, a critical request on a plan
+whose critical clock runs around the clock, alerts read at the aiosmtpd sink."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from intake.clients.models import Client
+from intake.db import transaction, utcnow
+from intake.requests.models import Request
+from tests.integration.test_poller import factory as factory
+from tests.integration.test_replies import parsed
+from tests.integration.test_replies import settings_for as settings_for
+from tests.mailbuilder import message
+from workers import runner
+
+
+def age(factory, minutes: int) -> None:
+    """Move the request's opening (and its history) ``minutes`` into the past."""
+    with transaction(factory) as session:
+        request = session.scalar(sa.select(Request))
+        then = utcnow() - timedelta(minutes=minutes)
+        request.opened_at = then
+        for event in request.events:
+            event.at = then
+
+
+def sla_mail(sink) -> list[str]:
+    return [m["Subject"] for m in parsed(sink) if "SLA" in m["Subject"]]
+
+
+def _wait(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_a_warning_and_a_breach_are_each_sent_once(dovecot, smtp_sink, settings_for, factory):
+    # Given Acme is on premium: a critical request must be answered within 1 h, day or night
+    with transaction(factory) as session:
+        session.scalar(sa.select(Client).where(Client.slug == "acme")).plan = "premium"
+    dovecot.append(message(subject="Site down", body="The whole site is down for everyone!\n"))
+    settings = settings_for(sla={"check_interval": 0.3})
+    runner.run_once(settings, timeout=60)
+    smtp_sink.clear()
+    stop = threading.Event()
+    service = threading.Thread(target=runner.run, args=(settings, stop))
+    service.start()
+    try:
+        # When 50 minutes of its hour have gone without a reply
+        age(factory, 50)
+        _wait(lambda: len(sla_mail(smtp_sink)) == 1)
+        time.sleep(1.5)  # several more checks
+        [warning] = sla_mail(smtp_sink)
+        assert "[REQ-1001] SLA 8" in warning and "first response" in warning
+        # And when the hour has passed
+        age(factory, 70)
+        _wait(lambda: len(sla_mail(smtp_sink)) == 2)
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        service.join(timeout=30)
+    # Then one warning and one breach notice went out, the breach to the lead
+    subjects = sla_mail(smtp_sink)
+    assert len(subjects) == 2 and "SLA breached: first response" in subjects[1]
+    [breach] = [m for m in parsed(smtp_sink) if "breached" in m["Subject"]]
+    assert breach["To"] == "dana@agency.example"

@@ -1,0 +1,129 @@
+"""SLA checks over the database: a warning at 75 % and a breach notice, each sent once,
+to the right people; the clocks pause on the client's turn; the daily digest."""
+
+from __future__ import annotations
+
+import email
+from datetime import datetime, timedelta
+from email.policy import default
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from intake.clients.service import import_clients, read_clients_file
+from intake.mail.models import OutboundMessage
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.requests.states import Status
+from intake.sla import service as sla
+from tests.mailbuilder import message
+from tests.pipeline import deliver
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+LONDON = ZoneInfo("Europe/London")
+TEAM = [
+    {"email": "dana@agency.example", "name": "Dana"},
+    {"email": "lee@agency.example", "name": "Lee", "lead": True},
+]
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """November 2026, London time; the 23rd is a Monday."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=LONDON)
+
+
+@pytest.fixture
+def team(make_settings, db_url):
+    return make_settings(database_url=db_url, staff=TEAM)
+
+
+def opened_at(session, request: Request, moment: datetime) -> None:
+    """Pretend the request and everything that happened to it so far happened at ``moment``."""
+    request.opened_at = moment
+    for event in request.events:
+        event.at = moment
+    session.flush()
+
+
+@pytest.fixture
+def outage(session, team) -> Request:
+    """Acme (professional: critical first response 2 h, resolution 1 d), a critical bug,
+    free under the plan, approved at once, opened Monday 09:00."""
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(session, team, message(subject="Site down", body="The site is down for everyone!\n"))
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.APPROVED and request.severity.value == "critical"
+    opened_at(session, request, at(23, 9))
+    return request
+
+
+def alerts(queued: list[OutboundMessage]) -> list[tuple[str, list[str]]]:
+    return [(m.subject, m.recipients) for m in queued]
+
+
+def test_a_warning_at_three_quarters_then_a_breach_to_the_leads_each_once(session, team, outage):
+    assert sla.check(session, team, at(23, 10)) == []  # half the first-response time
+    warned = sla.check(session, team, at(23, 10, 35))
+    [(subject, to)] = alerts(warned)
+    assert "SLA 79% used: first response" in subject and "[REQ-1001]" in subject
+    assert to == ["dana@agency.example", "lee@agency.example"]  # nobody has acted on it yet
+    assert sla.check(session, team, at(23, 10, 50)) == []  # not twice
+    breached = sla.check(session, team, at(23, 11, 5))
+    [(subject, to)] = alerts(breached)
+    assert "SLA breached: first response" in subject and to == ["lee@agency.example"]
+    assert sla.check(session, team, at(23, 12)) == []
+
+
+def test_the_warning_goes_to_the_staff_working_on_it(session, team, outage):
+    requests.move(session, outage, Status.IN_PROGRESS, actor="dana@agency.example")
+    opened_at(session, outage, at(23, 9))
+    [(_, to)] = alerts(sla.check(session, team, at(23, 10, 40)))
+    assert to == ["dana@agency.example"]
+
+
+def test_a_first_reply_stops_the_first_response_clock(session, team, outage):
+    outage.first_response_at = at(23, 10)
+    queued = sla.check(session, team, at(23, 17))
+    # No word about the first response; the resolution clock (1 business day) is at 50 %
+    assert queued == []
+    [standing] = sla.open_standings(session, team, at(23, 17))
+    assert standing.first_response.state == "met" and not standing.first_response.breached
+
+
+def test_the_clocks_pause_while_waiting_on_the_client(session, team, outage):
+    requests.move(session, outage, Status.WAITING_ON_CLIENT, actor="dana@agency.example")
+    outage.events[-1].at = at(23, 9, 30)
+    outage.first_response_at = at(23, 9, 30)
+    # A day later the resolution clock has run only half an hour: no alert
+    assert sla.check(session, team, at(24, 16)) == []
+    [standing] = sla.open_standings(session, team, at(24, 16))
+    assert standing.resolution.state == "paused" and standing.resolution.elapsed == timedelta(
+        minutes=30
+    )
+    # When the client answers, it resumes where it stood
+    requests.move(session, outage, Status.IN_PROGRESS, actor="alice@acme.example")
+    outage.events[-1].at = at(25, 9)
+    [standing] = sla.open_standings(session, team, at(25, 10))
+    assert standing.resolution.elapsed == timedelta(minutes=90)
+    assert standing.resolution.state == "running"
+
+
+def test_requests_sort_by_what_is_due_next(session, team, outage):
+    deliver(session, team, message(subject="Typo on the about page", body="A small typo.\n"))
+    typo = session.scalar(sa.select(Request).where(Request.number == 1002))
+    opened_at(session, typo, at(23, 8))
+    order = [s.request.ref for s in sla.open_standings(session, team, at(23, 9, 30))]
+    assert order == ["REQ-1001", "REQ-1002"]  # the critical one falls due first
+
+
+def test_the_daily_digest_goes_once_a_day_listing_requests_by_urgency(session, team, outage):
+    digest = sla.digest(session, team, at(24, 8))
+    assert digest is not None
+    assert digest.recipients == ["dana@agency.example", "lee@agency.example"]
+    text = email.message_from_bytes(digest.raw, policy=default).get_body(("plain",))
+    assert "REQ-1001" in text.get_content() and "critical" in text.get_content()
+    assert sla.digest(session, team, at(24, 12)) is None
+    assert sla.digest(session, team, at(25, 8)) is not None
