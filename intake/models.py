@@ -1,6 +1,6 @@
 """Every table of intake, imported in one place so the metadata and mappers are complete."""
 
-from intake.billing.models import Statement, StatementLine, TimeEntry
+from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
 from intake.classification.models import LabelledExample
 from intake.clients.models import Client, ClientDomain, Contact
 from intake.mail.models import (
@@ -18,6 +18,7 @@ from intake.sla.models import Digest, SlaAlert
 __all__ = [
     "AddressFlag",
     "Attachment",
+    "BillingRun",
     "Client",
     "ClientDomain",
     "Contact",

@@ -93,6 +93,12 @@ class SlaSettings(_Section):
     digest_at: time = time(8, 0)
 
 
+class BillingSettings(_Section):
+    # Statements for the previous month go out on the 1st at this time, agency time zone.
+    at: time = time(6, 0)
+    check_interval: float = Field(300.0, gt=0)
+
+
 class ReplySettings(_Section):
     max_automatic_per_hour: int = Field(5, ge=1)
     daily_capacity_hours: Decimal = Field(Decimal("6"), gt=0)
@@ -133,6 +139,7 @@ class Settings(BaseSettings):
     sweeper: SweeperSettings = SweeperSettings()
     replies: ReplySettings = ReplySettings()
     sla: SlaSettings = SlaSettings()
+    billing: BillingSettings = BillingSettings()
     authentication: AuthenticationSettings = AuthenticationSettings()
 
     @field_validator("support_address")

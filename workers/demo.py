@@ -8,18 +8,25 @@ import logging
 import tempfile
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.billing import service as billing
+from intake.billing.statement import Period
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction, upgrade
-from intake.demo.report import inbound_report, outbox_report
+from intake.demo.report import inbound_report, outbox_report, statement_report
 from intake.demo.servers import EmbeddedImap, EmbeddedSmtp
+from intake.outbox import delivery
 from intake.quotes.plans import load_plans
-from intake.settings import load_settings
+from intake.settings import Settings, load_settings
 from workers import runner
 
 DEMO = Path(__file__).resolve().parent.parent / "intake" / "demo"
 MAILBOX = DEMO / "mailbox"
 CLIENTS = DEMO / "clients.toml"
 STAFF = [{"email": "dana@agency.example", "name": "Dana", "lead": True}]
+# The month of the sample mailbox: the demo bills it as `intake bill` would on the 1st after.
+SAMPLE_MONTH = Period(2026, 11)
 
 
 def run_demo(folder: Path | None = None) -> str:
@@ -54,6 +61,7 @@ def run_demo(folder: Path | None = None) -> str:
         stored = runner.run_once(settings, timeout=300, engine=engine)
         with transaction(factory) as session:
             lines = [*inbound_report(session), "", *outbox_report(session)]
+        statements = _bill(factory, settings)
         sent = len(smtp.messages)
     header = [
         f"intake demo: {stored} messages from the sample mailbox "
@@ -63,7 +71,21 @@ def run_demo(folder: Path | None = None) -> str:
     ]
     footer = [
         "",
+        *statements,
+        "",
         f"{sent} emails sent to the SMTP sink.",
         f"Look closer: INTAKE_DATABASE_URL={database_url} intake requests list",
     ]
     return "\n".join(header + lines + footer)
+
+
+def _bill(factory: sessionmaker[Session], settings: Settings) -> list[str]:
+    """The sample clients' statements for the sample month, stored and sent."""
+    with transaction(factory) as session:
+        results = billing.bill(session, settings, SAMPLE_MONTH)
+        ids = [i for r in results for i in r.outbound_ids]
+        summary = billing.staff_summary(session, settings, SAMPLE_MONTH, results)
+        if summary is not None:
+            ids.append(summary.id)
+    delivery.deliver(factory, settings, ids)
+    return statement_report(results)

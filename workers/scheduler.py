@@ -16,6 +16,7 @@ def schedule(rt: runtime.Runtime) -> list[tuple[str, float]]:
     return [
         ("sweep", rt.settings.sweeper.interval),
         ("check_sla", rt.settings.sla.check_interval),
+        ("bill_last_month", rt.settings.billing.check_interval),
     ]
 
 

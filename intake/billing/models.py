@@ -50,6 +50,15 @@ class Statement(Base):
     )
 
 
+class BillingRun(Base):
+    """A month whose statements have all been made: the scheduler does not bill it again."""
+
+    __tablename__ = "billing_runs"
+
+    period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class StatementLine(Base):
     __tablename__ = "statement_lines"
 
@@ -58,9 +67,14 @@ class StatementLine(Base):
         sa.ForeignKey("statements.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int]
-    # fee | included | charged | not_charged | adjustment
+    # fee | included | charged | not_charged
     kind: Mapped[str] = mapped_column(sa.String(16))
     description: Mapped[str] = mapped_column(sa.Text)
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("requests.id"))
     hours: Mapped[Decimal | None] = mapped_column(Hours)
     amount: Mapped[Decimal] = mapped_column(Money)
+    # The month the hours were worked (YYYY-MM): the statement's own, or an earlier one for
+    # hours logged late (an adjustment).
+    work_month: Mapped[str | None] = mapped_column(sa.String(7))
+    # Hours of this line taken from that month's included hours (feature work under a plan).
+    pool_hours: Mapped[Decimal] = mapped_column(Hours, default=Decimal("0"))

@@ -87,9 +87,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from intake.cli import clients, db, requests, status
+    from intake.cli import bill, clients, db, requests, status
 
-    for module in (db, clients, requests, status):
+    for module in (db, clients, requests, status, bill):
         cli.add_command(module.command)
 
 

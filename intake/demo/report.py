@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake.billing.service import Billed
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.requests.models import Request
 
@@ -47,4 +48,18 @@ def outbox_report(session: Session) -> list[str]:
     lines += [f"  {m.state:<7} to {', '.join(m.recipients)}: {m.subject}" for m in clients]
     lines += ["", f"Told to staff ({len(staff)}):"]
     lines += [f"  {m.state:<7} {m.subject}" for m in staff]
+    return lines
+
+
+def statement_report(results: list[Billed]) -> list[str]:
+    """Each client's statement: its lines and total, and where it was sent."""
+    made = [r for r in results if r.lines]
+    lines = [f"Statements for {made[0].period} ({len(made)}):" if made else "No statements."]
+    for r in made:
+        to = ", ".join(r.sent_to) or "not sent: no billing address"
+        lines.append(f"  {r.client}: {r.total} ({r.outcome}) -> {to}")
+        for line in r.lines:
+            hours = f"{line['hours']} h" if line["hours"] else ""
+            what = (line["description"] or "")[:66]
+            lines.append(f"      {what:<66} {hours:>7} {line['amount']:>10}")
     return lines

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
-from intake.outbox.compose import Envelope, compose, new_message_id
+from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
 from intake.outbox.templates import render
 from intake.requests.models import Request
 from intake.settings import Settings
@@ -32,6 +32,7 @@ def queue_email(
     reply_to: str | None = None,
     automatic: bool = True,
     to_client: bool = False,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     """Render ``templates/email/<kind>`` and store it, pending, in the outbox."""
     now = utcnow()
@@ -66,7 +67,7 @@ def queue_email(
         recipients=list(to),
         recipient_key=to[0].lower() if to_client and to else None,
         subject=rendered.subject,
-        raw=compose(rendered, envelope, message_id, now),
+        raw=compose(rendered, envelope, message_id, now, attachments),
         automatic=automatic,
         created_at=now,
     )

@@ -29,3 +29,8 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(tmp_path
     for address in ("alice@acme.example", "zoe@zed.example", "hank@globex.example"):
         assert re.search(rf"^  sent +to {address}: \[REQ-\d+\]", report, flags=re.MULTILINE)
     assert "pending" not in report.split("Replies to clients")[1]
+    # It ends with the sample clients' statements, billed and sent
+    statements = report.split("Statements for 2026-11")[1]
+    assert re.search(r"^  zed: 675\.00 \(created\) -> buchhaltung@zed\.example$", statements, re.M)
+    assert re.search(r"^  acme: 1000\.00 \(created\)", statements, re.M)
+    assert "4.5 h" in statements

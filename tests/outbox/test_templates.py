@@ -121,6 +121,43 @@ SAMPLES = {
             }
         ],
     },
+    "statement": {
+        **BASE,
+        "ref": "",
+        "client_name": "Acme Ltd",
+        "period": "2026-10",
+        "period_name": "October 2026",
+        "plan_name": "Professional",
+        "fee": Decimal("1000.00"),
+        "included_hours": Decimal("5"),
+        "included_used": Decimal("5"),
+        "included_left": Decimal("0"),
+        "rows": [
+            {
+                "ref": "REQ-1001",
+                "subject": "CSV <export>",
+                "month": "2026-10",
+                "hours": Decimal("7"),
+                "included": Decimal("5"),
+                "charged": Decimal("1"),
+                "not_charged": Decimal("1"),
+                "amount": Decimal("150.00"),
+            }
+        ],
+        "adjustments": [],
+        "lines": [],
+        "total": Decimal("1150.00"),
+        "sla": {"responses": 2, "responses_on_time": 2, "resolutions": 1, "resolutions_on_time": 1},
+        "open_work": [],
+    },
+    "staff_billing_summary": {
+        **BASE,
+        "ref": "",
+        "period": "2026-10",
+        "rows": [{"client": "acme", "total": "1150.00", "sent_to": "accounts@acme.example"}],
+        "sum": "1150.00",
+        "unsent": [],
+    },
     "staff_relay": {
         **BASE,
         "subject": "S",

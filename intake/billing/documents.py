@@ -1,0 +1,145 @@
+"""The files attached to a statement email: a CSV of its lines and a PDF of the statement.
+Pure: the statement's context in, bytes out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from intake.outbox.compose import Attachment
+from intake.outbox.templates import hours as show_hours
+from intake.outbox.templates import money
+
+# The work tables are set in a fixed-width font, one text line a row: (heading, width in
+# characters). A cell per value would cost fpdf ten times the time at a thousand statements.
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Request", 10),
+    ("Subject", 38),
+    ("Hours", 8),
+    ("Included", 9),
+    ("Charged", 9),
+    ("Not charged", 12),
+    ("Amount", 14),
+)
+
+
+def statement_attachments(context: dict[str, Any]) -> list[Attachment]:
+    name = f"statement-{context['period']}"
+    return [
+        Attachment(f"{name}.csv", "text/csv", statement_csv(context)),
+        Attachment(f"{name}.pdf", "application/pdf", statement_pdf(context)),
+    ]
+
+
+def statement_csv(context: dict[str, Any]) -> bytes:
+    """One row per statement line, as stored: the amounts add up to the total row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["period", "worked in", "kind", "description", "hours", "amount"])
+    for line in context["lines"]:
+        hours = "" if line["hours"] is None else _plain(line["hours"])
+        writer.writerow(
+            [
+                context["period"],
+                line["month"],
+                line["kind"],
+                line["description"],
+                hours,
+                line["amount"],
+            ]
+        )
+    writer.writerow([context["period"], "", "total", "Total", "", context["total"]])
+    return out.getvalue().encode("utf-8")
+
+
+def statement_pdf(context: dict[str, Any]) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    _line(pdf, f"{context['agency_name']}: statement for {context['period_name']}", 9)
+    pdf.set_font("Helvetica", size=10)
+    _line(pdf, f"{context['client_name']}, {context['plan_name']} plan")
+    if context["fee"] is not None:
+        _line(pdf, f"Plan fee: {money(context['fee'])}")
+    if context["included_hours"]:
+        _line(
+            pdf,
+            f"Included hours: {show_hours(context['included_used'])} used of "
+            f"{show_hours(context['included_hours'])}, {show_hours(context['included_left'])} left",
+        )
+    pdf.ln(3)
+    _table(pdf, "Work this month", context["rows"])
+    if context["adjustments"]:
+        late = "Adjustments: hours logged late into earlier months"
+        _table(pdf, late, context["adjustments"], adjustments=True)
+    pdf.set_font("Helvetica", "B", 11)
+    _line(pdf, f"Total: {money(context['total'])}", 8)
+    pdf.set_font("Helvetica", size=10)
+    sla = context["sla"]
+    _line(
+        pdf,
+        f"SLA this month: first responses on time {sla['responses_on_time']} of "
+        f"{sla['responses']}; resolutions on time {sla['resolutions_on_time']} of "
+        f"{sla['resolutions']}",
+    )
+    if context["open_work"]:
+        pdf.ln(2)
+        _line(pdf, "Approved work still open:")
+        for work in context["open_work"]:
+            _line(
+                pdf,
+                f"  {work['ref']} {work['subject'][:60]} ({work['status']}), "
+                f"approved {money(work['amount'])}",
+            )
+    return bytes(pdf.output())
+
+
+def _table(pdf: FPDF, title: str, rows: list[dict[str, Any]], adjustments: bool = False) -> None:
+    pdf.set_font("Helvetica", "B", 10)
+    _line(pdf, title, 7)
+    pdf.set_font("Courier", "B", 8.5)
+    _line(pdf, _row(label for label, _ in COLUMNS), 5)
+    pdf.set_font("Courier", size=8.5)
+    if not rows:
+        _line(pdf, "No hours logged.", 5)
+    for row in rows:
+        late = f" ({row['month']})" if adjustments else ""
+        cells = (
+            row["ref"],
+            row["subject"][: 36 - len(late)] + late,
+            show_hours(row["hours"]),
+            show_hours(row["included"]),
+            show_hours(row["charged"]),
+            show_hours(row["not_charged"]),
+            money(row["amount"]),
+        )
+        _line(pdf, _row(cells), 4.5)
+    pdf.ln(3)
+
+
+def _row(cells: Iterable[str]) -> str:
+    parts = []
+    for n, ((_, width), text) in enumerate(zip(COLUMNS, cells, strict=True)):
+        parts.append(text.ljust(width) if n < 2 else text.rjust(width))
+    return "".join(parts)
+
+
+def _line(pdf: FPDF, text: str, height: float = 6) -> None:
+    pdf.cell(0, height, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _latin1(text: str) -> str:
+    """The PDF's built-in fonts know Latin-1 only; anything else is shown as "?" there
+    (the email itself carries the full text)."""
+    return text.replace("—", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,393 @@
+"""Billing a month: each client's terms and unbilled hours are gathered in a few set-based
+queries, the statement is computed (pure), stored once per (client, period) with every
+time entry it accounts for marked, and queued to the client's billing addresses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from intake import catalogue
+from intake.billing.documents import statement_attachments
+from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
+from intake.billing.statement import Draft, Entry, Period, RequestTerms, compute_statement
+from intake.billing.views import statement_context
+from intake.clients.models import Client
+from intake.errors import NotFound
+from intake.mail.models import OutboundMessage
+from intake.outbox.service import queue_email, staff_recipients
+from intake.quotes.models import Quote
+from intake.quotes.plans import PriceSheet
+from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO, has_paid_plan
+from intake.requests.models import Request
+from intake.settings import Settings
+
+CREATED, BILLED, DRY_RUN, RESENT, NOTHING = (
+    "created",
+    "already billed",
+    "dry run",
+    "resent",
+    "nothing to bill",
+)
+
+
+@dataclass
+class Billed:
+    """What a run did for one client."""
+
+    client: str
+    period: str
+    outcome: str  # created | already billed | dry run | resent | nothing to bill
+    total: Decimal = ZERO
+    lines: list[dict[str, str | None]] = field(default_factory=list)
+    sent_to: list[str] = field(default_factory=list)
+    outbound_ids: list[int] = field(default_factory=list)
+
+
+class BillingError(NotFound):
+    """A client to bill does not exist, or its plan is not in the plans file."""
+
+
+def bill(
+    session: Session,
+    settings: Settings,
+    period: Period,
+    *,
+    client: str | None = None,
+    dry_run: bool = False,
+    resend: bool = False,
+) -> list[Billed]:
+    """Bill ``period`` for every client (or one). A month already billed is left as it is;
+    ``resend`` queues its stored statement again; ``dry_run`` stores and sends nothing."""
+    sheet = catalogue.plans(settings.plans_file)
+    query = sa.select(Client).order_by(Client.slug)
+    if client is not None:
+        query = query.where(Client.slug == client)
+    clients = list(session.scalars(query))
+    if client is not None and not clients:
+        raise BillingError(f"there is no client {client!r} (intake clients list)")
+    for each in clients:
+        if each.plan not in sheet.plans:
+            raise BillingError(f"client {each.slug} has plan {each.plan!r}, not in plans_file")
+    existing = {
+        s.client_id: s
+        for s in session.scalars(sa.select(Statement).where(Statement.period == period.label))
+    }
+    fresh = [c for c in clients if c.id not in existing]
+    inputs = _gather(session, sheet, period, fresh)
+    results = []
+    for each in clients:
+        stored = existing.get(each.id)
+        if stored is not None:
+            results.append(_again(session, settings, each, stored, resend and not dry_run))
+            continue
+        terms, entries, unused = inputs[each.id]
+        plan = sheet.plan(each.plan)
+        draft = compute_statement(period, plan, each.since, terms, entries, unused)
+        if not draft.lines:
+            results.append(Billed(each.slug, period.label, NOTHING))
+        elif dry_run:
+            results.append(_result(each, period, DRY_RUN, draft.total, _draft_lines(draft)))
+        else:
+            results.append(_store_and_send(session, settings, each, draft, terms, plan.key))
+    return results
+
+
+def due_period(local_now: datetime, at: time) -> Period | None:
+    """The month the scheduler bills now: the previous one, on the 1st from ``at`` (local
+    time) until midnight; None at any other time. A missed 1st is billed by hand."""
+    if local_now.day != 1 or local_now.time() < at:
+        return None
+    return Period.of(local_now.date()).previous()
+
+
+def record_run(session: Session, period: Period) -> bool:
+    """Mark ``period`` as billed by the scheduler; False if it already was."""
+    try:
+        with session.begin_nested():
+            session.add(BillingRun(period=period.label))
+    except IntegrityError:
+        return False
+    return True
+
+
+def staff_summary(
+    session: Session, settings: Settings, period: Period, results: list[Billed]
+) -> OutboundMessage | None:
+    """The run at a glance for staff: each client's total, the sum, and who got nothing."""
+    made = [r for r in results if r.outcome in (CREATED, RESENT)]
+    if not made or not settings.staff:
+        return None
+    rows = [
+        {
+            "client": r.client,
+            "total": str(r.total),
+            "sent_to": ", ".join(r.sent_to) or "NOT SENT: the client has no billing_emails",
+        }
+        for r in made
+    ]
+    unsent = [r.client for r in made if not r.sent_to]
+    return queue_email(
+        session,
+        settings,
+        "staff_billing_summary",
+        staff_recipients(settings),
+        {
+            "period": period.label,
+            "rows": rows,
+            "sum": str(sum((r.total for r in made), ZERO)),
+            "unsent": unsent,
+        },
+        request=None,
+    )
+
+
+# -- storing and sending ---------------------------------------------------------------
+
+
+def _store_and_send(
+    session: Session,
+    settings: Settings,
+    client: Client,
+    draft: Draft,
+    terms: dict[int, RequestTerms],
+    plan_key: str,
+) -> Billed:
+    paid = plan_key != "none"
+    try:
+        with session.begin_nested():
+            statement = Statement(client_id=client.id, period=draft.period.label, total=draft.total)
+            statement.lines = [
+                StatementLine(
+                    position=n,
+                    kind=line.kind,
+                    description=line.description,
+                    request_id=line.request_id,
+                    hours=line.hours,
+                    amount=line.amount,
+                    work_month=(line.adjustment_for or draft.period).label,
+                    pool_hours=_pool_hours(line.kind, line.hours, line.request_id, terms, paid),
+                )
+                for n, line in enumerate(draft.lines, 1)
+            ]
+            session.add(statement)
+            session.flush()
+    except IntegrityError:  # a concurrent run billed this client first
+        stored = session.scalar(
+            sa.select(Statement).where(
+                Statement.client_id == client.id, Statement.period == draft.period.label
+            )
+        )
+        assert stored is not None
+        return _again(session, settings, client, stored, resend=False)
+    for start in range(0, len(draft.entry_ids), 1000):
+        session.execute(
+            sa.update(TimeEntry)
+            .where(TimeEntry.id.in_(draft.entry_ids[start : start + 1000]))
+            .values(statement_id=statement.id)
+        )
+    sent = _send(session, settings, client, statement)
+    return _result(client, draft.period, CREATED, draft.total, _stored_lines(statement), sent)
+
+
+def _again(
+    session: Session, settings: Settings, client: Client, statement: Statement, resend: bool
+) -> Billed:
+    sent = _send(session, settings, client, statement) if resend else None
+    period = Period.parse(statement.period)
+    outcome = RESENT if resend else BILLED
+    return _result(client, period, outcome, statement.total, _stored_lines(statement), sent)
+
+
+def _send(
+    session: Session, settings: Settings, client: Client, statement: Statement
+) -> OutboundMessage | None:
+    if not client.billing_emails:
+        return None
+    context = statement_context(session, settings, client, statement)
+    message = queue_email(
+        session,
+        settings,
+        "statement",
+        list(client.billing_emails),
+        context,
+        request=None,
+        automatic=False,
+        attachments=statement_attachments(context),
+    )
+    statement.sent_at = message.created_at
+    return message
+
+
+def _result(
+    client: Client,
+    period: Period,
+    outcome: str,
+    total: Decimal,
+    lines: list[dict[str, str | None]],
+    sent: OutboundMessage | None = None,
+) -> Billed:
+    return Billed(
+        client.slug,
+        period.label,
+        outcome,
+        total,
+        lines,
+        list(sent.recipients) if sent is not None else [],
+        [sent.id] if sent is not None else [],
+    )
+
+
+def _pool_hours(
+    kind: str,
+    hours: Decimal | None,
+    request_id: int | None,
+    terms: dict[int, RequestTerms],
+    paid: bool,
+) -> Decimal:
+    if kind != "included" or hours is None or request_id is None or not paid:
+        return ZERO
+    return ZERO if terms[request_id].type in FREE_UNDER_A_PLAN else hours
+
+
+def _draft_lines(draft: Draft) -> list[dict[str, str | None]]:
+    return [_line(line.kind, line.description, line.hours, line.amount) for line in draft.lines]
+
+
+def _stored_lines(statement: Statement) -> list[dict[str, str | None]]:
+    return [_line(line.kind, line.description, line.hours, line.amount) for line in statement.lines]
+
+
+def _line(
+    kind: str, description: str, hours: Decimal | None, amount: Decimal
+) -> dict[str, str | None]:
+    shown = None if hours is None else format(hours.normalize(), "f")
+    return {"kind": kind, "description": description, "hours": shown, "amount": str(amount)}
+
+
+# -- gathering, a few queries for all clients at once ----------------------------------------
+
+
+Inputs = tuple[dict[int, RequestTerms], list[Entry], dict[Period, Decimal]]
+
+
+def _gather(
+    session: Session, sheet: PriceSheet, period: Period, clients: Iterable[Client]
+) -> dict[int, Inputs]:
+    by_id = {c.id: c for c in clients}
+    inputs: dict[int, Inputs] = {cid: ({}, [], {}) for cid in by_id}
+    if not by_id:
+        return inputs
+    rows = session.execute(
+        sa.select(
+            TimeEntry.id,
+            TimeEntry.request_id,
+            TimeEntry.hours,
+            TimeEntry.work_date,
+            Request.client_id,
+        )
+        .join(Request, Request.id == TimeEntry.request_id)
+        .where(
+            TimeEntry.statement_id.is_(None),
+            TimeEntry.work_date <= period.last_day,
+            Request.client_id.in_(by_id),
+        )
+    ).all()
+    request_ids = {row.request_id for row in rows}
+    approved = _approved(session, request_ids)
+    charged = _charged_before(session, request_ids)
+    for request in _requests(session, request_ids):
+        assert request.client_id is not None  # selected through the client
+        client = by_id[request.client_id]
+        quote = approved.get(request.id)
+        rate = quote.rate if quote is not None else _rate(sheet, client)
+        inputs[client.id][0][request.id] = RequestTerms(
+            request_id=request.id,
+            reference=request.ref,
+            number=request.number,
+            subject=request.subject,
+            type=request.type.value if request.type else "question",
+            rate=rate,
+            approved_chargeable_hours=quote.chargeable_hours if quote is not None else ZERO,
+            already_charged_hours=charged.get(request.id, ZERO),
+        )
+    for row in rows:
+        inputs[row.client_id][1].append(Entry(row.id, row.request_id, row.hours, row.work_date))
+    late_months = {
+        (row.client_id, Period.of(row.work_date))
+        for row in rows
+        if row.work_date < period.first_day
+    }
+    if late_months:
+        used = _pool_used(session, {cid for cid, _ in late_months})
+        for cid, month in late_months:
+            client = by_id[cid]
+            plan = sheet.plan(client.plan)
+            if has_paid_plan(plan):
+                left = plan.included_hours - used.get((cid, month.label), ZERO)
+                inputs[cid][2][month] = max(ZERO, left)
+    return inputs
+
+
+def _rate(sheet: PriceSheet, client: Client) -> Decimal:
+    return client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
+
+
+def _requests(session: Session, ids: set[int]) -> list[Request]:
+    found: list[Request] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        found += session.scalars(sa.select(Request).where(Request.id.in_(chunk)))
+    return found
+
+
+def _approved(session: Session, ids: set[int]) -> dict[int, Quote]:
+    """Each request's latest approved quote: the chargeable hours the client agreed to."""
+    latest: dict[int, Quote] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        for quote in session.scalars(
+            sa.select(Quote)
+            .where(Quote.request_id.in_(chunk), Quote.status == "approved")
+            .order_by(Quote.request_id, Quote.version)
+        ):
+            latest[quote.request_id] = quote
+    return latest
+
+
+def _charged_before(session: Session, ids: set[int]) -> dict[int, Decimal]:
+    """Hours already charged per request on earlier statements: an approval spans months."""
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        for request_id, hours in session.execute(
+            sa.select(StatementLine.request_id, sa.func.sum(StatementLine.hours))
+            .where(StatementLine.request_id.in_(chunk), StatementLine.kind == "charged")
+            .group_by(StatementLine.request_id)
+        ):
+            if request_id is not None:
+                totals[request_id] = Decimal(hours or 0)
+    return totals
+
+
+def _pool_used(session: Session, client_ids: set[int]) -> dict[tuple[int, str], Decimal]:
+    """Included hours already used per client and month worked, on any statement."""
+    rows = session.execute(
+        sa.select(
+            Statement.client_id, StatementLine.work_month, sa.func.sum(StatementLine.pool_hours)
+        )
+        .join(Statement, Statement.id == StatementLine.statement_id)
+        .where(Statement.client_id.in_(client_ids), StatementLine.pool_hours > 0)
+        .group_by(Statement.client_id, StatementLine.work_month)
+    ).all()
+    return {(cid, month or ""): Decimal(hours or 0) for cid, month, hours in rows}

@@ -1,0 +1,275 @@
+"""A client's monthly statement, computed from the plan, the approvals and the logged hours.
+
+Pure: dataclasses in, a draft statement out. The service stores the draft and marks every
+accounted time entry with the statement's id, so a month is billed once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from intake.quotes.plans import Plan
+from intake.quotes.pricing import CENT, FREE_UNDER_A_PLAN, ZERO, has_paid_plan, to_cents
+
+FEE, INCLUDED, CHARGED, NOT_CHARGED = "fee", "included", "charged", "not_charged"
+# The order of a request's lines on the statement.
+KINDS = (INCLUDED, CHARGED, NOT_CHARGED)
+PERIOD = re.compile(r"(\d{4})-(\d{2})")
+NOTHING = ZERO.quantize(CENT)
+K = TypeVar("K")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar month that is billed as a whole."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.year <= 9999 and 1 <= self.month <= 12):
+            raise ValueError(f"no such month: {self.year}-{self.month}")
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = PERIOD.fullmatch(text.strip())
+        if match is None or not 1 <= int(match[2]) <= 12:
+            raise ValueError(f"period must be a month written YYYY-MM, such as 2026-10: {text!r}")
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, day: date) -> Period:
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def previous(self) -> Period:
+        return Period(self.year, self.month - 1) if self.month > 1 else Period(self.year - 1, 12)
+
+    def next(self) -> Period:
+        return Period(self.year, self.month + 1) if self.month < 12 else Period(self.year + 1, 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class RequestTerms:
+    """What a request may cost: its type and rate, and the chargeable hours approved for it.
+
+    ``already_charged_hours`` are the hours charged for it on earlier statements, so an
+    approval holds across months rather than once per month.
+    """
+
+    request_id: int
+    reference: str  # "REQ-1042"
+    number: int  # 1042: the order of requests on a statement
+    subject: str
+    type: str  # bug | feature | security | question
+    rate: Decimal
+    approved_chargeable_hours: Decimal  # 0 when nothing was approved
+    already_charged_hours: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Hours logged on a request and not yet on any statement."""
+
+    id: int
+    request_id: int
+    hours: Decimal
+    work_date: date
+
+
+@dataclass(frozen=True)
+class Line:
+    """One statement line. ``adjustment_for`` names the earlier month of late hours."""
+
+    kind: str  # fee | included | charged | not_charged
+    description: str
+    request_id: int | None
+    hours: Decimal | None
+    amount: Decimal
+    adjustment_for: Period | None = None
+    entry_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A statement ready to store and send.
+
+    ``entry_ids`` are all the entries it accounts for, lines or not (a 0 h entry has none).
+    ``included_used`` and ``included_left`` are the period's own included hours;
+    ``included_used_late`` what adjustments drew from earlier months' leftover hours.
+    ``charged_hours`` is, per request with entries, the hours charged on this statement.
+    """
+
+    period: Period
+    lines: tuple[Line, ...]
+    total: Decimal
+    included_used: Decimal
+    included_left: Decimal
+    included_used_late: Mapping[Period, Decimal]
+    charged_hours: Mapping[int, Decimal]
+    entry_ids: tuple[int, ...]
+
+
+def compute_statement(
+    period: Period,
+    plan: Plan,
+    since: date | None,
+    requests: Mapping[int, RequestTerms],
+    entries: Sequence[Entry],
+    unused_included: Mapping[Period, Decimal] | None = None,
+) -> Draft:
+    """The statement of ``period`` for one client.
+
+    ``entries`` are the client's unbilled entries dated up to the period's last day; those
+    dated before the period are late hours and become adjustment lines for their own month.
+    ``unused_included`` gives the included hours still unused in such earlier months.
+
+    Each entry's hours go, in work-date order (ties by id), to the first of:
+
+    1. under a paid plan, bug, security and question hours: kind ``included`` at 0.00. They
+       are part of what the fee buys and use none of the month's included hours;
+    2. other hours under a paid plan (features): the included hours still left in the
+       entry's own month, kind ``included`` at 0.00 (with no plan there are none);
+    3. the request's approved chargeable hours not yet charged: kind ``charged`` at its rate;
+    4. the rest: kind ``not_charged`` at 0.00, shown until a revised quote is approved.
+    """
+    _check(period, requests, entries, unused_included or {})
+    paid = has_paid_plan(plan)
+    pools = dict(unused_included or {}) if paid else {}
+    pools[period] = plan.included_hours if paid else ZERO
+    opening = dict(pools)
+    approval_left = {
+        t.request_id: max(ZERO, t.approved_chargeable_hours - t.already_charged_hours)
+        for t in requests.values()
+    }
+    shares: dict[tuple[Period, int, str], tuple[Decimal, tuple[int, ...]]] = {}
+    for entry in sorted(entries, key=lambda e: (e.work_date, e.id)):
+        month, left = Period.of(entry.work_date), entry.hours
+        if paid and requests[entry.request_id].type in FREE_UNDER_A_PLAN:
+            taken = {INCLUDED: left}
+        else:
+            taken = {INCLUDED: _take(pools, month, left)}
+            taken[CHARGED] = _take(approval_left, entry.request_id, left - taken[INCLUDED])
+            taken[NOT_CHARGED] = left - taken[INCLUDED] - taken[CHARGED]
+        for kind, hours in taken.items():
+            if hours > ZERO:
+                key = (month, entry.request_id, kind)
+                before, ids = shares.get(key, (ZERO, ()))
+                shares[key] = (before + hours, (*ids, entry.id))
+
+    def order(key: tuple[Period, int, str]) -> tuple[bool, Period, int, int, int]:
+        month, request_id, kind = key
+        terms = requests[request_id]
+        return (month != period, month, terms.number, request_id, KINDS.index(kind))
+
+    fee_due = paid and (since is None or Period.of(since) <= period)
+    fee = Line(FEE, f"{plan.name} plan, {period.label}", None, None, to_cents(plan.fee))
+    lines = [fee] if fee_due else []
+    for key in sorted(shares, key=order):
+        month, request_id, kind = key
+        hours, ids = shares[key]
+        lines.append(_work_line(requests[request_id], kind, hours, ids, month, period, paid))
+    charged = {e.request_id: ZERO for e in entries}
+    for (_, request_id, kind), (hours, _) in shares.items():
+        if kind == CHARGED:
+            charged[request_id] += hours
+    used = {month: opening[month] - pools[month] for month in pools}
+    return Draft(
+        period=period,
+        lines=tuple(lines),
+        total=sum((line.amount for line in lines), NOTHING),
+        included_used=used.pop(period),
+        included_left=pools[period],
+        included_used_late={month: hours for month, hours in used.items() if hours > ZERO},
+        charged_hours=charged,
+        entry_ids=tuple(sorted(e.id for e in entries)),
+    )
+
+
+def _take(budget: dict[K, Decimal], key: K, wanted: Decimal) -> Decimal:
+    """Take up to ``wanted`` hours from ``budget[key]``; return the hours taken."""
+    taken = min(wanted, budget.get(key, ZERO))
+    if taken > ZERO:
+        budget[key] -= taken
+    return taken
+
+
+def _work_line(
+    terms: RequestTerms,
+    kind: str,
+    hours: Decimal,
+    entry_ids: tuple[int, ...],
+    month: Period,
+    period: Period,
+    paid: bool,
+) -> Line:
+    if kind == INCLUDED and paid and terms.type in FREE_UNDER_A_PLAN:
+        what = f"{terms.type}, included in the plan"
+    elif kind == INCLUDED:
+        what = f"from the plan's included hours for {month.label}"
+    elif kind == CHARGED:
+        what = f"at {to_cents(terms.rate)} an hour"
+    else:
+        what = "not charged: over the approved estimate"
+    late = f"Adjustment for {month.label} (logged late): " if month != period else ""
+    amount = to_cents(hours * terms.rate) if kind == CHARGED else NOTHING
+    return Line(
+        kind=kind,
+        description=f"{late}{terms.reference} {terms.subject}: {what}",
+        request_id=terms.request_id,
+        hours=hours,
+        amount=amount,
+        adjustment_for=month if month != period else None,
+        entry_ids=tuple(sorted(entry_ids)),
+    )
+
+
+def _check(
+    period: Period,
+    requests: Mapping[int, RequestTerms],
+    entries: Sequence[Entry],
+    unused_included: Mapping[Period, Decimal],
+) -> None:
+    """Refuse inputs that would make the money wrong."""
+    for request_id, terms in requests.items():
+        if request_id != terms.request_id:
+            raise ValueError(f"request {request_id} is keyed under another id")
+        for name in ("rate", "approved_chargeable_hours", "already_charged_hours"):
+            if getattr(terms, name) < ZERO:
+                raise ValueError(f"{terms.reference}: {name} must not be negative")
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ValueError(f"time entry {entry.id} is given twice")
+        seen.add(entry.id)
+        if entry.request_id not in requests:
+            raise ValueError(f"time entry {entry.id} is for unknown request {entry.request_id}")
+        if entry.hours < ZERO:
+            raise ValueError(f"time entry {entry.id} has negative hours: {entry.hours}")
+        if entry.work_date > period.last_day:
+            raise ValueError(f"time entry {entry.id} is dated after {period.label}")
+    for month, hours in unused_included.items():
+        if month >= period:
+            raise ValueError(f"unused included hours are for months before {period}: {month}")
+        if hours < ZERO:
+            raise ValueError(f"unused included hours for {month} must not be negative")

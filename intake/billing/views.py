@@ -1,0 +1,157 @@
+"""A stored statement as the client reads it: one row per request (and per late month),
+included hours used and left, the month's SLA record and approved work still open."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from intake import catalogue
+from intake.billing.models import Statement
+from intake.billing.statement import Period
+from intake.clients.models import Client
+from intake.quotes.models import Quote
+from intake.quotes.pricing import ZERO
+from intake.requests.models import Request
+from intake.requests.states import Status
+from intake.settings import Settings
+from intake.sla.service import standing
+
+WORKING = (Status.APPROVED, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT)
+
+
+def period_name(period: Period) -> str:
+    """2026-10 -> "October 2026"."""
+    return f"{period.first_day:%B %Y}"
+
+
+def statement_context(
+    session: Session, settings: Settings, client: Client, statement: Statement
+) -> dict[str, Any]:
+    """Everything the statement email, its CSV and its PDF show; plain values only."""
+    period = Period.parse(statement.period)
+    plan = catalogue.plans(settings.plans_file).plan(client.plan)
+    fee = next((line.amount for line in statement.lines if line.kind == "fee"), None)
+    used = sum(
+        (line.pool_hours for line in statement.lines if line.work_month == period.label), ZERO
+    )
+    refs = _refs(session, {line.request_id for line in statement.lines if line.request_id})
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for line in statement.lines:
+        if line.request_id is None or line.hours is None:
+            continue
+        month = line.work_month or period.label
+        key = (month, line.request_id)
+        if key not in rows:
+            ref, subject = refs[line.request_id]
+            rows[key] = {
+                "ref": ref,
+                "subject": subject,
+                "month": month,
+                "hours": ZERO,
+                "included": ZERO,
+                "charged": ZERO,
+                "not_charged": ZERO,
+                "amount": ZERO,
+            }
+        row = rows[key]
+        row["hours"] += line.hours
+        row[line.kind] += line.hours
+        row["amount"] += line.amount
+    ordered = [rows[k] for k in sorted(rows, key=lambda k: (k[0] != period.label, k))]
+    return {
+        "agency_name": settings.agency_name,
+        "client_name": client.name,
+        "period": period.label,
+        "period_name": period_name(period),
+        "plan_name": plan.name,
+        "fee": fee,
+        "included_hours": plan.included_hours,
+        "included_used": used,
+        "included_left": max(ZERO, plan.included_hours - used),
+        "rows": [r for r in ordered if r["month"] == period.label],
+        "adjustments": [r for r in ordered if r["month"] != period.label],
+        "lines": [
+            {
+                "kind": line.kind,
+                "month": line.work_month or period.label,
+                "description": line.description,
+                "hours": line.hours,
+                "amount": line.amount,
+            }
+            for line in statement.lines
+        ],
+        "total": statement.total,
+        "sla": sla_record(session, settings, client, period),
+        "open_work": open_work(session, client),
+    }
+
+
+def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    found = session.execute(
+        sa.select(Request.id, Request.number, Request.subject).where(Request.id.in_(ids))
+    )
+    return {rid: (f"REQ-{number}", subject) for rid, number, subject in found}
+
+
+def sla_record(
+    session: Session, settings: Settings, client: Client, period: Period
+) -> dict[str, int]:
+    """First responses and resolutions of the month, and how many were on time."""
+    start = datetime.combine(period.first_day, time(0), tzinfo=UTC)
+    end = datetime.combine(period.next().first_day, time(0), tzinfo=UTC)
+    found = session.scalars(
+        sa.select(Request)
+        .where(
+            Request.client_id == client.id,
+            sa.or_(
+                Request.first_response_at.between(start, end),
+                sa.and_(Request.status == Status.DONE, Request.closed_at.between(start, end)),
+            ),
+        )
+        .options(selectinload(Request.events), selectinload(Request.client))
+    )
+    record = {"responses": 0, "responses_on_time": 0, "resolutions": 0, "resolutions_on_time": 0}
+    for request in found:
+        answered = request.first_response_at
+        if answered is not None and start <= answered < end:
+            reading = standing(settings, request, answered)
+            if reading is not None:
+                record["responses"] += 1
+                record["responses_on_time"] += not reading.first_response.breached
+        closed = request.closed_at
+        if request.status is Status.DONE and closed is not None and start <= closed < end:
+            reading = standing(settings, request, closed)
+            if reading is not None:
+                record["resolutions"] += 1
+                record["resolutions_on_time"] += not reading.resolution.breached
+    return record
+
+
+def open_work(session: Session, client: Client) -> list[dict[str, Any]]:
+    """Approved work not yet done, with what was approved for it."""
+    rows = session.execute(
+        sa.select(Request, Quote)
+        .join(Quote, Quote.request_id == Request.id)
+        .where(
+            Request.client_id == client.id,
+            Request.status.in_(WORKING),
+            Quote.status.in_(("approved", "included")),
+        )
+        .order_by(Request.number, Quote.version)
+    ).all()
+    latest: dict[int, dict[str, Any]] = defaultdict(dict)
+    for request, quote in rows:
+        latest[request.id] = {
+            "ref": request.ref,
+            "subject": request.subject,
+            "status": request.status.value.replace("_", " "),
+            "hours": quote.hours,
+            "amount": quote.amount if quote.amount > 0 else Decimal("0.00"),
+        }
+    return list(latest.values())
