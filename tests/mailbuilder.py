@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+# What the agency's own receiving server (authserv_id mx.agency.example) says of staff mail.
+STAFF_AUTH = {
+    "Authentication-Results": "mx.agency.example; dkim=pass header.d=agency.example; "
+    "dmarc=pass (p=reject) header.from=agency.example"
+}
+
 
 def message(
     *,

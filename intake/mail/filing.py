@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from intake.approvals.authentication import check_sender
 from intake.approvals.service import handle_reply_to_quote, pending_quote
 from intake.clients.senders import Author, Sender, identify_sender
 from intake.commands.service import apply_staff_reply
 from intake.db import utcnow
 from intake.errors import UnparseableMail
 from intake.mail.machine import MachineVerdict, detect_machine
-from intake.mail.matching import KnownRequest, Match, choose_thread, clues_of
 from intake.mail.models import (
     AddressFlag,
     Attachment,
@@ -27,6 +27,7 @@ from intake.mail.models import (
     OutboundMessage,
 )
 from intake.mail.parsing import InboundMail, parse
+from intake.mail.threads import find_thread, quote_replied_to
 from intake.outbox import emails
 from intake.quotes.models import Quote
 from intake.quotes.service import Thread, quote_new_request
@@ -123,14 +124,10 @@ def file_message(
 
     sender = identify_sender(session, mail.from_address, mail.from_name, settings.staff_addresses)
     inbound.author = sender.author.value
-    match = _find_thread(session, settings, mail, sender)
+    match = find_thread(session, settings, mail, sender)
     if match is not None:
         request = session.get_one(Request, match.request_id)
-        replied_to = (
-            session.scalar(sa.select(Quote).where(Quote.token == match.clue))
-            if match.via == "token"
-            else None
-        )
+        replied_to = quote_replied_to(session, settings, mail, request)
         return _file_follow_up(session, settings, inbound, mail, sender, request, replied_to)
     return _file_new(session, settings, inbound, mail, sender)
 
@@ -239,7 +236,7 @@ def _file_machine(
             reason = f"{verdict.check}: {verdict.reason}"
             return _settle(inbound, Filing.MACHINE, request, reason, [notice])
     if request is None:
-        match = _find_thread(session, settings, mail, None)
+        match = find_thread(session, settings, mail, None)
         request = session.get(Request, match.request_id) if match is not None else None
     return _settle(inbound, Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
 
@@ -259,65 +256,6 @@ def _flag_address(session: Session, address: str, reason: str, inbound: InboundM
         flag.reason, flag.inbound_id, flag.flagged_at = reason[:1000], inbound.id, utcnow()
 
 
-def _find_thread(
-    session: Session, settings: Settings, mail: InboundMail, sender: Sender | None
-) -> Match | None:
-    clues = clues_of(
-        mail.in_reply_to,
-        mail.references,
-        mail.subject,
-        (*mail.to, *mail.cc),
-        settings.support_address,
-    )
-    by_message_id: dict[str, KnownRequest] = {}
-    if clues.message_ids:
-        ours = session.execute(
-            sa.select(OutboundMessage.message_id, OutboundMessage.request_id).where(
-                OutboundMessage.message_id.in_(clues.message_ids),
-                OutboundMessage.request_id.is_not(None),
-            )
-        ).all()
-        theirs = session.execute(
-            sa.select(InboundMessage.message_id, InboundMessage.request_id).where(
-                InboundMessage.message_id.in_(clues.message_ids),
-                InboundMessage.request_id.is_not(None),
-            )
-        ).all()
-        pairs = [(mid, rid) for mid, rid in (*ours, *theirs) if mid and rid is not None]
-        known = _known(session, {rid for _, rid in pairs})
-        by_message_id = {mid: known[rid] for mid, rid in pairs if rid in known}
-    by_number: dict[int, KnownRequest] = {}
-    if clues.subject_numbers:
-        rows = session.scalars(
-            sa.select(Request).where(Request.number.in_(clues.subject_numbers))
-        ).all()
-        by_number = {r.number: KnownRequest(r.id, r.number, r.client_id) for r in rows}
-    by_token: dict[str, KnownRequest] = {}
-    if clues.tokens:
-        quoted = session.execute(
-            sa.select(Quote.token, Quote.request_id).where(Quote.token.in_(clues.tokens))
-        ).all()
-        known = _known(session, {rid for _, rid in quoted})
-        by_token = {token: known[rid] for token, rid in quoted if rid in known}
-    return choose_thread(
-        clues,
-        by_message_id=by_message_id,
-        by_number=by_number,
-        by_token=by_token,
-        sender_client_id=sender.client.id if sender and sender.client else None,
-        sender_is_staff=sender is not None and sender.author is Author.STAFF,
-    )
-
-
-def _known(session: Session, ids: set[int]) -> dict[int, KnownRequest]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        sa.select(Request.id, Request.number, Request.client_id).where(Request.id.in_(ids))
-    ).all()
-    return {rid: KnownRequest(rid, number, client_id) for rid, number, client_id in rows}
-
-
 def _file_follow_up(
     session: Session,
     settings: Settings,
@@ -328,6 +266,23 @@ def _file_follow_up(
     replied_to: Quote | None = None,
 ) -> Outcome:
     if sender.author is Author.STAFF:
+        if settings.authentication.required:
+            auth = settings.authentication
+            verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
+            if not verdict.passed:
+                reason = f"staff message not authenticated, nothing applied: {verdict.reason}"
+                requests.record(session, request, "held", sender.address, inbound, reason)
+                told = emails.staff_client_reply(
+                    session,
+                    settings,
+                    request,
+                    inbound,
+                    mail,
+                    "Staff message not authenticated",
+                    "held it: no command applied, nothing sent to the client",
+                    reason,
+                )
+                return _settle(inbound, Filing.HELD, request, reason, told)
         requests.record(session, request, "staff_reply", sender.address, inbound)
         sent = apply_staff_reply(session, settings, request, inbound, mail, sender.address)
         return _settle(inbound, Filing.FOLLOW_UP, request, outbound=sent)

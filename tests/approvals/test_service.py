@@ -13,7 +13,7 @@ from intake.mail.models import Filing, OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status
-from tests.mailbuilder import message
+from tests.mailbuilder import STAFF_AUTH, message
 from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
@@ -127,7 +127,10 @@ def test_a_reply_to_a_superseded_quote_gets_the_current_one_back(session, settin
         session,
         settings,
         message(
-            sender="dana@agency.example", subject="Re: [REQ-1001] x", body="#quote 6h\n#internal\n"
+            sender="dana@agency.example",
+            subject="Re: [REQ-1001] x",
+            body="#quote 6h\n#internal\n",
+            headers=STAFF_AUTH,
         ),
     )
     current = session.scalar(sa.select(Quote).where(Quote.status == "pending"))
@@ -161,3 +164,36 @@ def test_a_reply_to_a_superseded_quote_gets_the_current_one_back(session, settin
     )
     deliver(session, settings, new)
     assert quoted.status is Status.APPROVED and current.status == "approved"
+
+
+def test_a_reply_by_thread_alone_to_a_superseded_quote_is_not_taken_as_approval(
+    session, settings, quoted
+):
+    # Given Zoe's first quote email, since replaced by a second quote
+    first_mail = session.scalar(sa.select(OutboundMessage).where(OutboundMessage.kind == "quote"))
+    deliver(
+        session,
+        settings,
+        message(
+            sender="dana@agency.example",
+            subject="Re: [REQ-1001] x",
+            body="#quote 6h\n#internal\n",
+            headers=STAFF_AUTH,
+        ),
+    )
+    # When her mail program answers the first email at the plain support address
+    old = message(
+        sender="zoe@zed.example",
+        name="Zoe Weber",
+        subject="Re: your quote",
+        in_reply_to=first_mail.message_id,
+        body="Approved, PO 7781\n",
+        headers={"Authentication-Results": PASS},
+    )
+    deliver(session, settings, old)
+    # Then the thread tells which quote she answered: the old one, so nothing is approved
+    assert quoted.status is Status.QUOTED
+    assert [q.status for q in session.scalars(sa.select(Quote).order_by(Quote.version))] == [
+        "superseded",
+        "pending",
+    ]

@@ -19,7 +19,7 @@ from intake.clients.service import import_clients, read_clients_file
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
-from tests.mailbuilder import message
+from tests.mailbuilder import STAFF_AUTH, message
 from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
@@ -27,7 +27,13 @@ PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 def staff(text: str) -> bytes:
-    return message(sender="dana@agency.example", name="Dana", subject="Re: [REQ-1001] x", body=text)
+    return message(
+        sender="dana@agency.example",
+        name="Dana",
+        subject="Re: [REQ-1001] x",
+        body=text,
+        headers=STAFF_AUTH,
+    )
 
 
 def sent(session, outcome) -> dict[str, OutboundMessage]:
@@ -204,3 +210,22 @@ def test_a_correction_is_kept_as_a_labelled_example(session, settings, bug):
     assert (example.subject, example.type, example.severity) == ("Site down", "question", "major")
     assert example.text.strip() == "The site is down!"
     assert corrections_toml(session).count("[[request]]") == 1
+
+
+def test_an_unauthenticated_staff_message_is_held_and_applies_nothing(session, settings, bug):
+    # Given a message that says it is from Dana, which our server could not authenticate
+    forged = message(
+        sender="dana@agency.example",
+        subject="Re: [REQ-1001] x",
+        body="#status done\n\nAll fixed, goodbye.\n",
+        headers={
+            "Authentication-Results": "mx.agency.example; dmarc=fail header.from=agency.example"
+        },
+    )
+    outcome = deliver(session, settings, forged)
+    # Then nothing is applied or relayed; staff are told why
+    assert outcome.filing is Filing.HELD and "not authenticated" in outcome.reason
+    assert bug.status is Status.APPROVED
+    mails = sent(session, outcome)
+    assert set(mails) == {"staff_client_reply"}
+    assert mails["staff_client_reply"].recipients == ["dana@agency.example"]

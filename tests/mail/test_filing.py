@@ -15,7 +15,7 @@ from intake.mail.store import Fetched, store_raw
 from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status
-from tests.mailbuilder import bounce, message
+from tests.mailbuilder import STAFF_AUTH, bounce, message
 from tests.pipeline import deliver
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
@@ -145,7 +145,12 @@ def test_staff_replying_in_a_thread_is_a_follow_up(session, settings, clients):
     outcome = deliver(
         session,
         settings,
-        message(sender="dana@agency.example", subject="Re: x", in_reply_to="s@acme.example"),
+        message(
+            sender="dana@agency.example",
+            subject="Re: x",
+            in_reply_to="s@acme.example",
+            headers=STAFF_AUTH,
+        ),
     )
     assert outcome.filing is Filing.FOLLOW_UP
 
