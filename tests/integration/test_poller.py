@@ -162,3 +162,31 @@ def test_unreachable_server_and_rejected_login_are_one_line_naming_the_setting(d
     missing = ImapSettings(**{**imap_of(dovecot), "folder": "Nope"})
     with pytest.raises(ServerUnreachable, match=r"^imap\.folder: cannot open 'Nope'"):
         Mailbox(missing).connect()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_mail_is_read_over_tls_with_a_verified_certificate(tls_dovecot, security):
+    # Given Dovecot with a certificate from an authority this machine trusts
+    uid = tls_dovecot.append(message(subject="Over TLS"))
+    port = tls_dovecot.ssl_port if security == "ssl" else tls_dovecot.port
+    settings = ImapSettings(**{**imap_of(tls_dovecot), "port": port, "security": security})
+    # When intake reads the mailbox with that security setting
+    mailbox = Mailbox(settings)
+    try:
+        mailbox.connect()
+        [fetched] = mailbox.fetch(mailbox.uids_after(0))
+    finally:
+        mailbox.close()
+    # Then it gets the message, unchanged
+    assert fetched.uid == uid and b"Subject: Over TLS" in fetched.raw
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_an_untrusted_imap_certificate_is_one_line_naming_the_setting(
+    tls_dovecot, monkeypatch, security
+):
+    monkeypatch.delenv("SSL_CERT_FILE")
+    port = tls_dovecot.ssl_port if security == "ssl" else tls_dovecot.port
+    settings = ImapSettings(**{**imap_of(tls_dovecot), "port": port, "security": security})
+    with pytest.raises(ServerUnreachable, match=r"^imap\.host: .*certificate verify failed"):
+        Mailbox(settings).connect()

@@ -55,3 +55,45 @@ def test_try_again_later_is_temporary_and_stops_the_batch(smtp_sink):
     with pytest.raises(SmtpTemporaryError, match="451"):
         next(sent)
     assert smtp_sink.messages == []
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_mail_goes_over_tls_with_a_verified_certificate_and_a_login(certificates, security):
+    # Given a server that speaks TLS (from the first byte, or after STARTTLS, which it
+    # requires before a login) with a certificate from an authority this machine trusts
+    context = certificates.server_context()
+    sink = SmtpSink(auth_required=("intake", "pw"), tls=(security, context)).start()
+    try:
+        # When intake sends with that security setting
+        settings = SmtpSettings(
+            host=sink.host, port=sink.port, security=security, username="intake", password="pw"
+        )
+        results = list(send_each(settings, [(1, parcel(1))]))
+        # Then the login and the message went through
+        assert [(key, d.accepted) for key, d in results] == [(1, True)]
+        assert sink.logins == ["intake"] and len(sink.messages) == 1
+    finally:
+        sink.stop()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_a_certificate_nobody_vouches_for_is_one_line_naming_the_setting(
+    certificates, monkeypatch, security
+):
+    # Given a TLS server whose authority this machine does not trust
+    monkeypatch.delenv("SSL_CERT_FILE")
+    sink = SmtpSink(tls=(security, certificates.server_context())).start()
+    try:
+        settings = SmtpSettings(host=sink.host, port=sink.port, security=security)
+        # When intake connects, then it refuses to talk, in one line, and sends nothing
+        with pytest.raises(ServerUnreachable, match=r"^smtp\.host: .*certificate verify failed"):
+            SmtpConnection(settings).open()
+        assert sink.messages == []
+    finally:
+        sink.stop()
+
+
+def test_starttls_to_a_server_that_does_not_offer_it_is_one_line(smtp_sink):
+    settings = SmtpSettings(host=smtp_sink.host, port=smtp_sink.port, security="starttls")
+    with pytest.raises(ServerUnreachable, match=r"^smtp\.host: .*STARTTLS"):
+        SmtpConnection(settings).open()

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.servers.tls import Certificates
+
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 _APPENDUID = re.compile(rb"\[APPENDUID \d+ (\d+)\]")
@@ -31,7 +33,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 8
@@ -49,9 +51,19 @@ service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
-  }}
+  }}{imaps}
 }}
 """
+_TLS = """ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+ssl_min_protocol = TLSv1.2"""
+_IMAPS = """
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {port}
+    ssl = yes
+  }}"""
 
 
 class DovecotError(RuntimeError):
@@ -63,8 +75,12 @@ class Dovecot:
 
     folder = "INBOX"
 
-    def __init__(self, user: str = "user", password: str = "secret") -> None:
-        self.host, self.port = "127.0.0.1", 0
+    def __init__(
+        self, user: str = "user", password: str = "secret", tls: Certificates | None = None
+    ) -> None:
+        """With ``tls``, the imap port offers STARTTLS and ``ssl_port`` speaks TLS at once."""
+        self.host, self.port, self.ssl_port = "127.0.0.1", 0, 0
+        self.tls = tls
         self.user, self.password = user, password
         self.root = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         self.config_file = self.root / "dovecot.conf"
@@ -85,10 +101,15 @@ class Dovecot:
         raise AssertionError("unreachable")
 
     def _launch(self, timeout: float) -> bool:
-        with socket.socket() as sock:
-            sock.bind((self.host, 0))
-            self.port = int(sock.getsockname()[1])
-        self.config_file.write_text(_CONFIG.format(root=self.root, port=self.port))
+        self.port = _free_port(self.host)
+        ssl, imaps = "ssl = no", ""
+        if self.tls is not None:
+            self.ssl_port = _free_port(self.host)
+            ssl = _TLS.format(cert=self.tls.cert_file, key=self.tls.key_file)
+            imaps = _IMAPS.format(port=self.ssl_port)
+        self.config_file.write_text(
+            _CONFIG.format(root=self.root, port=self.port, ssl=ssl, imaps=imaps)
+        )
         with (self.root / "dovecot.out").open("ab") as out:
             command = [DOVECOT, "-F", "-c", str(self.config_file)]
             self._master = subprocess.Popen(command, stdout=out, stderr=out, start_new_session=True)
@@ -205,6 +226,12 @@ class Dovecot:
                 client.delete_folder(folder)
                 client.create_folder(folder)
         return self.append_many(raws, folder)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def _appended_uid(response: bytes) -> int:

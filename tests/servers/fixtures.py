@@ -14,6 +14,7 @@ import pytest
 
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink
+from tests.servers.tls import Certificates, make_certificates
 
 
 @pytest.fixture
@@ -34,3 +35,25 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture
+def certificates(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A throwaway authority and loopback server certificate, trusted by this test's
+    clients (``SSL_CERT_FILE``) as a public one is in production."""
+    folder = tmp_path_factory.mktemp("tls")
+    folder.chmod(0o755)  # Dovecot reads the files as root, its login processes do not
+    files = make_certificates(folder)
+    monkeypatch.setenv("SSL_CERT_FILE", str(files.ca_file))
+    return files
+
+
+@pytest.fixture
+def tls_dovecot(certificates: Certificates) -> Iterator[Dovecot]:
+    """A fresh Dovecot offering STARTTLS on ``port`` and TLS from the first byte on
+    ``ssl_port``, with the ``certificates`` fixture's server certificate."""
+    server = Dovecot(tls=certificates).start()
+    try:
+        yield server
+    finally:
+        server.stop(wait=False)

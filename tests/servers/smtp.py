@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 import time
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -12,6 +13,8 @@ from intake.demo.servers import EmbeddedSmtp, SentMessage
 __all__ = ["SentMessage", "SmtpSink"]
 
 REFUSAL = "451 4.3.0 try again later"
+
+TlsMode = tuple[Literal["ssl", "starttls"], ssl.SSLContext]
 
 
 class SmtpSink(EmbeddedSmtp):
@@ -22,8 +25,21 @@ class SmtpSink(EmbeddedSmtp):
     AUTH PLAIN or LOGIN; without it, any login is accepted and none is needed.
     """
 
-    def __init__(self, auth_required: tuple[str, str] | None = None) -> None:
-        super().__init__(auth_require_tls=False, authenticator=self._authenticate)
+    def __init__(
+        self, auth_required: tuple[str, str] | None = None, tls: TlsMode | None = None
+    ) -> None:
+        """``tls=("ssl", context)``: TLS from the first byte; ``("starttls", context)``:
+        plain until STARTTLS, which is required before a login or a message."""
+        options: dict[str, Any] = {"auth_require_tls": False}
+        if tls is not None:
+            mode, context = tls
+            if mode == "ssl":
+                # aiosmtpd cannot tell a connection that began in TLS from a plain one,
+                # so it must not insist on STARTTLS before AUTH there.
+                options["ssl_context"] = context
+            else:
+                options.update(tls_context=context, require_starttls=True, auth_require_tls=True)
+        super().__init__(authenticator=self._authenticate, **options)
         self.auth_required = auth_required
         self.refusing = False
         self.logins: list[str] = []
