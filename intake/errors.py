@@ -15,6 +15,11 @@ class ServerUnreachable(IntakeError):
     """A server named in the settings cannot be reached; the message names the setting."""
 
 
+class ConnectionLost(ServerUnreachable):
+    """A server closed a connection that was working (a restart, a kick, a network drop);
+    the poller reconnects with backoff."""
+
+
 class LoginRejected(IntakeError):
     """A server refused the credentials from the settings; the message names the setting."""
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from intake.errors import LoginRejected, ServerUnreachable
+from intake.errors import ConnectionLost, LoginRejected, ServerUnreachable
 from intake.mail.store import Fetched
 from intake.settings import ImapSettings
 
@@ -35,6 +36,10 @@ class Mailbox:
         self.settings = settings
         self._client: imapclient.IMAPClient | None = None
         self.can_idle = False
+
+    @property
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
 
     @property
     def client(self) -> imapclient.IMAPClient:
@@ -114,19 +119,32 @@ class Mailbox:
             stop.wait(self.settings.poll_interval)
             return
         deadline = time.monotonic() + self.settings.idle_renew
+        wait = min(1.0, self.settings.idle_renew)
         self.client.idle()
         try:
             while not stop.is_set() and time.monotonic() < deadline:
-                responses = self.client.idle_check(timeout=min(1.0, self.settings.idle_renew))
+                started = time.monotonic()
+                responses = self.client.idle_check(timeout=wait)
+                if any(_says_goodbye(r) for r in responses):
+                    raise ConnectionLost(f"imap.host: {self._where} said BYE")
                 if any(_announces_mail(r) for r in responses):
                     return
+                if not responses and time.monotonic() - started < wait / 2:
+                    # imapclient reports a closed socket as "nothing yet": the socket was
+                    # readable, yet no line came. Without this the loop would spin.
+                    raise ConnectionLost(f"imap.host: {self._where} closed the connection")
         finally:
-            self.client.idle_done()
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                self.client.idle_done()
 
     def close(self) -> None:
         if self._client is not None:
             _quietly_close(self._client)
             self._client = None
+
+
+def _says_goodbye(response: object) -> bool:
+    return isinstance(response, tuple) and bool(response) and response[0] == b"BYE"
 
 
 def _announces_mail(response: object) -> bool:

@@ -190,3 +190,36 @@ def test_an_untrusted_imap_certificate_is_one_line_naming_the_setting(
     settings = ImapSettings(**{**imap_of(tls_dovecot), "port": port, "security": security})
     with pytest.raises(ServerUnreachable, match=r"^imap\.host: .*certificate verify failed"):
         Mailbox(settings).connect()
+
+
+def test_a_running_poller_reconnects_after_the_connection_is_cut_or_the_server_restarts(
+    dovecot, smtp_sink, make_settings, db_url, factory
+):
+    # Given a running poller that backs off at most one second between reconnections
+    imap = imap_of(dovecot, reconnect_max=1.0)
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap)
+    stop = threading.Event()
+    service = threading.Thread(target=runner.run, args=(settings, stop))
+    service.start()
+    try:
+        dovecot.append(message(subject="Before"))
+        _wait_for(lambda: filings(factory) == [Filing.REQUEST], 20)
+        # When the server cuts its connection, and mail arrives meanwhile
+        dovecot.kick()
+        dovecot.append(message(subject="After the cut"))
+        # Then the poller reconnects and files it
+        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 2, 20)
+        # When the server is down for two seconds and comes back with more mail
+        dovecot.restart(down_for=2.0)
+        dovecot.append(message(subject="After the restart"))
+        # Then that is filed too, once
+        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 3, 20)
+        dovecot.append(message(subject="Announced again"))
+        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 4, 20)
+    finally:
+        stop.set()
+        service.join(timeout=30)
+    assert not service.is_alive()
+    with transaction(factory) as session:
+        subjects = session.scalars(sa.select(Request.subject).order_by(Request.number)).all()
+    assert subjects == ["Before", "After the cut", "After the restart", "Announced again"]

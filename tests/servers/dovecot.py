@@ -100,11 +100,12 @@ class Dovecot:
             raise
         raise AssertionError("unreachable")
 
-    def _launch(self, timeout: float) -> bool:
-        self.port = _free_port(self.host)
+    def _launch(self, timeout: float, same_ports: bool = False) -> bool:
+        if not same_ports:
+            self.port = _free_port(self.host)
+            self.ssl_port = _free_port(self.host) if self.tls is not None else 0
         ssl, imaps = "ssl = no", ""
         if self.tls is not None:
-            self.ssl_port = _free_port(self.host)
             ssl = _TLS.format(cert=self.tls.cert_file, key=self.tls.key_file)
             imaps = _IMAPS.format(port=self.ssl_port)
         self.config_file.write_text(
@@ -124,6 +125,22 @@ class Dovecot:
         master, self._master = self._master, None
         self._shut_down(master, remove_dir=False)
         return False
+
+    def kick(self) -> None:
+        """Cut every IMAP connection of the user, as a server restart or a network drop does."""
+        subprocess.run(
+            [DOVEADM, "-c", str(self.config_file), "kick", self.user],
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self, down_for: float, timeout: float = 10.0) -> None:
+        """Stop Dovecot, keep it down for ``down_for`` seconds, start it on the same port."""
+        master, self._master = self._master, None
+        self._shut_down(master, remove_dir=False)
+        time.sleep(down_for)
+        if not self._launch(timeout, same_ports=True):
+            raise DovecotError(f"Dovecot did not start again:\n{self.log_tail()}")
 
     def _prepare_dirs(self) -> None:
         self.root.chmod(0o755)
