@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from intake.clients.models import Client, ClientDomain, Contact
 
@@ -36,7 +36,9 @@ def identify_sender(session: Session, address: str, name: str, staff: frozenset[
     address = address.strip().lower()
     if address in staff:
         return Sender(Author.STAFF, address)
-    contact = session.scalar(sa.select(Contact).where(Contact.email == address))
+    contact = session.scalar(
+        sa.select(Contact).options(joinedload(Contact.client)).where(Contact.email == address)
+    )
     if contact is not None:
         return Sender(Author.CONTACT, address, contact.client, contact)
     domain = domain_of(address)

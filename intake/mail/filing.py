@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from intake.approvals.authentication import check_sender
 from intake.approvals.service import handle_reply_to_quote, pending_quote
@@ -49,7 +50,13 @@ class Outcome:
     filing: Filing
     request_ref: str | None = None
     reason: str | None = None
-    outbound_ids: tuple[int, ...] = ()
+    outbound: tuple[OutboundMessage, ...] = ()
+
+    @property
+    def outbound_ids(self) -> tuple[int, ...]:
+        """The outbox rows this filing queued (read after the filing's savepoint, which
+        writes them, so each has its id)."""
+        return tuple(m.id for m in self.outbound)
 
 
 def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
@@ -114,16 +121,19 @@ def file_message(
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
         return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
-    _keep_parsed(session, inbound, mail, settings)
-    if depth < MAX_REFERENCE_DEPTH:
-        _file_earlier(session, settings, inbound, mail, depth)
+    with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
+        _keep_parsed(session, inbound, mail, settings)
+        if depth < MAX_REFERENCE_DEPTH:
+            _file_earlier(session, settings, inbound, mail, depth)
 
-    verdict = detect_machine(mail, settings.own_addresses)
-    if verdict is not None:
-        return _file_machine(session, settings, inbound, mail, verdict)
+        verdict = detect_machine(mail, settings.own_addresses)
+        if verdict is not None:
+            return _file_machine(session, settings, inbound, mail, verdict)
 
-    sender = identify_sender(session, mail.from_address, mail.from_name, settings.staff_addresses)
-    inbound.author = sender.author.value
+        sender = identify_sender(
+            session, mail.from_address, mail.from_name, settings.staff_addresses
+        )
+        inbound.author = sender.author.value
     match = find_thread(session, settings, mail, sender)
     if match is not None:
         request = session.get_one(Request, match.request_id)
@@ -149,7 +159,7 @@ def _settle(
         filing,
         request.ref if request is not None else None,
         reason,
-        tuple(m.id for m in outbound if m is not None),
+        tuple(m for m in outbound if m is not None),
     )
 
 
@@ -161,6 +171,9 @@ def _keep_parsed(
     inbound.sent_at = mail.date
     inbound.text = mail.text
     inbound.new_text = mail.new_text
+    # Attachments are kept only by a filing that commits, and a filed message is never
+    # filed again: a pending one has none stored, so there is nothing to load.
+    set_committed_value(inbound, "attachments", [])
     limit_mb = settings.max_attachment_bytes / 1024 / 1024
     for part in mail.attachments:
         note = None
@@ -377,5 +390,6 @@ def _file_new(
         inbound,
         Thread(mail.message_id, mail.references),
         mail.new_text,
+        sender.contact,
     )
     return _settle(inbound, Filing.REQUEST, request, outbound=replies)

@@ -47,7 +47,9 @@ def quote_new_request(
     inbound: InboundMessage,
     thread: Thread,
     new_text: str,
+    contact: Contact | None = None,
 ) -> list[OutboundMessage]:
+    """``contact``: the sender, when the caller has already looked them up."""
     client = request.client
     assert client is not None
     sheet = catalogue.plans(settings.plans_file)
@@ -59,18 +61,27 @@ def quote_new_request(
         return [held] if held is not None else []
     plan = sheet.plan(client.plan)
     decided = classify(request.subject, new_text, catalogue.rules(settings.rules_file))
+    # Every lookup first, then every write, so the writes go to the database together.
+    # None of these lookups depends on what this filing has written so far.
+    with session.no_autoflush:
+        estimate = estimate_hours(
+            session,
+            settings.rules_file,
+            client.id,
+            decided.type.value,
+            decided.severity.value,
+            settings.replies.estimate_min_samples,
+        )
+        promised = promised_included_hours(session, settings, client)
+        if contact is None or contact.email != request.contact_email:
+            contact = session.scalar(
+                sa.select(Contact).where(Contact.email == request.contact_email)
+            )
     _record_classification(session, request, inbound, decided)
-    estimate = estimate_hours(
-        session,
-        settings.rules_file,
-        client.id,
-        decided.type.value,
-        decided.severity.value,
-        settings.replies.estimate_min_samples,
-    )
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
-    left = included_hours_left(plan, promised_included_hours(session, settings, client))
-    quoted = price(decided.type.value, estimate.hours, plan, rate, left)
+    quoted = price(
+        decided.type.value, estimate.hours, plan, rate, included_hours_left(plan, promised)
+    )
     start_by, done_by, notes = timeline(settings, client, plan, request, quoted)
     quote = Quote(
         request_id=request.id,
@@ -85,7 +96,6 @@ def quote_new_request(
         token=secrets.token_hex(6),
     )
     session.add(quote)
-    session.flush()
     target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
     requests.move(
         session,
@@ -95,7 +105,6 @@ def quote_new_request(
         inbound=inbound,
         detail=f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})",
     )
-    contact = session.scalar(sa.select(Contact).where(Contact.email == request.contact_email))
     sent = emails.client_quote(
         session, settings, request, inbound, thread, quote, quoted, plan, client, contact
     )

@@ -56,6 +56,7 @@ def open_request(
         subject=subject[:2000],
         status=status,
         hold_reason=hold_reason,
+        events=[],  # new: nothing to load when its first event is added
     )
     session.add(request)
     session.flush()
