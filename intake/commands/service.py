@@ -61,7 +61,7 @@ def apply_staff_reply(
                         )
                         continue
                     if isinstance(command, g.FileUnder):
-                        filed = _file_under(session, settings, request, staff, command)
+                        filed = _file_under(session, settings, request, inbound, staff, command)
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
                     applied.append(_apply(session, request, inbound, staff, command))
@@ -182,10 +182,16 @@ HANDLERS: dict[type, Handler] = {
 
 
 def _file_under(
-    session: Session, settings: Settings, request: Request, staff: str, command: g.FileUnder
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    staff: str,
+    command: g.FileUnder,
 ) -> list[OutboundMessage]:
     """#client slug: a held message becomes the client's request, quoted as if it had come
-    from one of their people; its sender becomes a contact who may not approve."""
+    from one of their people; its sender becomes a contact who may not approve. The move
+    out of held is staff's, from their message; the quote that follows reads the client's."""
     if request.status is not Status.HELD:
         raise CommandRefused(f"{request.ref} is not held; #client only files held messages")
     client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
@@ -209,7 +215,12 @@ def _file_under(
         session.add(Contact(email=sender, can_approve=False, source="mail", client=client))
     request.client, request.hold_reason = client, None
     requests.move(
-        session, request, Status.NEW, actor=staff, detail=f"filed under {client.slug} by staff"
+        session,
+        request,
+        Status.NEW,
+        actor=staff,
+        inbound=inbound,
+        detail=f"filed under {client.slug} by staff",
     )
     opening.filing, opening.reason = Filing.REQUEST, None
     session.flush()

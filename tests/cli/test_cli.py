@@ -5,20 +5,29 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction
 from intake.mail.filing import file_batch
 from intake.mail.store import Fetched, store_raw
+from intake.requests import service as requests
+from intake.requests.models import Request
+from intake.requests.states import Severity, Status
 from intake.settings import load_settings
-from tests.mailbuilder import message
+from tests.mailbuilder import STAFF_AUTH, message
 
 ROOT = Path(__file__).parents[2]
 CLIENTS = ROOT / "config" / "clients.example.toml"
+LABELLED = ROOT / "tests" / "data" / "requests.toml"
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -137,6 +146,107 @@ def test_requests_list_show_and_status_json_shapes(config):
     }
     # The reply to Alice, staff told of her request and of her follow-up, and of the stranger.
     assert status["outbox"] == {"pending": 4, "sent": 0, "failed": 0}
+
+
+def london(day: int, hour: int, minute: int = 0) -> datetime:
+    """November 2026, Acme's time; the 20th is a Friday, the 23rd a Monday."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=LONDON)
+
+
+def rewrite_history(config: Path, number: int, severity: str, opened: datetime) -> None:
+    """Give request ``number`` a severity and pretend it (and its history) began ``opened``."""
+    settings = load_settings(config)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        request = session.scalars(sa.select(Request).where(Request.number == number)).one()
+        request.severity = Severity(severity)
+        request.opened_at = opened
+        for event in request.events:
+            event.at = opened
+    engine.dispose()
+
+
+def wait_on_client(config: Path, number: int, since: datetime) -> None:
+    settings = load_settings(config)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        request = session.scalars(sa.select(Request).where(Request.number == number)).one()
+        requests.move(session, request, Status.WAITING_ON_CLIENT, actor="dana@agency.example")
+        request.events[-1].at = since
+    engine.dispose()
+
+
+def test_requests_list_sorts_by_what_falls_due_next(config):
+    # Given Acme's requests, all past their first-response targets by now but one, whose
+    # clock is paused while it waits on the client, and a held message with no clock:
+    intake(config, "clients", "import", str(CLIENTS))
+    file_mail(
+        config,
+        [
+            message(subject="Typo on the about page", body="A small typo.\n"),
+            message(subject="Broken link in the footer", body="The link is broken.\n"),
+            message(subject="Site down", body="The site is down for everyone!\n"),
+            message(sender="who@nowhere.example", subject="Hello"),
+        ],
+    )
+    # the oldest, minor (8 business hours): due Monday 16:00
+    rewrite_history(config, 1001, "minor", london(20, 16))
+    # major (2 h), waiting on the client since ten minutes in: it cannot fall due
+    rewrite_history(config, 1002, "major", london(20, 16, 30))
+    wait_on_client(config, 1002, london(20, 16, 40))
+    # the newest, critical (2 h): due Monday 12:00
+    rewrite_history(config, 1003, "critical", london(23, 10))
+    # When staff list them by what falls due next
+    rows = json.loads(intake(config, "requests", "list", "--sort", "due", "--json").output)
+    # Then the newest comes first, the paused one after those that run, the held one last
+    assert [r["ref"] for r in rows] == ["REQ-1003", "REQ-1001", "REQ-1002", "REQ-1004"]
+    assert [r["due_at"] and datetime.fromisoformat(r["due_at"]) for r in rows] == [
+        london(23, 12),
+        london(23, 16),
+        None,
+        None,
+    ]
+    assert [r["overdue"] for r in rows] == [True, True, False, False]
+    # And the default order is still by number
+    by_number = json.loads(intake(config, "requests", "list", "--json").output)
+    assert [r["ref"] for r in by_number] == ["REQ-1001", "REQ-1002", "REQ-1003", "REQ-1004"]
+
+
+def test_requests_examples_exports_a_staff_correction_as_a_labelled_example(config):
+    # Given Alice's request, with quotes and backslashes in it, and Dana's correction of it
+    intake(config, "clients", "import", str(CLIENTS))
+    body = 'The "Save" button under C:\\Shop\\admin fails with """error 42""".\n'
+    file_mail(
+        config,
+        [
+            message(message_id="save@acme.example", subject='"Save" fails', body=body),
+            message(
+                sender="dana@agency.example",
+                name="Dana",
+                subject='Re: [REQ-1001] "Save" fails',
+                in_reply_to="save@acme.example",
+                body="#type feature\n#severity major\n#internal\n",
+                headers=STAFF_AUTH,
+            ),
+        ],
+    )
+    # When staff export the corrections
+    result = intake(config, "requests", "examples")
+    # Then the correction is one [[request]] of the labelled set's shape, with Dana's labels
+    assert result.exit_code == 0, result.output
+    [example] = tomllib.loads(result.output)["request"]
+    assert example == {
+        "split": "correction",
+        "subject": '"Save" fails',
+        "text": body.strip(),
+        "type": "feature",
+        "severity": "major",
+    }
+    labelled = tomllib.loads(LABELLED.read_text())["request"]
+    assert all(set(entry) == set(example) for entry in labelled)
+    # And it can be appended to the labelled set as the command's help says
+    appended = tomllib.loads(LABELLED.read_text() + result.output)["request"]
+    assert appended[:-1] == labelled and appended[-1] == example
 
 
 def test_parked_mail_can_be_retried(config):

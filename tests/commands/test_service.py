@@ -229,3 +229,72 @@ def test_an_unauthenticated_staff_message_is_held_and_applies_nothing(session, s
     mails = sent(session, outcome)
     assert set(mails) == {"staff_client_reply"}
     assert mails["staff_client_reply"].recipients == ["dana@agency.example"]
+
+
+def test_filing_a_held_message_is_a_change_by_staff_from_their_message(session, settings):
+    # Given a stranger's message, held for triage
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    held = deliver(
+        session,
+        settings,
+        message(sender="bob@gmail.example", subject="Checkout broken", body="Checkout fails.\n"),
+    )
+    request = session.scalar(sa.select(Request))
+    before = len(request.events)
+    # When Dana files it under Acme
+    outcome = deliver(session, settings, staff("#client acme\n"))
+    assert held is not None and outcome is not None
+    # Then the move out of held is Dana's and names her message
+    [filed] = [e for e in request.events if e.from_status is Status.HELD]
+    assert (filed.actor, filed.to_status, filed.inbound_id) == (
+        "dana@agency.example",
+        Status.NEW,
+        outcome.inbound_id,
+    )
+    # And the classification and quote that follow name the message they read, Bob's
+    later = request.events[before:]
+    assert all(e.inbound_id is not None for e in later)
+    by_intake = {e.inbound_id for e in later if e.actor == "intake"}
+    assert [e.kind for e in later if e.actor == "intake"] == ["classified", "status"]
+    assert by_intake == {held.inbound_id}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#type feature\n#severity minor\n\nHi Alice, we are on it.\n",
+        "#log 1h restarted the workers\n#status done\n#internal\n",
+        "#note checked the logs\n#status waiting_on_client\n\nWhich page do you see?\n",
+        "#status in_progress\n#quote 5h\n#internal\n",
+        "#decline\n",
+        "#qoute 5h\n",
+    ],
+)
+def test_every_change_a_staff_message_makes_names_that_message(session, settings, bug, text):
+    # Given Acme's approved bug and its history so far
+    before = len(bug.events)
+    # When Dana replies with commands (good ones, or a bad one that is refused)
+    outcome = deliver(session, settings, staff(text))
+    assert outcome is not None
+    # Then each event her message caused is hers, from that message
+    caused = bug.events[before:]
+    assert caused and {(e.actor, e.inbound_id) for e in caused} == {
+        ("dana@agency.example", outcome.inbound_id)
+    }
+
+
+def test_approval_on_the_client_s_behalf_names_the_staff_message(session, settings):
+    # Given Zed's quoted feature (Zed requires a PO)
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(sender="zoe@zed.example", subject="An export", body="Could you add an export?\n"),
+    )
+    request = session.scalar(sa.select(Request))
+    # When Dana approves it for them with their PO
+    outcome = deliver(session, settings, staff("#approve PO-4471\n#internal\n"))
+    assert outcome is not None
+    # Then the move to approved is Dana's, from her message
+    [approved] = [e for e in request.events if e.to_status is Status.APPROVED]
+    assert (approved.actor, approved.inbound_id) == ("dana@agency.example", outcome.inbound_id)

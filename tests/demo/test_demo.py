@@ -2,25 +2,68 @@
 
 from __future__ import annotations
 
+import email
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.policy import default
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from intake.db import make_engine, session_factory, transaction
-from intake.mail.models import Filing, InboundMessage
+from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.quotes.models import Quote
+from intake.requests.models import Event, Request
+from intake.requests.states import Status
 from workers.demo import MAILBOX, run_demo
 
+# The sample's story of REQ-1002: Zoe asks for a CSV export, Dana re-quotes it by email
+# (15-dana-staff-quote-csv-export.eml), Zoe approves (16-zoe-approves-csv-export.eml).
+ZOE = "zoe@zed.example"
+DANA = "dana@agency.example"
+ZOE_ASKS = "AM9PR04MB813203762B3208B43F3BB99052D203AC62ED@AM9PR04MB8132.eurprd04.prod.outlook.com"
+DANA_QUOTES = "615990af-5bae-e04a-efef-43aff4f9fef8@agency.example"
+ZOE_APPROVES = (
+    "AM9PR04MB8132CA0D01B4FC905DB5F4E1708FCAE5F181@AM9PR04MB8132.eurprd04.prod.outlook.com"
+)
 
-def test_the_demo_files_every_sample_message_and_says_what_became_of_it(tmp_path):
-    report = run_demo(tmp_path)
+
+@dataclass(frozen=True)
+class Demo:
+    report: str
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """One run of the demo, shared by the tests that read what it did."""
+    folder = tmp_path_factory.mktemp("demo")
+    return Demo(run_demo(folder), f"sqlite:///{folder / 'intake-demo.db'}")
+
+
+@pytest.fixture
+def demo_db(demo: Demo) -> Iterator[Session]:
+    engine = make_engine(demo.database_url)
+    with transaction(session_factory(engine)) as session:
+        yield session
+    engine.dispose()
+
+
+def inbound(session: Session, message_id: str) -> InboundMessage:
+    return session.scalars(
+        sa.select(InboundMessage).where(InboundMessage.message_id == message_id)
+    ).one()
+
+
+def test_the_demo_files_every_sample_message_and_says_what_became_of_it(demo, demo_db):
+    report = demo.report
     files = sorted(MAILBOX.glob("*.eml"))
     assert f"{len(files)} messages from the sample mailbox" in report
     verdicts = re.findall(r"^\s+-> (.+)$", report, flags=re.MULTILINE)
     assert len(verdicts) == len(files)
-    engine = make_engine(f"sqlite:///{tmp_path / 'intake-demo.db'}")
-    with transaction(session_factory(engine)) as session:
-        filings = list(session.scalars(sa.select(InboundMessage.filing)))
-    engine.dispose()
+    filings = list(demo_db.scalars(sa.select(InboundMessage.filing)))
     # The sample tells a story with each kind of outcome, and nothing is left pending.
     assert Filing.PENDING not in filings
     assert {Filing.REQUEST, Filing.FOLLOW_UP, Filing.MACHINE, Filing.HELD} <= set(filings)
@@ -34,3 +77,63 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(tmp_path
     assert re.search(r"^  zed: 675\.00 \(created\) -> buchhaltung@zed\.example$", statements, re.M)
     assert re.search(r"^  acme: 1000\.00 \(created\)", statements, re.M)
     assert "4.5 h" in statements
+
+
+def test_dana_s_staff_reply_re_quotes_the_export_and_the_revised_quote_reaches_zoe(demo_db):
+    # Given Zoe's request for a CSV export, quoted automatically as REQ-1002
+    request = demo_db.scalars(sa.select(Request).where(Request.number == 1002)).one()
+    assert request.contact_email == ZOE
+    # When Dana replied in the thread with "#quote 6h due 2026-11-13" and a word for Zoe
+    dana = inbound(demo_db, DANA_QUOTES)
+    assert dana.request_id == request.id and dana.filing is Filing.FOLLOW_UP
+    # Then the automatic quote was superseded by Dana's: 6 hours, due on the 13th
+    quotes = demo_db.scalars(
+        sa.select(Quote).where(Quote.request_id == request.id).order_by(Quote.version)
+    ).all()
+    assert [(q.version, q.status, q.created_by) for q in quotes] == [
+        (1, "superseded", "intake"),
+        (2, "approved", DANA),
+    ]
+    revised = quotes[1]
+    assert (str(revised.hours.normalize()), str(revised.amount)) == ("6", "900.00")
+    assert str(revised.complete_by) == "2026-11-13"
+    # And her words with the revised quote were relayed to Zoe, in Zoe's thread, and sent
+    [relay] = demo_db.scalars(
+        sa.select(OutboundMessage).where(
+            OutboundMessage.inbound_id == dana.id, OutboundMessage.kind == "staff_relay"
+        )
+    ).all()
+    assert relay.recipients == [ZOE] and relay.state == "sent" and not relay.automatic
+    mail = email.message_from_bytes(relay.raw, policy=default)
+    body = mail.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "so our estimate is 6 hours" in " ".join(text.split())
+    assert "revised quote" in text and "$900.00" in text
+    assert mail["In-Reply-To"].strip() == f"<{ZOE_ASKS}>"  # folded: a long Message-ID
+    assert mail["Reply-To"] == f"support+{revised.token}@agency.example"
+
+
+def test_zoe_s_approval_approves_the_revised_quote_in_her_name(demo_db):
+    # Given Dana's revised quote for REQ-1002, waiting for Zoe
+    request = demo_db.scalars(sa.select(Request).where(Request.number == 1002)).one()
+    # When Zoe replied "Approved, please go ahead."
+    zoe = inbound(demo_db, ZOE_APPROVES)
+    assert zoe.request_id == request.id and zoe.from_address == ZOE
+    # Then the quote she was answering is approved, by her, with no PO (Zed needs none)
+    quote = demo_db.scalars(
+        sa.select(Quote).where(Quote.request_id == request.id, Quote.status == "approved")
+    ).one()
+    assert (quote.version, quote.approved_by, quote.po) == (2, ZOE, None)
+    assert quote.approved_at is not None
+    # And the move to approved is an event of hers, from her message
+    [approval] = demo_db.scalars(
+        sa.select(Event).where(Event.request_id == request.id, Event.to_status == Status.APPROVED)
+    ).all()
+    assert (approval.actor, approval.inbound_id, approval.from_status) == (
+        ZOE,
+        zoe.id,
+        Status.QUOTED,
+    )
+    # And the work went on to be logged and closed by Dana
+    assert request.status is Status.DONE

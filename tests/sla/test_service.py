@@ -4,6 +4,7 @@ to the right people; the clocks pause on the client's turn; the daily digest."""
 from __future__ import annotations
 
 import email
+import re
 from datetime import datetime, timedelta
 from email.policy import default
 from pathlib import Path
@@ -16,7 +17,7 @@ from intake.clients.service import import_clients, read_clients_file
 from intake.mail.models import OutboundMessage
 from intake.requests import service as requests
 from intake.requests.models import Request
-from intake.requests.states import Status
+from intake.requests.states import Severity, Status
 from intake.sla import service as sla
 from tests.mailbuilder import message
 from tests.pipeline import deliver
@@ -119,11 +120,105 @@ def test_requests_sort_by_what_is_due_next(session, team, outage):
     assert order == ["REQ-1001", "REQ-1002"]  # the critical one falls due first
 
 
-def test_the_daily_digest_goes_once_a_day_listing_requests_by_urgency(session, team, outage):
+def acme_bug(session, settings, subject: str, severity: str, opened: datetime) -> Request:
+    """Acme's bug of ``severity`` (free under their plan: approved at once), opened then."""
+    deliver(session, settings, message(subject=subject, body=f"{subject}: please fix.\n"))
+    request = session.scalars(sa.select(Request).order_by(Request.number.desc())).first()
+    assert request is not None and request.status is Status.APPROVED
+    request.severity = Severity(severity)
+    opened_at(session, request, opened)
+    return request
+
+
+@pytest.fixture
+def monday(session, team) -> list[Request]:
+    """Acme's queue on Monday the 23rd at 10:00, in the order the requests came in. By what
+    falls due next (first response: critical and major 2 h, minor 8 business hours):
+    REQ-1005, overdue since Friday 11:00; REQ-1002 at 11:00; REQ-1004 at 11:30; REQ-1001,
+    the oldest, at 16:00; REQ-1003 last: it has waited on the client since Friday 16:40,
+    which pauses its clocks (running, it would have been due at 10:30)."""
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    typo = acme_bug(session, team, "Typo on the about page", "minor", at(20, 16))
+    error = acme_bug(session, team, "Error 500 when saving a product", "major", at(23, 9))
+    link = acme_bug(session, team, "Broken link in the footer", "major", at(20, 16, 30))
+    requests.move(session, link, Status.WAITING_ON_CLIENT, actor="dana@agency.example")
+    link.events[-1].at = at(20, 16, 40)
+    down = acme_bug(session, team, "Site down", "critical", at(23, 9, 30))
+    checkout = acme_bug(session, team, "Checkout down", "critical", at(20, 9))
+    return [typo, error, link, down, checkout]
+
+
+DUE_ORDER = ["REQ-1005", "REQ-1002", "REQ-1004", "REQ-1001", "REQ-1003"]
+
+
+def test_what_is_due_next_comes_first_whatever_the_order_requests_came_in(session, team, monday):
+    # Given Monday's queue, where the newest request is the most overdue and the oldest
+    # is due last but one
+    # When the requests are sorted at 10:00
+    standings = sla.open_standings(session, team, at(23, 10))
+    # Then the overdue one leads, then by when each falls due; the paused one is last
+    assert [s.request.ref for s in standings] == DUE_ORDER
+    assert [s.next_due for s in standings] == [
+        at(20, 11),
+        at(23, 11),
+        at(23, 11, 30),
+        at(23, 16),
+        None,
+    ]
+    assert [s.breached for s in standings] == [True, False, False, False, False]
+
+
+def test_a_paused_clock_takes_its_place_again_when_the_client_answers(session, team, monday):
+    # Given Monday's queue, with REQ-1003 paused after 10 minutes of its 2 hours
+    link = monday[2]
+    # When Alice answers at 10:00
+    requests.move(session, link, Status.IN_PROGRESS, actor="alice@acme.example")
+    link.events[-1].at = at(23, 10)
+    # Then its clock runs on from where it stood: due 1 h 50 min later, at 11:50
+    standings = sla.open_standings(session, team, at(23, 10, 5))
+    assert [s.request.ref for s in standings] == [
+        "REQ-1005",
+        "REQ-1002",
+        "REQ-1004",
+        "REQ-1003",
+        "REQ-1001",
+    ]
+    assert standings[3].next_due == at(23, 11, 50)
+
+
+def digest_text(digest: OutboundMessage) -> str:
+    body = email.message_from_bytes(digest.raw, policy=default).get_body(("plain",))
+    assert body is not None
+    return body.get_content()
+
+
+def test_the_digest_lists_open_requests_most_urgent_first(session, team, monday):
+    # Given Monday's queue, and a request already done, which is not open
+    done = acme_bug(session, team, "Login page broken", "critical", at(23, 8))
+    requests.move(session, done, Status.DONE, actor="dana@agency.example")
+    # When the day's digest is written at 10:00
+    digest = sla.digest(session, team, at(23, 10))
+    # Then it lists the open requests by urgency, the overdue one marked, the done one absent
+    assert digest is not None and "Open requests, Mon 23 Nov 2026: 5" in digest.subject
+    text = digest_text(digest)
+    listed = re.findall(r"^(REQ-\d+)  acme  (\w+)  (\w+)$", text, flags=re.MULTILINE)
+    assert listed == [
+        ("REQ-1005", "critical", "approved"),
+        ("REQ-1002", "major", "approved"),
+        ("REQ-1004", "critical", "approved"),
+        ("REQ-1001", "minor", "approved"),
+        ("REQ-1003", "major", "waiting_on_client"),
+    ]
+    dues = re.findall(r"^    due: (.+)$", text, flags=re.MULTILINE)
+    assert dues[0].startswith("OVERDUE since ") and not any("OVERDUE" in d for d in dues[1:])
+    assert dues[-1] == "—"  # paused: it cannot fall due while the client has the turn
+
+
+def test_the_daily_digest_goes_once_a_day(session, team, outage):
     digest = sla.digest(session, team, at(24, 8))
     assert digest is not None
     assert digest.recipients == ["dana@agency.example", "lee@agency.example"]
-    text = email.message_from_bytes(digest.raw, policy=default).get_body(("plain",))
-    assert "REQ-1001" in text.get_content() and "critical" in text.get_content()
+    text = digest_text(digest)
+    assert "REQ-1001" in text and "critical" in text
     assert sla.digest(session, team, at(24, 12)) is None
     assert sla.digest(session, team, at(25, 8)) is not None
