@@ -150,16 +150,31 @@ def labelled_example(subject: str, text: str, type: str, severity: str) -> dict[
 
 
 def example_toml(example: Mapping[str, str]) -> str:
-    """One labelled example as a ``[[request]]`` block to append to the labelled set."""
+    """One labelled example as a ``[[request]]`` block to append to the labelled set: the
+    text as a multi-line string, the rest on one line each; any character TOML does not
+    allow raw (CR, ESC, DEL, ...) escaped, so the block always reads back as written."""
     lines = ["", "[[request]]"]
     for key in ("split", "subject", "text", "type", "severity"):
-        value = example[key].replace("\\", "\\\\").replace('"', '\\"')
         if key == "text":
-            value = value.replace('"""', '\\"\\"\\"')
-            lines.append(f'text = """\n{value}"""')
+            text = _toml_escape(example[key], keep="\n")
+            lines.append(f'text = """\n{text}"""')
         else:
-            lines.append(f'{key} = "{value.replace(chr(10), " ")}"')
+            value = _toml_escape(example[key].replace("\n", " "))
+            lines.append(f'{key} = "{value}"')
     return "\n".join(lines) + "\n"
+
+
+def _toml_escape(value: str, keep: str = "") -> str:
+    """``value`` for the inside of a TOML basic string; ``keep`` characters stay raw."""
+    out = []
+    for char in value:
+        if char in ("\\", '"'):
+            out.append("\\" + char)
+        elif char in keep or char == "\t" or not (char < " " or char == "\x7f"):
+            out.append(char)
+        else:
+            out.append(f"\\u{ord(char):04x}")
+    return "".join(out)
 
 
 def load_examples(path: Path) -> list[dict[str, str]]:

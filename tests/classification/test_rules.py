@@ -280,6 +280,21 @@ def test_a_correction_appends_as_toml_that_reads_back(tmp_path):
     assert load_examples(path) == [example, example]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    subject=st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
+    text=st.text(st.characters(exclude_categories=["Cs"]), max_size=200),
+)
+def test_any_subject_and_text_append_as_toml_that_reads_back(subject, text):
+    # Given a correction of a message whose text holds anything a client may send (CR,
+    # ESC, DEL, quotes, backslashes, non-ASCII)
+    example = labelled_example(subject, text, "bug", "major")
+    # When it is written as a block of the labelled set, then it reads back the same
+    # (a subject's line breaks become spaces: it is one line)
+    [read] = tomllib.loads(example_toml(example))["request"]
+    assert read == {**example, "subject": example["subject"].replace("\n", " ")}
+
+
 def test_a_correction_with_an_unknown_label_is_refused():
     with pytest.raises(InvalidInput, match="type"):
         labelled_example("s", "t", "chore", "minor")
