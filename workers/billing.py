@@ -5,6 +5,7 @@ in the same transaction as its statements."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from intake.billing import service as billing
 from intake.db import utcnow
@@ -14,16 +15,20 @@ from workers.filing import enqueue_sending
 log = logging.getLogger(__name__)
 
 
-def bill_last_month() -> None:
+def bill_last_month(now: datetime | None = None) -> None:
+    """Bill the previous month if it is due now and not billed yet; queue the statements
+    and the staff summary. ``now`` (aware) stands in for the clock: the scheduler sends
+    none, tests pass explicit times."""
     rt = runtime.current()
     settings = rt.settings
-    period = billing.due_period(utcnow().astimezone(settings.zone), settings.billing.at)
+    now = now or utcnow()
+    period = billing.due_period(now.astimezone(settings.zone), settings.billing.at)
     if period is None:
         return
     with rt.transaction() as session:
         if not billing.record_run(session, period):
             return
-        results = billing.bill(session, settings, period)
+        results = billing.bill(session, settings, period, now=now)
         ids = [i for result in results for i in result.outbound_ids]
         summary = billing.staff_summary(session, settings, period, results)
         if summary is not None:

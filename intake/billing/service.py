@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from intake import catalogue
 from intake.billing.documents import statement_attachments
 from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
+from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Draft, Entry, Period, RequestTerms, compute_statement
 from intake.billing.views import statement_context
 from intake.clients.models import Client
-from intake.errors import NotFound
+from intake.db import utcnow
+from intake.errors import InvalidInput, NotFound
 from intake.mail.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.quotes.models import Quote
@@ -29,12 +31,14 @@ from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO, has_paid_plan
 from intake.requests.models import Request
 from intake.settings import Settings
 
-CREATED, BILLED, DRY_RUN, RESENT, NOTHING = (
+CREATED, BILLED, DRY_RUN, PREVIEW, RESENT, NOTHING, NOT_STORED = (
     "created",
     "already billed",
     "dry run",
+    "preview, month not over",
     "resent",
     "nothing to bill",
+    "nothing stored to resend",
 )
 
 
@@ -44,8 +48,10 @@ class Billed:
 
     client: str
     period: str
-    outcome: str  # created | already billed | dry run | resent | nothing to bill
-    total: Decimal = ZERO
+    # created | already billed | dry run | preview, month not over | resent | nothing to bill
+    # | nothing stored to resend
+    outcome: str
+    total: Decimal = ZERO_CENTS
     lines: list[dict[str, str | None]] = field(default_factory=list)
     sent_to: list[str] = field(default_factory=list)
     outbound_ids: list[int] = field(default_factory=list)
@@ -53,6 +59,16 @@ class Billed:
 
 class BillingError(NotFound):
     """A client to bill does not exist, or its plan is not in the plans file."""
+
+
+class MonthNotOver(InvalidInput):
+    """A statement was to be stored or sent for a month that has not ended yet in the
+    agency's time zone (a dry run may still preview it)."""
+
+
+class NothingToResend(NotFound):
+    """``resend`` found no stored statement for the month (for that client): a resend
+    never bills a month that was not billed."""
 
 
 def bill(
@@ -63,9 +79,19 @@ def bill(
     client: str | None = None,
     dry_run: bool = False,
     resend: bool = False,
+    now: datetime | None = None,
 ) -> list[Billed]:
     """Bill ``period`` for every client (or one). A month already billed is left as it is;
-    ``resend`` queues its stored statement again; ``dry_run`` stores and sends nothing."""
+    ``resend`` queues its stored statement again and bills nothing; ``dry_run`` stores and
+    sends nothing. Only a month that is over at ``now`` (default: the clock) is billed; a
+    dry run of one that is not is a preview."""
+    ended = month_is_over(settings, period, now)
+    if not ended and not dry_run:
+        raise MonthNotOver(
+            f"{period.label} has not ended yet ({settings.timezone}): its statements are "
+            "made once it is over; --dry-run shows a preview"
+        )
+    resending = resend and not dry_run
     sheet = catalogue.plans(settings.plans_file)
     query = sa.select(Client).order_by(Client.slug)
     if client is not None:
@@ -80,24 +106,52 @@ def bill(
         s.client_id: s
         for s in session.scalars(sa.select(Statement).where(Statement.period == period.label))
     }
-    fresh = [c for c in clients if c.id not in existing]
+    fresh = [] if resending else [c for c in clients if c.id not in existing]
     inputs = _gather(session, sheet, period, fresh)
     results = []
     for each in clients:
         stored = existing.get(each.id)
         if stored is not None:
-            results.append(_again(session, settings, each, stored, resend and not dry_run))
-            continue
-        terms, entries, unused = inputs[each.id]
-        plan = sheet.plan(each.plan)
-        draft = compute_statement(period, plan, each.since, terms, entries, unused)
-        if not draft.lines:
-            results.append(Billed(each.slug, period.label, NOTHING))
-        elif dry_run:
-            results.append(_result(each, period, DRY_RUN, draft.total, _draft_lines(draft)))
+            results.append(_again(session, settings, each, stored, resending))
+        elif resending:
+            results.append(Billed(each.slug, period.label, NOT_STORED))
         else:
-            results.append(_store_and_send(session, settings, each, draft, terms, plan.key))
+            plan = sheet.plan(each.plan)
+            terms, entries, unused = inputs[each.id]
+            draft = compute_statement(period, plan, each.since, terms, entries, unused)
+            made = _new(session, settings, each, draft, terms, plan.key, dry_run, ended)
+            results.append(made)
+    if resending and not any(r.outcome == RESENT for r in results):
+        whom = f" for {client}" if client is not None else ""
+        raise NothingToResend(
+            f"nothing stored to resend: {period.label} was never billed{whom} "
+            "(a resend bills nothing; bill the month without --resend)"
+        )
     return results
+
+
+def month_is_over(settings: Settings, period: Period, now: datetime | None = None) -> bool:
+    """Whether ``period`` is over in the agency's time zone at ``now`` (default: the clock)."""
+    return period.has_ended((now or utcnow()).astimezone(settings.zone).date())
+
+
+def _new(
+    session: Session,
+    settings: Settings,
+    client: Client,
+    draft: Draft,
+    terms: dict[int, RequestTerms],
+    plan_key: str,
+    dry_run: bool,
+    ended: bool,
+) -> Billed:
+    """A statement not made before: nothing to bill, shown only (a dry run), or made."""
+    if not draft.lines:
+        return Billed(client.slug, draft.period.label, NOTHING)
+    if dry_run:
+        outcome = DRY_RUN if ended else PREVIEW
+        return _result(client, draft.period, outcome, draft.total, _draft_lines(draft))
+    return _store_and_send(session, settings, client, draft, terms, plan_key)
 
 
 def due_period(local_now: datetime, at: time) -> Period | None:
@@ -142,7 +196,7 @@ def staff_summary(
         {
             "period": period.label,
             "rows": rows,
-            "sum": str(sum((r.total for r in made), ZERO)),
+            "sum": str(sum((r.total for r in made), ZERO_CENTS)),
             "unsent": unsent,
         },
         request=None,

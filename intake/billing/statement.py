@@ -59,6 +59,10 @@ class Period:
     def label(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
+    def has_ended(self, today: date) -> bool:
+        """Whether the month is over on ``today`` (a date on the agency's own clock)."""
+        return today > self.last_day
+
     def previous(self) -> Period:
         return Period(self.year, self.month - 1) if self.month > 1 else Period(self.year - 1, 12)
 

@@ -4,7 +4,7 @@ included hours used and left, the month's SLA record and approved work still ope
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -102,9 +102,10 @@ def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
 def sla_record(
     session: Session, settings: Settings, client: Client, period: Period
 ) -> dict[str, int]:
-    """First responses and resolutions of the month, and how many were on time."""
-    start = datetime.combine(period.first_day, time(0), tzinfo=UTC)
-    end = datetime.combine(period.next().first_day, time(0), tzinfo=UTC)
+    """First responses and resolutions of the month, and how many were on time. The month
+    runs from midnight to midnight in the agency's time zone, as the rest of the statement."""
+    start = _midnight(period.first_day, settings)
+    end = _midnight(period.next().first_day, settings)
     found = session.scalars(
         sa.select(Request)
         .where(
@@ -131,6 +132,11 @@ def sla_record(
                 record["resolutions"] += 1
                 record["resolutions_on_time"] += not reading.resolution.breached
     return record
+
+
+def _midnight(day: date, settings: Settings) -> datetime:
+    """The start of ``day`` on the agency's clock, in UTC as times are stored."""
+    return datetime.combine(day, time(0), tzinfo=settings.zone).astimezone(UTC)
 
 
 def open_work(session: Session, client: Client) -> list[dict[str, Any]]:

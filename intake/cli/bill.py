@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import click
+from decimal import Decimal
 
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.billing import notices
 from intake.billing import service as billing
 from intake.billing.statement import Period
 from intake.cli.common import database, echo_json
@@ -11,6 +15,8 @@ from intake.cli.main import Context
 from intake.db import transaction
 from intake.errors import InvalidInput
 from intake.outbox import delivery
+from intake.quotes.pricing import to_cents
+from intake.settings import Settings
 
 
 @click.command("bill")
@@ -24,7 +30,8 @@ def command(
     ctx: Context, period: str, dry_run: bool, resend: bool, client: str | None, as_json: bool
 ) -> None:
     """Bill a month: each client's plan fee and logged hours, never above what they
-    approved. A month already billed is not billed again."""
+    approved. A month already billed is not billed again, and a month not over yet only
+    with --dry-run, as a preview."""
     try:
         month = Period.parse(period)
     except ValueError as exc:
@@ -42,23 +49,44 @@ def command(
                 outbound.append(summary.id)
     # Stored first; then sent. What SMTP cannot take now waits in the outbox for `intake run`.
     sent = delivery.deliver(factory, settings, outbound) if outbound else None
+    told = _tell_staff_of_refusals(factory, settings, sent) if sent is not None else None
     if as_json:
-        echo_json(
-            [
-                {
-                    "client": r.client,
-                    "period": r.period,
-                    "outcome": r.outcome,
-                    "total": str(r.total),
-                    "lines": r.lines,
-                    "sent_to": r.sent_to,
-                }
-                for r in results
-            ]
-        )
+        echo_json([_as_json(r) for r in results])
     else:
+        if dry_run and not billing.month_is_over(settings, month):
+            click.echo(f"PREVIEW of {month}, a month not over yet: nothing is stored or sent.")
         for r in results:
             to = f" -> {', '.join(r.sent_to)}" if r.sent_to else ""
-            click.echo(f"{r.client:<16} {r.period}  {r.outcome:<16} {r.total:>12}{to}")
-    if sent is not None and sent.deferred:
-        click.echo(f"mail waits in the outbox for `intake run`: {sent.deferred}", err=True)
+            click.echo(f"{r.client:<16} {r.period}  {r.outcome:<24} {_money(r.total):>12}{to}")
+    deferred = next((r.deferred for r in (sent, told) if r is not None and r.deferred), None)
+    if deferred:
+        click.echo(f"mail waits in the outbox for `intake run`: {deferred}", err=True)
+
+
+def _tell_staff_of_refusals(
+    factory: sessionmaker[Session], settings: Settings, sent: delivery.DeliveryResult
+) -> delivery.DeliveryResult | None:
+    """A statement the mail server refused for good is named to staff in a notice queued
+    with the refusal; send that now rather than at the next `intake run`."""
+    if not sent.failed:
+        return None
+    click.echo(f"refused by the mail server for good: {len(sent.failed)} email(s)", err=True)
+    with transaction(factory) as session:
+        ids = notices.pending_notices(session)
+    return delivery.deliver(factory, settings, ids) if ids else None
+
+
+def _as_json(r: billing.Billed) -> dict[str, object]:
+    return {
+        "client": r.client,
+        "period": r.period,
+        "outcome": r.outcome,
+        "total": _money(r.total),
+        "lines": r.lines,
+        "sent_to": r.sent_to,
+    }
+
+
+def _money(amount: Decimal) -> str:
+    """Always to the cent, as DESIGN.md's JSON shapes show money: "0.00", "1150.00"."""
+    return str(to_cents(amount))

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake.billing import notices as billing_notices
 from intake.db import transaction, utcnow
 from intake.errors import LoginRejected, ServerUnreachable
 from intake.mail.models import OutboundMessage
@@ -63,6 +64,7 @@ def deliver(
                     row.state, row.last_error = "failed", delivery.permanent_error
                     result.failed.append(row.id)
                     _tell_request(session, row)
+                    billing_notices.statement_undeliverable(session, settings, row)
     except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
         # Nothing is lost: the rest stays pending and the sweeper brings it back later.
         log.warning("SMTP delivery deferred: %s", exc)

@@ -5,62 +5,100 @@ from __future__ import annotations
 
 import email
 import json
+import re
 from datetime import date
 from email.policy import default
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
+from intake.billing.models import Statement, TimeEntry
+from intake.billing.statement import Period
 from intake.cli.main import cli
-from intake.db import make_engine, session_factory, transaction
-from tests.billing.test_service import work
+from intake.db import make_engine, session_factory, transaction, utcnow
+from intake.mail.models import OutboundMessage
+from tests.billing.test_service import october_work, work
 
 ROOT = Path(__file__).parents[2]
 CLIENTS = ROOT / "config" / "clients.example.toml"
+CENTS = re.compile(r"\d+\.\d\d")
 
 
 def intake(config: Path, *args: str):
     return CliRunner().invoke(cli, ["--config", str(config), *args])
 
 
-def test_bill_stores_once_sends_by_smtp_and_prints_json(tmp_path, db_url, smtp_sink):
-    config = tmp_path / "intake.toml"
-    config.write_text(
+@pytest.fixture
+def config(tmp_path, db_url, smtp_sink) -> Path:
+    """Settings on the test database and the SMTP sink, staff Dana, the example clients."""
+    path = tmp_path / "intake.toml"
+    path.write_text(
         f'database_url = "{db_url}"\n'
         "[smtp]\n"
         f'host = "{smtp_sink.host}"\nport = {smtp_sink.port}\nsecurity = "none"\n'
         '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
     )
-    assert intake(config, "clients", "import", str(CLIENTS)).exit_code == 0
+    assert intake(path, "clients", "import", str(CLIENTS)).exit_code == 0
+    return path
+
+
+def with_session(db_url: str, change) -> None:
     engine = make_engine(db_url)
     with transaction(session_factory(engine)) as session:
-        work(
-            session,
-            "acme",
-            "CSV export",
-            "feature",
-            quoted="6",
-            chargeable="1",
-            logged=(("7", date(2026, 10, 5)),),
-        )
-        work(
-            session,
-            "zed",
-            "How do I export?",
-            "question",
-            quoted="2",
-            chargeable="2",
-            logged=(("1.5", date(2026, 10, 20)),),
-        )
+        change(session)
     engine.dispose()
+
+
+def stored(db_url: str) -> tuple[int, int, int]:
+    """(statements, outbox emails, time entries on a statement)."""
+    counts: list[int] = []
+
+    def count(session) -> None:
+        counts.extend(
+            [
+                session.scalar(sa.select(sa.func.count()).select_from(Statement)),
+                session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)),
+                session.scalar(
+                    sa.select(sa.func.count()).where(TimeEntry.statement_id.is_not(None))
+                ),
+            ]
+        )
+
+    with_session(db_url, count)
+    return counts[0], counts[1], counts[2]
+
+
+def parsed(sink) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(m.raw, policy=default) for m in sink.messages]
+
+
+def today() -> date:
+    """Today on the agency's clock (the default time zone, London)."""
+    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+
+def this_month() -> Period:
+    return Period.of(today())
+
+
+def zed_worked_today(session) -> None:
+    """An hour logged today on a question Zed approved at 2 h."""
+    work(session, "zed", "Export", "question", quoted="2", chargeable="2", logged=(("1", today()),))
+
+
+def test_bill_stores_once_sends_by_smtp_and_prints_json(config, db_url, smtp_sink):
+    with_session(db_url, october_work)
 
     result = intake(config, "bill", "--period", "2026-10", "--json")
     assert result.exit_code == 0, result.output
-    billed = {row["client"]: row for row in json.loads(result.output)}
+    billed = {row["client"]: row for row in json.loads(result.stdout)}
     assert billed["acme"]["total"] == "1150.00" and billed["zed"]["total"] == "225.00"
     assert billed["acme"]["sent_to"] == ["accounts@acme.example"]
     assert {"description", "hours", "amount"} <= set(billed["acme"]["lines"][0])
-    mails = [email.message_from_bytes(m.raw, policy=default) for m in smtp_sink.messages]
+    mails = parsed(smtp_sink)
     assert sorted(m["To"] for m in mails) == [
         "accounts@acme.example",
         "buchhaltung@zed.example",
@@ -71,12 +109,120 @@ def test_bill_stores_once_sends_by_smtp_and_prints_json(tmp_path, db_url, smtp_s
     assert names == ["statement-2026-10.csv", "statement-2026-10.pdf"]
 
     # A second run changes nothing and sends nothing
-    again = json.loads(intake(config, "bill", "--period", "2026-10", "--json").output)
+    again = json.loads(intake(config, "bill", "--period", "2026-10", "--json").stdout)
     assert {row["outcome"] for row in again} == {"already billed"}
     assert len(smtp_sink.messages) == 3
-    # --resend sends the stored statement again, to that client only
-    intake(config, "bill", "--period", "2026-10", "--resend", "--client", "zed")
-    assert [m for m in smtp_sink.messages[3:] if b"buchhaltung@zed.example" in m.raw]
+
+
+def test_a_dry_run_through_the_cli_stores_and_sends_nothing(config, db_url, smtp_sink):
+    # Given October's work, not billed
+    with_session(db_url, october_work)
+    # When October is run dry
+    result = intake(config, "bill", "--period", "2026-10", "--dry-run")
+    # Then each client's statement is shown
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert "dry run" in rows["acme"] and "1150.00" in rows["acme"]
+    assert "dry run" in rows["zed"] and "225.00" in rows["zed"]
+    # And nothing is stored, queued, marked or sent
+    assert stored(db_url) == (0, 0, 0)
+    assert smtp_sink.messages == []
+
+
+def test_resend_for_one_client_sends_only_its_stored_statement(config, db_url, smtp_sink):
+    # Given October billed and sent to every client
+    with_session(db_url, october_work)
+    assert intake(config, "bill", "--period", "2026-10").exit_code == 0
+    before = stored(db_url)
+    smtp_sink.clear()
+    # When Acme's statement is resent
+    result = intake(config, "bill", "--period", "2026-10", "--resend", "--client", "acme")
+    # Then it succeeds and Acme's stored statement goes again, with a note to staff
+    assert result.exit_code == 0, result.output
+    assert "resent" in result.stdout and "1150.00" in result.stdout
+    mails = parsed(smtp_sink)
+    assert sorted(m["To"] for m in mails) == ["accounts@acme.example", "dana@agency.example"]
+    [statement] = [m for m in mails if m["To"] == "accounts@acme.example"]
+    assert statement["Subject"] == "Your statement for October 2026: $1,150.00"
+    # And no other client gets anything, and nothing is billed again
+    assert not [m for m in smtp_sink.messages if "buchhaltung@zed.example" in m.rcpt_tos]
+    statements, emails, marked = stored(db_url)
+    assert (statements, marked) == (before[0], before[2]) and emails == before[1] + 2
+
+
+def test_json_money_is_always_to_the_cent(config, db_url):
+    # Given Acme's plan and no hours logged: Zed, with no plan, has nothing to bill
+    # When October is billed, dry and for real, as JSON
+    for extra in (["--dry-run"], []):
+        result = intake(config, "bill", "--period", "2026-10", "--json", *extra)
+        assert result.exit_code == 0, result.output
+        billed = {row["client"]: row for row in json.loads(result.stdout)}
+        # Then every amount is written to the cent, nothing to bill as "0.00"
+        assert billed["zed"]["outcome"] == "nothing to bill"
+        assert billed["zed"]["total"] == "0.00"
+        assert billed["acme"]["total"] == "1000.00"
+        amounts = [row["total"] for row in billed.values()]
+        amounts += [line["amount"] for row in billed.values() for line in row["lines"]]
+        assert all(CENTS.fullmatch(amount) for amount in amounts), amounts
+
+
+@pytest.mark.parametrize("when", ["this month", "2027-05"])
+def test_a_month_not_over_is_refused_in_one_line(config, db_url, smtp_sink, when):
+    # Given hours logged today
+    period = this_month() if when == "this month" else Period.parse(when)
+    with_session(db_url, zed_worked_today)
+    # When a month that has not ended yet is billed, or resent
+    for extra in ([], ["--resend"], ["--client", "zed", "--json"]):
+        result = intake(config, "bill", "--period", period.label, *extra)
+        # Then it is refused in one line naming the month, with a non-zero exit
+        assert result.exit_code == 2
+        assert result.output.splitlines() == [
+            f"intake: {period.label} has not ended yet (Europe/London): its statements are "
+            "made once it is over; --dry-run shows a preview"
+        ]
+    # And nothing is stored, queued, marked or sent
+    assert stored(db_url) == (0, 0, 0)
+    assert smtp_sink.messages == []
+
+
+def test_a_dry_run_of_this_month_is_a_preview_labelled_so(config, db_url, smtp_sink):
+    # Given hours logged today on a request Zed approved
+    with_session(db_url, zed_worked_today)
+    period = this_month()
+    # When this month is run dry
+    result = intake(config, "bill", "--period", period.label, "--dry-run")
+    # Then the statement is shown as a preview of a month not over
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        lines[0] == f"PREVIEW of {period.label}, a month not over yet: nothing is stored or sent."
+    )
+    [zed] = [line for line in lines if line.startswith("zed ")]
+    assert "preview, month not over" in zed and "150.00" in zed
+    as_json = intake(config, "bill", "--period", period.label, "--dry-run", "--json")
+    [row] = [r for r in json.loads(as_json.stdout) if r["client"] == "zed"]
+    assert row["outcome"] == "preview, month not over" and row["total"] == "150.00"
+    # And nothing is stored or sent
+    assert stored(db_url) == (0, 0, 0)
+    assert smtp_sink.messages == []
+
+
+def test_a_resend_of_a_month_never_billed_says_there_is_nothing_to_resend(
+    config, db_url, smtp_sink
+):
+    # Given October's work, never billed
+    with_session(db_url, october_work)
+    # When Acme's October statement is resent
+    result = intake(config, "bill", "--period", "2026-10", "--resend", "--client", "acme")
+    # Then there is nothing stored to resend, said in one line with a non-zero exit
+    assert result.exit_code != 0
+    assert result.output.splitlines() == [
+        "intake: nothing stored to resend: 2026-10 was never billed for acme "
+        "(a resend bills nothing; bill the month without --resend)"
+    ]
+    # And October is not billed by the way
+    assert stored(db_url) == (0, 0, 0)
+    assert smtp_sink.messages == []
 
 
 def test_a_bad_period_is_one_line(tmp_path, db_url):

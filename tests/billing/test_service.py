@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import email
 import io
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from email.policy import default
 from pathlib import Path
@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 import pypdf
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from intake.billing import service as billing
-from intake.billing.models import Statement, TimeEntry
+from intake.billing.models import Statement, StatementLine, TimeEntry
 from intake.billing.statement import Period
 from intake.clients.models import Client
 from intake.clients.service import import_clients, read_clients_file
@@ -82,13 +85,21 @@ def work(
     return request
 
 
-@pytest.fixture
-def clients(session):
+def example_clients(session) -> None:
     import_clients(session, read_clients_file(CLIENTS, PLANS))
 
 
 @pytest.fixture
+def clients(session):
+    example_clients(session)
+
+
+@pytest.fixture
 def october(session, clients):
+    october_work(session)
+
+
+def october_work(session) -> None:
     """The worked example of the billing rules."""
     work(
         session,
@@ -296,3 +307,268 @@ def test_a_scheduled_run_is_claimed_once(session):
     assert billing.record_run(session, OCTOBER)
     assert not billing.record_run(session, OCTOBER)
     assert billing.record_run(session, NOVEMBER)
+
+
+def stored(session) -> tuple[int, int, int]:
+    """(statements, outbox emails, time entries on a statement)."""
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(Statement)),
+        session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)),
+        session.scalar(sa.select(sa.func.count()).where(TimeEntry.statement_id.is_not(None))),
+    )
+
+
+def test_a_month_not_over_on_the_agencys_clock_is_neither_stored_nor_sent(
+    session, make_settings, db_url, october
+):
+    # Given it is 23:30 UTC on 31 October: still October in London, November in Berlin
+    now = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+    london = make_settings(database_url=db_url, timezone="Europe/London")
+    # When an agency in London bills October, then it is refused, naming the month
+    with pytest.raises(billing.MonthNotOver, match=r"^2026-10 has not ended yet \(Europe/London\)"):
+        billing.bill(session, london, OCTOBER, now=now)
+    # And nothing is stored, queued or marked, not even by a resend
+    with pytest.raises(billing.MonthNotOver):
+        billing.bill(session, london, OCTOBER, resend=True, now=now)
+    assert stored(session) == (0, 0, 0)
+    # But for an agency in Berlin October is over: it is billed
+    berlin = make_settings(database_url=db_url, timezone="Europe/Berlin")
+    made = by_client(billing.bill(session, berlin, OCTOBER, now=now))
+    assert {r.outcome for r in made.values()} == {"created"}
+
+
+def test_a_month_to_come_is_refused_on_the_real_clock(session, settings, october):
+    with pytest.raises(billing.MonthNotOver, match=r"^2999-05 has not ended yet"):
+        billing.bill(session, settings, Period(2999, 5))
+    assert stored(session) == (0, 0, 0)
+
+
+def test_a_dry_run_of_a_month_not_over_is_a_preview_that_stores_nothing(session, settings, october):
+    # Given it is 25 October, with hours logged on the 5th to the 20th
+    now = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)
+    # When October is run dry
+    preview = by_client(billing.bill(session, settings, OCTOBER, dry_run=True, now=now))
+    # Then each statement is shown as a preview of an unfinished month, and nothing is kept
+    assert preview["acme"].outcome == "preview, month not over"
+    assert preview["acme"].total == Decimal("1150.00")
+    assert billing.month_is_over(settings, OCTOBER, now) is False
+    assert stored(session) == (0, 0, 0)
+
+
+def test_a_resend_of_a_month_never_billed_bills_nothing(session, settings, october):
+    # Given October was never billed for Acme
+    # When its statement is resent, then there is nothing stored to resend
+    never = r"^nothing stored to resend: 2026-10 was never billed for acme"
+    with pytest.raises(billing.NothingToResend, match=never):
+        billing.bill(session, settings, OCTOBER, client="acme", resend=True)
+    # And the month is not billed by the way
+    assert stored(session) == (0, 0, 0)
+
+
+def test_a_resend_for_all_sends_what_is_stored_and_bills_no_one_else(session, settings, october):
+    # Given October was billed for Acme only
+    billing.bill(session, settings, OCTOBER, client="acme")
+    before = stored(session)
+    # When October is resent to every client
+    resent = by_client(billing.bill(session, settings, OCTOBER, resend=True))
+    # Then Acme's statement goes again and Zed, never billed, is not billed now
+    assert resent["acme"].outcome == "resent" and resent["acme"].outbound_ids
+    assert resent["zed"].outcome == "nothing stored to resend" and not resent["zed"].outbound_ids
+    assert stored(session) == (before[0], before[1] + 1, before[2])
+
+
+def answered(
+    session,
+    subject: str,
+    opened: datetime,
+    first_response: datetime,
+    closed: datetime | None = None,
+) -> Request:
+    """An Acme bug (minor) opened, first answered and, if ``closed``, done at these times."""
+    request = Request(
+        number=1001 + session.scalar(sa.select(sa.func.count()).select_from(Request)),
+        client=session.scalar(sa.select(Client).where(Client.slug == "acme")),
+        contact_email="alice@acme.example",
+        subject=subject,
+        type=RequestType.BUG,
+        severity=Severity.MINOR,
+        status=Status.DONE if closed else Status.IN_PROGRESS,
+        opened_at=opened,
+        first_response_at=first_response,
+        closed_at=closed,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def test_the_statement_email_shows_the_months_sla_record_and_approved_work_still_open(
+    session, settings, october
+):
+    # Given (London, where October begins at 23:00 UTC on 30 September, in summer time):
+    # a request answered and closed just after midnight on 1 October, London time
+    answered(
+        session,
+        "Late-night question",
+        opened=datetime(2026, 9, 30, 21, 0, tzinfo=UTC),
+        first_response=datetime(2026, 9, 30, 23, 30, tzinfo=UTC),
+        closed=datetime(2026, 9, 30, 23, 45, tzinfo=UTC),
+    )
+    # a request answered four business days late (Acme's target: 8 business hours)
+    answered(
+        session,
+        "Slow answer",
+        opened=datetime(2026, 10, 5, 8, 0, tzinfo=UTC),
+        first_response=datetime(2026, 10, 9, 15, 0, tzinfo=UTC),
+    )
+    # a request answered in September, London time too: not October's
+    answered(
+        session,
+        "September's",
+        opened=datetime(2026, 9, 29, 8, 0, tzinfo=UTC),
+        first_response=datetime(2026, 9, 30, 22, 30, tzinfo=UTC),
+    )
+    # and approved work that is done, so no longer open
+    work(session, "acme", "Old report", "feature", quoted="3", chargeable="3").status = Status.DONE
+    session.flush()
+    # When October is billed
+    [acme] = [r for r in billing.bill(session, settings, OCTOBER) if r.client == "acme"]
+    # Then the email counts October's first responses and resolutions on London's clock
+    parsed = email.message_from_bytes(
+        session.get(OutboundMessage, acme.outbound_ids[0]).raw, policy=default
+    )
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    record = "first responses on time 1 of 2; resolutions on time 1 of 1"
+    assert f"Service this month: {record}." in text and f"Service this month: {record}." in html
+    # And lists the approved work still open, with what was approved for it
+    assert (
+        "Approved work still open:\n"
+        "  REQ-1001  CSV export (in progress), approved $150.00\n"
+        "  REQ-1002  Checkout broken (in progress), approved $0.00\n"
+    ) in text
+    assert "<li>REQ-1001 CSV export (in progress), approved $150.00</li>" in html
+    assert "<li>REQ-1002 Checkout broken (in progress), approved $0.00</li>" in html
+    assert "Old report" not in text and "Old report" not in html
+    # And the PDF says the same
+    files = {a.get_filename(): a.get_payload(decode=True) for a in parsed.iter_attachments()}
+    pdf = pypdf.PdfReader(io.BytesIO(files["statement-2026-10.pdf"]))
+    pdf_text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert f"SLA this month: {record}" in pdf_text
+    assert "REQ-1001 CSV export (in progress), approved $150.00" in pdf_text
+
+
+# -- every hour on exactly one statement, across months with late hours -----------------------
+
+MONTHS = (Period(2026, 7), Period(2026, 8), Period(2026, 9))
+quarter_hours = st.integers(1, 16).map(lambda n: Decimal(n) / 4)
+
+
+@st.composite
+def histories(draw) -> tuple[list[tuple[str, str, int, bool]], list[list[tuple]]]:
+    """Requests (client, type, approved chargeable hours, approved?) and, for each month
+    billed in turn, the hours logged before its run: (request, hours, months back, day)."""
+    requests = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(("acme", "zed")),
+                st.sampled_from(("bug", "feature", "security", "question")),
+                st.integers(0, 8),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    which = st.integers(0, len(requests) - 1)
+    logs = st.lists(
+        st.tuples(which, quarter_hours, st.integers(0, 2), st.integers(1, 28)), max_size=5
+    )
+    return requests, [draw(logs) for _ in MONTHS]
+
+
+def months_back(period: Period, back: int) -> Period:
+    for _ in range(back):
+        period = period.previous()
+    return period
+
+
+def lines_of(session) -> dict[tuple[str, str], list[tuple]]:
+    """Every stored statement's lines, by (client, period)."""
+    found = session.execute(
+        sa.select(Client.slug, Statement.period, StatementLine)
+        .join(Statement, Statement.client_id == Client.id)
+        .join(StatementLine, StatementLine.statement_id == Statement.id)
+        .order_by(StatementLine.position)
+    )
+    kept: dict[tuple[str, str], list[tuple]] = {}
+    for slug, period, line in found:
+        row = (line.kind, line.request_id, line.hours, line.amount, line.work_month)
+        kept.setdefault((slug, period), []).append(row)
+    return kept
+
+
+@examples(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories())
+def test_every_logged_hour_lands_on_exactly_one_statement_across_months(
+    session, settings, clients, history
+):
+    requests, months = history
+    example = session.begin_nested()  # rolled back: each example starts from no requests
+    try:
+        # Given requests with (or without) approved quotes
+        made = [
+            work(session, slug, f"Work {n}", kind, quoted=str(h), chargeable=str(h), approved=ok)
+            for n, (slug, kind, h, ok) in enumerate(requests)
+        ]
+        logged_at: dict[int, Period] = {}  # entry -> the month whose run follows its logging
+        kept_before: dict[tuple[str, str], list[tuple]] = {}
+        for period, logs in zip(MONTHS, months, strict=True):
+            # When hours are logged into this month and late into earlier, billed ones
+            for index, hours, back, day in logs:
+                worked = months_back(period, back).first_day.replace(day=day)
+                entry = TimeEntry(
+                    request_id=made[index].id, staff_email="d@a", hours=hours, work_date=worked
+                )
+                session.add(entry)
+                session.flush()
+                logged_at[entry.id] = period
+            # And the month is billed, twice
+            after = datetime.combine(period.next().first_day, time(12), tzinfo=UTC)
+            billing.bill(session, settings, period, now=after)
+            billing.bill(session, settings, period, now=after)
+            # Then no statement made before is rewritten
+            kept = lines_of(session)
+            assert {k: kept[k] for k in kept_before} == kept_before
+            kept_before = kept
+
+        # Then every entry is on a statement: the first one made after it was logged
+        entries = list(session.scalars(sa.select(TimeEntry)))
+        assert len(entries) == len(logged_at)
+        statements = {s.id: s for s in session.scalars(sa.select(Statement))}
+        on: dict[tuple[int, int, str], Decimal] = {}
+        for entry in entries:
+            assert entry.statement_id is not None
+            statement = statements[entry.statement_id]
+            assert statement.period == logged_at[entry.id].label
+            key = (statement.id, entry.request_id, Period.of(entry.work_date).label)
+            on[key] = on.get(key, Decimal(0)) + entry.hours
+        # And each statement's lines show exactly the hours of the entries it accounts for,
+        # late ones as an adjustment for their own month
+        shown: dict[tuple[int, int, str], Decimal] = {}
+        for statement in statements.values():
+            for line in statement.lines:
+                if line.request_id is None:
+                    continue
+                assert line.work_month is not None and line.work_month <= statement.period
+                late = line.work_month != statement.period
+                assert line.description.startswith("Adjustment") == late
+                key = (statement.id, line.request_id, line.work_month)
+                shown[key] = shown.get(key, Decimal(0)) + line.hours
+        assert shown == on
+    finally:
+        example.rollback()

@@ -366,6 +366,14 @@ def test_a_period_knows_its_days_label_and_previous_month():
     assert SEPTEMBER < OCTOBER < Period(2027, 1)
 
 
+@pytest.mark.parametrize(
+    ("today", "ended"),
+    [(date(2026, 10, 31), False), (date(2026, 11, 1), True), (date(2026, 10, 1), False)],
+)
+def test_a_month_has_ended_from_the_first_of_the_next(today, ended):
+    assert OCTOBER.has_ended(today) is ended
+
+
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "26-10", "", "2026-10-01", "oct"])
 def test_a_period_that_is_not_a_month_is_refused_with_a_clear_message(text):
     with pytest.raises(ValueError, match="YYYY-MM"):

@@ -60,6 +60,17 @@ SAMPLES = {
         "subject": "Hi",
         "text": "Hello",
     },
+    "staff_statement_undeliverable": {
+        "agency_name": "Example Agency",
+        "support_address": "support@agency.example",
+        "ref": "",
+        "client": "acme",
+        "client_name": "Acme Ltd",
+        "period": "2026-10",
+        "period_name": "October 2026",
+        "recipients": "accounts@acme.example",
+        "reason": "550 5.1.1 user unknown",
+    },
     "staff_bounce": {
         **BASE,
         "subject": "S",

@@ -1,0 +1,128 @@
+"""A statement email the mail server refuses for good: staff are told which client's
+statement for which month did not go, over a real aiosmtpd sink that refuses the address."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from email.policy import default
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.smtp import SMTP, Envelope
+from aiosmtpd.smtp import Session as SmtpSession
+
+from intake.billing import notices
+from intake.billing import service as billing
+from intake.billing.statement import Period
+from intake.db import transaction
+from intake.mail.models import OutboundMessage
+from intake.outbox import delivery
+from tests.billing.test_cli import intake
+from tests.billing.test_service import example_clients, october_work
+from tests.servers.smtp import SmtpSink
+
+OCTOBER = Period(2026, 10)
+GONE = "accounts@acme.example"
+
+
+class RefusingSink(SmtpSink):
+    """The sink, answering RCPT TO for some addresses with a permanent 550 (no such user)."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: SmtpSession,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """aiosmtpd's hook for RCPT TO: refuse for good, or take the recipient."""
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def sink() -> Iterator[RefusingSink]:
+    server = RefusingSink({GONE}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def settings(make_settings, db_url, sink):
+    return make_settings(
+        database_url=db_url, smtp={"host": sink.host, "port": sink.port, "security": "none"}
+    )
+
+
+def parsed(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=default)
+
+
+def test_staff_are_told_of_a_statement_refused_for_good(factory, settings, sink):
+    # Given October's statements, stored and queued (Acme's billing address no longer exists)
+    with transaction(factory) as session:
+        example_clients(session)
+        october_work(session)
+        results = billing.bill(session, settings, OCTOBER)
+        ids = [i for r in results for i in r.outbound_ids]
+    # When they are delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then Acme's statement is refused for good, Zed's goes
+    assert len(result.failed) == 1 and len(result.sent) == 1
+    assert [m.rcpt_tos for m in sink.messages] == [["buchhaltung@zed.example"]]
+    # And staff get a notice naming the client and the month, queued with the refusal
+    with transaction(factory) as session:
+        [notice] = session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.kind == notices.NOTICE)
+        ).all()
+        assert notice.recipients == ["dana@agency.example"] and notice.state == "pending"
+        assert notice.subject == f"Statement for 2026-10 not sent: acme ({GONE} refused)"
+        text = parsed(notice.raw).get_body(("plain",)).get_content()
+        html = parsed(notice.raw).get_body(("html",)).get_content()
+        notice_id = notice.id
+    assert "The statement of Acme Ltd for October 2026 could not be sent" in text
+    assert "550 5.1.1" in text and "User unknown" in text
+    assert "intake bill --period 2026-10 --resend --client acme" in text
+    assert "<strong>Acme Ltd</strong> for <strong>October 2026</strong>" in html
+    # And the notice itself reaches staff
+    assert delivery.deliver(factory, settings, [notice_id]).sent == [notice_id]
+    assert sink.messages[-1].rcpt_tos == ["dana@agency.example"]
+
+
+def test_intake_bill_sends_the_notice_at_once(tmp_path, db_url, factory, sink):
+    # Given October's work, and Acme's billing address gone
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'database_url = "{db_url}"\n'
+        f'[smtp]\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"\n'
+        '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
+    )
+    with transaction(factory) as session:
+        example_clients(session)
+        october_work(session)
+    # When October is billed by hand
+    result = intake(config, "bill", "--period", "2026-10")
+    # Then the run succeeds, says one email was refused, and staff have been told already
+    assert result.exit_code == 0, result.output
+    assert "refused by the mail server for good: 1 email(s)" in result.stderr
+    subjects = {_subject(m.raw): m.rcpt_tos for m in sink.messages}
+    assert subjects[f"Statement for 2026-10 not sent: acme ({GONE} refused)"] == [
+        "dana@agency.example"
+    ]
+    # And the summary of the run went to staff too, and Zed's statement to Zed
+    assert ["buchhaltung@zed.example"] in subjects.values()
+    assert len(sink.messages) == 3
+
+
+def _subject(raw: bytes) -> str:
+    return str(parsed(raw)["Subject"])
