@@ -50,22 +50,27 @@ class Poller:
             # unseen on the server: acknowledge it now.
             mailbox.mark_seen(mailbox.unseen_up_to(last_uid))
         self._caught_up = True
-        uids = mailbox.uids_after(last_uid)
         stored = 0
         size = self.settings.batch_size
-        for start in range(0, len(uids), size):
-            if self.stop.is_set():
-                break
-            chunk = uids[start : start + size]
-            fetched = mailbox.fetch(chunk)
-            with self.rt.transaction() as session:
-                ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
-                store.save_cursor(session, self.mailbox_name, uidvalidity, max(chunk))
-                store.mark_enqueued(session, ids)
-            mailbox.mark_seen(chunk)
-            self._enqueue(ids)
-            stored += len(ids)
-            log.info("stored %d new of %d fetched (up to UID %d)", len(ids), len(chunk), chunk[-1])
+        # Search again until nothing is new: mail that arrives while a batch is read is
+        # announced during that batch's commands, and IDLE would not announce it again.
+        while not self.stop.is_set() and (uids := mailbox.uids_after(last_uid)):
+            for start in range(0, len(uids), size):
+                if self.stop.is_set():
+                    break
+                chunk = uids[start : start + size]
+                fetched = mailbox.fetch(chunk)
+                with self.rt.transaction() as session:
+                    ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
+                    store.save_cursor(session, self.mailbox_name, uidvalidity, max(chunk))
+                    store.mark_enqueued(session, ids)
+                mailbox.mark_seen(chunk)
+                self._enqueue(ids)
+                stored += len(ids)
+                last_uid = max(last_uid, *chunk)
+                log.info(
+                    "stored %d new of %d fetched (up to UID %d)", len(ids), len(chunk), chunk[-1]
+                )
         return stored
 
     def _enqueue(self, ids: list[int]) -> None:

@@ -223,3 +223,27 @@ def test_a_running_poller_reconnects_after_the_connection_is_cut_or_the_server_r
     with transaction(factory) as session:
         subjects = session.scalars(sa.select(Request.subject).order_by(Request.number)).all()
     assert subjects == ["Before", "After the cut", "After the restart", "Announced again"]
+
+
+def test_mail_arriving_while_a_batch_is_read_is_taken_before_waiting_for_more(
+    dovecot, smtp_sink, make_settings, db_url, factory, monkeypatch
+):
+    # Given a mailbox where a message lands just as the poller flags the first one \Seen
+    # (Dovecot announces it in answer to that command, so IDLE later would stay silent)
+    class ArrivingMailbox(Mailbox):
+        arrivals = [message(subject="Arrived during the batch")]
+
+        def mark_seen(self, uids):
+            super().mark_seen(uids)
+            if self.arrivals:
+                dovecot.append(self.arrivals.pop())
+                self.client.noop()  # the announcement comes now, not at IDLE
+
+    monkeypatch.setattr("workers.poller.Mailbox", ArrivingMailbox)
+    dovecot.append(message(subject="First"))
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    # When the poller reads the mailbox once
+    stored = runner.run_once(settings, timeout=60)
+    # Then it took both, without waiting for an announcement that would never come
+    assert stored == 2
+    assert filings(factory) == [Filing.REQUEST, Filing.REQUEST]
