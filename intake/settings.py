@@ -40,6 +40,9 @@ class ImapSettings(_Section):
     password: str = ""
     folder: str = "INBOX"
     batch_size: int = Field(500, ge=1, le=5000)
+    # A batch also stops at this many megabytes, so a backlog of large attachments is
+    # never held in memory all at once (a bigger message is read on its own).
+    batch_megabytes: float = Field(64.0, gt=0)
     idle: bool = True
     poll_interval: float = Field(60.0, gt=0)
     idle_renew: float = Field(25 * 60.0, gt=0, le=29 * 60.0)

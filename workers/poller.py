@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
 from intake.mail import store
 from intake.mail.lock import mailbox_lock
-from intake.mail.mailbox import CONNECTION_ERRORS, Mailbox
+from intake.mail.mailbox import CONNECTION_ERRORS, Mailbox, by_size
 from workers import filing, runtime
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,12 @@ class Poller:
             mailbox.mark_seen(mailbox.unseen_up_to(last_uid))
         self._caught_up = True
         stored = 0
-        size = self.settings.batch_size
         # Search again until nothing is new: mail that arrives while a batch is read is
         # announced during that batch's commands, and IDLE would not announce it again.
         while not self.stop.is_set() and (uids := mailbox.uids_after(last_uid)):
-            for start in range(0, len(uids), size):
+            for chunk in self._batches(mailbox, uids):
                 if self.stop.is_set():
                     break
-                chunk = uids[start : start + size]
                 fetched = mailbox.fetch(chunk)
                 with self.rt.transaction() as session:
                     ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
@@ -72,6 +71,14 @@ class Poller:
                     "stored %d new of %d fetched (up to UID %d)", len(ids), len(chunk), chunk[-1]
                 )
         return stored
+
+    def _batches(self, mailbox: Mailbox, uids: list[int]) -> Iterator[list[int]]:
+        """Runs of at most ``batch_size`` messages and ``batch_megabytes`` of mail."""
+        size = self.settings.batch_size
+        limit = int(self.settings.batch_megabytes * 1024 * 1024)
+        for start in range(0, len(uids), size):
+            chunk = uids[start : start + size]
+            yield from by_size(chunk, mailbox.sizes(chunk), limit)
 
     def _enqueue(self, ids: list[int]) -> None:
         try:

@@ -93,6 +93,13 @@ class Mailbox:
     def unseen_up_to(self, last_uid: int) -> list[int]:
         return sorted(self.client.search(["UNSEEN", "UID", f"1:{last_uid}"]))
 
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """The size in bytes of each of these messages (RFC822.SIZE), read nothing else."""
+        if not uids:
+            return {}
+        data = self.client.fetch(list(uids), ["RFC822.SIZE"])
+        return {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in data.items()}
+
     def fetch(self, uids: Sequence[int]) -> list[Fetched]:
         """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[])."""
         if not uids:
@@ -141,6 +148,22 @@ class Mailbox:
         if self._client is not None:
             _quietly_close(self._client)
             self._client = None
+
+
+def by_size(uids: Sequence[int], sizes: dict[int, int], limit: int) -> list[list[int]]:
+    """``uids`` in order, cut into runs of at most ``limit`` bytes; a message larger than
+    the limit makes a run of its own. Pure."""
+    runs: list[list[int]] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if runs and total + size <= limit:
+            runs[-1].append(uid)
+            total += size
+        else:
+            runs.append([uid])
+            total = size
+    return runs
 
 
 def _says_goodbye(response: object) -> bool:

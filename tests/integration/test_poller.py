@@ -230,13 +230,13 @@ def test_mail_arriving_while_a_batch_is_read_is_taken_before_waiting_for_more(
 ):
     # Given a mailbox where a message lands just as the poller flags the first one \Seen
     # (Dovecot announces it in answer to that command, so IDLE later would stay silent)
-    class ArrivingMailbox(Mailbox):
-        arrivals = [message(subject="Arrived during the batch")]
+    arrivals = [message(subject="Arrived during the batch")]
 
+    class ArrivingMailbox(Mailbox):
         def mark_seen(self, uids):
             super().mark_seen(uids)
-            if self.arrivals:
-                dovecot.append(self.arrivals.pop())
+            if arrivals:
+                dovecot.append(arrivals.pop())
                 self.client.noop()  # the announcement comes now, not at IDLE
 
     monkeypatch.setattr("workers.poller.Mailbox", ArrivingMailbox)
@@ -247,3 +247,24 @@ def test_mail_arriving_while_a_batch_is_read_is_taken_before_waiting_for_more(
     # Then it took both, without waiting for an announcement that would never come
     assert stored == 2
     assert filings(factory) == [Filing.REQUEST, Filing.REQUEST]
+
+
+def test_a_backlog_of_large_mail_is_read_a_few_megabytes_at_a_time(
+    dovecot, smtp_sink, make_settings, db_url, factory, caplog
+):
+    # Given three messages of about 0.6 MB each, and batches of at most 1 MB
+    attachment = [("scan.pdf", "application/pdf", bytes(450_000))]
+    dovecot.append_many([message(subject=f"Scan {n}", attachments=attachment) for n in range(3)])
+    imap = imap_of(dovecot, batch_megabytes=1.0)
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap)
+    # When intake reads the mailbox
+    with caplog.at_level("INFO", logger="workers.poller"):
+        stored = runner.run_once(settings, timeout=60)
+    # Then each is read in a batch of its own, and all three are filed
+    batches = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stored")]
+    assert batches == [
+        "stored 1 new of 1 fetched (up to UID 1)",
+        "stored 1 new of 1 fetched (up to UID 2)",
+        "stored 1 new of 1 fetched (up to UID 3)",
+    ]
+    assert stored == 3 and filings(factory) == [Filing.REQUEST] * 3
