@@ -222,7 +222,12 @@ def _file_machine(
     request = None
     report = mail.delivery_report
     if report is not None and report.original_message_id:
-        request = _request_of_outbound(session, report.original_message_id)
+        bounced = session.scalar(
+            sa.select(OutboundMessage).where(
+                OutboundMessage.message_id == report.original_message_id
+            )
+        )
+        request = session.get(Request, bounced.request_id) if bounced is not None else None
         for address in report.recipients:
             _flag_address(
                 session, address, f"bounced: {report.status} {report.diagnostic}", inbound
@@ -237,6 +242,17 @@ def _file_machine(
                 f"our message bounced for {', '.join(report.recipients) or 'a recipient'}"
                 f" ({report.status or report.action})",
             )
+            failed = report.recipients or (bounced.recipients if bounced is not None else [])
+            if any(address.lower() in settings.staff_addresses for address in failed):
+                # A notice about a staff mailbox that bounces would go there and bounce
+                # again, for ever: the bounce is on the request and in the log instead.
+                log.warning(
+                    "a staff address bounced (%s) for %s: no notice sent",
+                    ", ".join(failed),
+                    request.ref,
+                )
+                reason = f"{verdict.check}: {verdict.reason}; a staff address bounced"
+                return _settle(inbound, Filing.MACHINE, request, reason)
             notice = emails.staff_bounce(
                 session,
                 settings,
@@ -252,13 +268,6 @@ def _file_machine(
         match = find_thread(session, settings, mail, None)
         request = session.get(Request, match.request_id) if match is not None else None
     return _settle(inbound, Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
-
-
-def _request_of_outbound(session: Session, message_id: str) -> Request | None:
-    request_id = session.scalar(
-        sa.select(OutboundMessage.request_id).where(OutboundMessage.message_id == message_id)
-    )
-    return session.get(Request, request_id) if request_id is not None else None
 
 
 def _flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:

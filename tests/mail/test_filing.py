@@ -239,3 +239,29 @@ def test_a_bounce_of_our_message_is_attached_and_flags_the_address(session, sett
     assert outcome.filing is Filing.MACHINE and outcome.request_ref == "REQ-1001"
     assert session.scalar(sa.select(sa.func.count()).select_from(AddressFlag)) >= 1
     assert [e.kind for e in request.events][-1] == "bounce"
+
+
+def test_a_bounce_of_a_notice_to_a_staff_mailbox_that_is_gone_sends_no_new_notice(
+    session, settings, clients
+):
+    # Given a new request, whose notice went to Dana, whose mailbox no longer exists
+    first = deliver(session, settings, message())
+    [notice] = [
+        m
+        for m in session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.id.in_(first.outbound_ids))
+        )
+        if m.recipients == ["dana@agency.example"]
+    ]
+    bounced_id = notice.message_id
+    for n in range(3):
+        # When the notice bounces (and, were intake to answer, each answer would too)
+        raw = bounce(bounced_id, "dana@agency.example").replace(
+            b"bounce-1@", f"bounce-{n}@".encode()
+        )
+        outcome = deliver(session, settings, raw)
+        # Then the bounce is kept on the request, and nothing is sent: no mail loop
+        assert outcome.filing is Filing.MACHINE and outcome.request_ref == "REQ-1001"
+        assert outcome.outbound_ids == ()
+    [request] = requests_of(session)
+    assert [e.kind for e in request.events].count("bounce") == 3
