@@ -150,6 +150,8 @@ class EmbeddedSmtp:
     def __init__(self, host: str = LOOPBACK, **smtp_options: Any) -> None:
         self.host = host
         self.port = 0
+        # As today's mail servers do: addresses such as josé@acme.example (RFC 6531).
+        smtp_options.setdefault("enable_SMTPUTF8", True)
         self._smtp_options = smtp_options
         self._controller: Controller | None = None
         self._messages: list[SentMessage] = []

@@ -16,7 +16,7 @@ from intake.billing import notices as billing_notices
 from intake.db import transaction, utcnow
 from intake.errors import LoginRejected, ServerUnreachable
 from intake.mail.models import OutboundMessage
-from intake.outbox.smtp import Parcel, SmtpConnection, SmtpTemporaryError
+from intake.outbox.smtp import Delivery, Parcel, SmtpConnection, SmtpTemporaryError
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.settings import Settings
@@ -54,9 +54,17 @@ def deliver(
                     connection = SmtpConnection(settings.smtp)
                     connection.open()
                 row.attempts += 1
-                delivery = connection.send(
-                    Parcel(settings.support_address, tuple(row.recipients), row.raw)
-                )
+                try:
+                    delivery = connection.send(
+                        Parcel(settings.support_address, tuple(row.recipients), row.raw)
+                    )
+                except (SmtpTemporaryError, ServerUnreachable, LoginRejected):
+                    raise
+                except Exception as exc:  # the outbox runner: park this email, send the rest
+                    log.exception("outbox %s could not be sent; marked failed", row.id)
+                    delivery = Delivery(False, f"could not be sent: {exc!r}"[:1000])
+                    connection.close()  # in an unknown state after that
+                    connection = None
                 if delivery.accepted:
                     row.state, row.sent_at, row.last_error = "sent", utcnow(), None
                     result.sent.append(row.id)

@@ -77,8 +77,24 @@ class SmtpConnection:
     def send(self, parcel: Parcel) -> Delivery:
         if self._smtp is None:
             raise SmtpTemporaryError("not connected")
+        options: list[str] = []
+        addresses = (parcel.sender, *parcel.recipients)
         try:
-            refused = self._smtp.sendmail(parcel.sender, list(parcel.recipients), parcel.raw)
+            if not all(address.isascii() for address in addresses):
+                # An address such as josé@acme.example can only be sent with SMTPUTF8
+                # (RFC 6531); without it no retry will ever succeed.
+                self._smtp.ehlo_or_helo_if_needed()
+                if not self._smtp.has_extn("smtputf8"):
+                    where = f"{self.settings.host}:{self.settings.port}"
+                    wide = ", ".join(a for a in addresses if not a.isascii())
+                    return Delivery(
+                        False,
+                        f"{wide}: a non-ASCII address needs SMTPUTF8, which {where} does not offer",
+                    )
+                options = ["SMTPUTF8"]
+            refused = self._smtp.sendmail(
+                parcel.sender, list(parcel.recipients), parcel.raw, mail_options=options
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             return _refused(exc.recipients)
         except smtplib.SMTPResponseException as exc:

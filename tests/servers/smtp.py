@@ -26,11 +26,15 @@ class SmtpSink(EmbeddedSmtp):
     """
 
     def __init__(
-        self, auth_required: tuple[str, str] | None = None, tls: TlsMode | None = None
+        self,
+        auth_required: tuple[str, str] | None = None,
+        tls: TlsMode | None = None,
+        smtputf8: bool = True,
     ) -> None:
         """``tls=("ssl", context)``: TLS from the first byte; ``("starttls", context)``:
-        plain until STARTTLS, which is required before a login or a message."""
-        options: dict[str, Any] = {"auth_require_tls": False}
+        plain until STARTTLS, which is required before a login or a message.
+        ``smtputf8=False``: a server that takes ASCII addresses only."""
+        options: dict[str, Any] = {"auth_require_tls": False, "enable_SMTPUTF8": smtputf8}
         if tls is not None:
             mode, context = tls
             if mode == "ssl":
