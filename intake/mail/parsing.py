@@ -549,6 +549,10 @@ def _normalise_id(value: str) -> str | None:
     return _ID_JUNK.sub("", found.group(1) if found else value) or None
 
 
+# Message-IDs kept from one In-Reply-To or References header.
+MAX_REFERENCES = 100
+
+
 def _ids(fields: list[tuple[str, str]], name: str) -> tuple[str, ...]:
     found: list[str] = []
     for key, value in fields:
@@ -556,7 +560,12 @@ def _ids(fields: list[tuple[str, str]], name: str) -> tuple[str, ...]:
             text = _from_8bit(value)
             tokens = _MESSAGE_ID.findall(text) or [t for t in text.split() if "@" in t]
             found.extend(ident for ident in (_ID_JUNK.sub("", token) for token in tokens) if ident)
-    return tuple(dict.fromkeys(found))
+    unique = tuple(dict.fromkeys(found))
+    if len(unique) > MAX_REFERENCES:
+        # As RFC 5322 suggests for long threads: the first (the thread's start) and the
+        # latest; a header of thousands is junk or an attack, never needed to thread.
+        unique = (unique[0], *unique[-(MAX_REFERENCES - 1) :])
+    return unique
 
 
 def _addresses(fields: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:

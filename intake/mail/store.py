@@ -115,15 +115,25 @@ def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, in
     return inserted
 
 
-def count_attempt(session: Session, ids: Sequence[int]) -> None:
-    """Count a try before it starts, committed on its own: a crash mid-try still counts."""
+def count_attempt(session: Session, ids: Sequence[int]) -> int | None:
+    """Count a try of the first of these messages still pending, before it starts, in a
+    transaction of its own so that a crash mid-try still counts; return its id.
+
+    Only the first: a job files its messages in id order, so that one is surely tried. A
+    message that keeps killing its worker (or failing its transaction) is first every time
+    it comes back and reaches the limit; the messages behind it are not tried in those runs,
+    and are not counted, so they are never given up on for another message's fault.
+    """
     locked = _lock_pending(session, sa.select(InboundMessage.id).where(InboundMessage.id.in_(ids)))
-    if locked:
-        session.execute(
-            sa.update(InboundMessage)
-            .where(InboundMessage.id.in_(locked))
-            .values(attempts=InboundMessage.attempts + 1)
-        )
+    if not locked:
+        return None
+    first = locked[0]
+    session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.id == first)
+        .values(attempts=InboundMessage.attempts + 1)
+    )
+    return first
 
 
 def _lock_pending(session: Session, query: sa.Select[int]) -> list[int]:

@@ -125,6 +125,18 @@ def test_message_ids_are_normalised_and_kept_in_order() -> None:
     assert mail.references == ("r-1@x.example", "q-1@agency.example")
 
 
+def test_a_references_header_of_thousands_keeps_the_thread_start_and_the_latest() -> None:
+    # Given a References header far longer than any thread (junk, or an attack on the
+    # database's limit of parameters in one query)
+    ids = [f"<r-{n}@x.example>" for n in range(70_000)]
+    raw = b"From: a@acme.example\r\nReferences: " + " ".join(ids).encode() + b"\r\n\r\nbody"
+    # When it is parsed, then the first and the latest 99 are kept
+    references = parse(raw).references
+    assert len(references) == 100
+    assert references[0] == "r-0@x.example" and references[1] == "r-69901@x.example"
+    assert references[-1] == "r-69999@x.example"
+
+
 @pytest.mark.parametrize("value", [None, "", "<>", "   "])
 def test_missing_or_empty_message_id_is_none(value: str | None) -> None:
     raw = b"From: a@b.example\r\n" + (b"" if value is None else f"Message-ID: {value}\r\n".encode())

@@ -1,0 +1,65 @@
+"""The filing actor run as dramatiq runs it, retries included: one message that keeps
+failing is given up on alone; the messages queued behind it are all filed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from intake.clients.service import import_clients, read_clients_file
+from intake.db import transaction
+from intake.mail import filing as mail_filing
+from intake.mail.models import Filing, InboundMessage
+from intake.mail.store import Fetched, store_raw
+from tests.mailbuilder import message
+from workers import broker as brokers
+from workers import filing
+
+CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
+PLANS = frozenset({"none", "basic", "professional", "premium"})
+
+
+@pytest.fixture
+def runtime(make_settings, db_url, engine, factory):
+    with transaction(factory) as session:
+        import_clients(session, read_clients_file(CLIENTS, PLANS))
+    rt = brokers.setup(make_settings(database_url=db_url), engine=engine)
+    yield rt
+    rt.broker.close()
+
+
+def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypatch):
+    # Given a job of four messages, the second of which fails its transaction every time
+    with transaction(factory) as session:
+        ids = store_raw(
+            session,
+            "box",
+            1,
+            [Fetched(n, message(subject=f"Request {n}")) for n in range(1, 5)],
+        )
+    poison = ids[1]
+    real = mail_filing.parse
+
+    def parse(raw, **options):
+        if b"Subject: Request 2" in raw:
+            raise OperationalError("UPDATE ...", {}, Exception("server closed the connection"))
+        return real(raw, **options)
+
+    monkeypatch.setattr(mail_filing, "parse", parse)
+    # When dramatiq runs the job and retries it while it fails, well past the limit
+    limit = runtime.settings.sweeper.max_attempts
+    for _ in range(limit + 3):
+        try:
+            filing.file_inbound(ids)
+        except OperationalError:
+            continue
+    # Then the poison message is parked, saying so, and every other one became a request
+    with transaction(factory) as session:
+        rows = {m.id: m for m in session.scalars(sa.select(InboundMessage))}
+    assert rows[poison].filing is Filing.FAILED
+    assert "gave up after" in (rows[poison].reason or "")
+    assert [rows[i].filing for i in ids if i != poison] == [Filing.REQUEST] * 3
+    assert all(rows[i].attempts <= 1 for i in ids if i != poison)
