@@ -18,12 +18,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from bench.common import PG_SERVER
+from bench.common import fresh_postgres
 from intake.billing import service as billing
 from intake.billing.models import Statement, TimeEntry
 from intake.billing.statement import Period
 from intake.clients.models import Client
-from intake.db import make_engine, session_factory, transaction, upgrade
+from intake.db import make_engine, session_factory, transaction
 from intake.mail.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
@@ -32,19 +32,6 @@ from intake.settings import load_settings
 PLANS = ("none", "basic", "professional", "premium")
 TYPES = ("bug", "feature", "security", "question")
 OCTOBER = Period(2026, 10)
-
-
-def fresh_database(name: str = "intake_bench_billing") -> str:
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    url = f"{PG_SERVER}/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
 
 
 def seed(url: str, clients: int, requests: int, entries: int) -> None:
@@ -116,7 +103,7 @@ def seed(url: str, clients: int, requests: int, entries: int) -> None:
 
 
 def run(clients: int, requests: int, entries: int) -> dict[str, float]:
-    url = fresh_database()
+    url = fresh_postgres("intake_bench_billing", clients=False)
     # Seeded in a child process, so this one's peak RSS is the billing run's alone.
     seeding = multiprocessing.get_context("spawn").Process(
         target=seed, args=(url, clients, requests, entries)

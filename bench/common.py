@@ -29,7 +29,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "mail"
 CLIENTS = ROOT / "config" / "clients.example.toml"
 
 
-def fresh_postgres(name: str = "intake_bench") -> str:
+def fresh_postgres(name: str = "intake_bench", clients: bool = True) -> str:
+    """A new, migrated database, with the example clients unless ``clients`` is False."""
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -38,9 +39,10 @@ def fresh_postgres(name: str = "intake_bench") -> str:
     url = f"{PG_SERVER}/{name}"
     engine = make_engine(url)
     upgrade(engine)
-    plans = frozenset({"none", "basic", "professional", "premium"})
-    with transaction(session_factory(engine)) as session:
-        import_clients(session, read_clients_file(CLIENTS, plans))
+    if clients:
+        plans = frozenset({"none", "basic", "professional", "premium"})
+        with transaction(session_factory(engine)) as session:
+            import_clients(session, read_clients_file(CLIENTS, plans))
     engine.dispose()
     return url
 

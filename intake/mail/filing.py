@@ -292,38 +292,35 @@ def _file_follow_up(
             auth = settings.authentication
             verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
             if not verdict.passed:
-                reason = f"staff message not authenticated, nothing applied: {verdict.reason}"
-                requests.record(session, request, "held", sender.address, inbound, reason)
-                told = emails.staff_client_reply(
+                return _hold_in_thread(
                     session,
                     settings,
                     request,
                     inbound,
                     mail,
-                    "Staff message not authenticated",
-                    "held it: no command applied, nothing sent to the client",
-                    reason,
+                    ("held", sender.address),
+                    f"staff message not authenticated, nothing applied: {verdict.reason}",
+                    (
+                        "Staff message not authenticated",
+                        "no command applied, nothing sent to the client",
+                    ),
                 )
-                return _settle(inbound, Filing.HELD, request, reason, told)
         requests.record(session, request, "staff_reply", sender.address, inbound)
         sent = apply_staff_reply(session, settings, request, inbound, mail, sender.address)
         return _settle(inbound, Filing.FOLLOW_UP, request, outbound=sent)
     if request.client_id is not None and (
         sender.client is None or sender.client.id != request.client_id
     ):
-        reason = f"{sender.address} wrote in the thread but is not a contact of its client"
-        requests.record(session, request, "stranger_reply", sender.address, inbound, reason)
-        told = emails.staff_client_reply(
+        return _hold_in_thread(
             session,
             settings,
             request,
             inbound,
             mail,
-            "Stranger in the thread",
-            "held it: nothing was sent to the sender",
-            reason,
+            ("stranger_reply", sender.address),
+            f"{sender.address} wrote in the thread but is not a contact of its client",
+            ("Stranger in the thread", "nothing was sent to the sender"),
         )
-        return _settle(inbound, Filing.HELD, request, reason, told)
     quote = pending_quote(session, request) if request.status is Status.QUOTED else None
     if quote is not None and sender.contact is not None:
         # A reply while a quote waits is read as an approval, a decline, or for staff.
@@ -347,6 +344,27 @@ def _file_follow_up(
         None,
     )
     return _settle(inbound, Filing.FOLLOW_UP, request, outbound=told)
+
+
+def _hold_in_thread(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    event: tuple[str, str],
+    reason: str,
+    notice: tuple[str, str],
+) -> Outcome:
+    """Hold a message in a request's thread for staff: an event (kind, actor) with the
+    reason, and a notice to staff (its title, and what was not done)."""
+    kind, actor = event
+    requests.record(session, request, kind, actor, inbound, reason)
+    title, not_done = notice
+    told = emails.staff_client_reply(
+        session, settings, request, inbound, mail, title, f"held it: {not_done}", reason
+    )
+    return _settle(inbound, Filing.HELD, request, reason, told)
 
 
 def _file_new(
