@@ -10,19 +10,19 @@ import base64
 import codecs
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from email.utils import parseaddr, parsedate_to_datetime
-from html.parser import HTMLParser
 
 from mailparser.dates import parse_mail_date
 from mailparser.utils import get_addresses
-from mailparser_reply import EmailReplyParser
 
 from intake.errors import UnparseableMail
+from intake.mail.html import html_to_text
+from intake.mail.newtext import new_part_of
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -205,7 +205,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
     text = "\n\n".join(body for body in plain if body.strip())
     html = "\n".join(markup) or None
     if not text.strip() and html:
-        text = _html_to_text(html)
+        text = html_to_text(html)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     senders = _addresses(fields, "from")
     return_path = _return_path(_first(fields, "return-path"))
@@ -231,7 +231,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
         date=_date(_first(fields, "date")),
         text=text,
         html=html,
-        new_text=_new_text(text),
+        new_text=new_part_of(text),
         attachments=tuple(attachments),
         headers=tuple((name, _header_text(value)) for name, value in fields),
         content_type=message.get_content_type(),
@@ -701,237 +701,3 @@ def _defect_notes(parts: list[Message]) -> list[str]:
                 or re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Defect")).lower()
             )
     return notes
-
-
-# --- HTML as readable text -------------------------------------------------------------------
-
-_BLOCK_TAGS = frozenset(
-    {
-        "address",
-        "article",
-        "aside",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "header",
-        "li",
-        "main",
-        "nav",
-        "section",
-        "tr",
-    }
-)
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "table", "ul", "ol"}
-)
-_HIDDEN_TAGS = frozenset({"script", "style", "title", "template"})
-
-
-class _HtmlText(HTMLParser):
-    """Collect lines of text, keeping paragraphs, line breaks, quote depth and link targets."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.quote = self.hidden = self.pre = 0
-        self.links: list[tuple[str, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN_TAGS:
-            self.hidden += 1
-        elif tag == "br":
-            self.current.append("\n")
-        elif tag in ("td", "th"):
-            self.current.append(" ")
-        elif tag == "a":
-            self.links.append((dict(attrs).get("href") or "", len(self.current)))
-        elif tag == "blockquote" or tag in _PARAGRAPH_TAGS or tag in _BLOCK_TAGS:
-            self.flush(paragraph=tag not in _BLOCK_TAGS)
-            self.quote += tag == "blockquote"
-            self.pre += tag == "pre"
-            self.current.append("- " if tag == "li" else "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN_TAGS:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag == "a" and self.links:
-            href, start = self.links.pop()
-            label = "".join(self.current[start:]).strip()
-            if label and label != href and href.startswith(("http:", "https:", "ftp:")):
-                self.current.append(f" ({href})")
-        elif tag == "blockquote" or tag in _PARAGRAPH_TAGS or tag in _BLOCK_TAGS:
-            self.flush(paragraph=tag not in _BLOCK_TAGS)
-            self.quote = max(0, self.quote - (tag == "blockquote"))
-            self.pre = max(0, self.pre - (tag == "pre"))
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.current.append(data if self.pre else re.sub(r"\s+", " ", data))
-
-    def flush(self, paragraph: bool = False) -> None:
-        text, self.current = "".join(self.current), []
-        prefix = "> " * self.quote
-        pieces = text.split("\n")
-        if len(pieces) > 1 and not pieces[-1].strip():  # a trailing <br> ends a line, adds none
-            pieces.pop()
-        if text.strip() or "\n" in text:
-            self.lines.extend(
-                (prefix + (p.rstrip() if self.pre else " ".join(p.split()))).rstrip()
-                for p in pieces
-            )
-        if paragraph:
-            self.lines.append(prefix.rstrip())
-
-
-def _html_to_text(markup: str) -> str:
-    reader = _HtmlText()
-    try:
-        reader.feed(markup)
-        reader.close()
-    except (AssertionError, ValueError):  # html.parser's last-resort errors on broken markup
-        return " ".join(re.sub(r"<[^>]*>", " ", markup).split())
-    reader.flush()
-    lines: list[str] = []
-    for line in reader.lines:  # at most one blank line in a row, none at the ends
-        if line.strip(" >") or (lines and lines[-1].strip(" >")):
-            lines.append(line)
-    while lines and not lines[-1].strip(" >"):
-        lines.pop()
-    return "\n".join(lines).strip()
-
-
-# --- The new part of a reply -----------------------------------------------------------------
-
-# mail-parser-reply knows the attribution lines and Outlook header blocks of many mail clients and
-# languages; which part is new, inline replies, forwards and signatures are decided here, because
-# it keeps the quote of a bottom-posted reply and cuts at any line that starts "Thanks,".
-# Polish is left out: its header pattern accepts a single "Data:" or "Do:" line.
-_REPLY_HEADER = (
-    EmailReplyParser(
-        languages=["en", "de", "fr", "es", "it", "nl", "sv", "da", "cs", "ja", "zh", "ko"]
-    )
-    .read("")
-    .HEADER_REGEX
-)
-_QUOTED = re.compile(r"\s*>")
-_FORWARD = re.compile(
-    r"-{2,} ?(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|"
-    r"mensaje reenviado|messaggio inoltrato|doorgestuurd bericht) ?-{2,}|"
-    r"begin forwarded message:|anfang der weitergeleiteten nachricht:",
-    re.IGNORECASE,
-)
-_OUTLOOK_FORWARD = re.compile(
-    r"^\W*(?:subject|betreff|objet|asunto|oggetto|onderwerp)\W*"
-    r"(?:fwd?|wg|tr|rv|doorst)\s*:",
-    re.IGNORECASE | re.MULTILINE,
-)
-_SENT_FROM = re.compile(
-    r"(?:sent from|sent via|get outlook for|envoyé de mon|von meinem)"
-    r"(?: \S+){1,6}",
-    re.IGNORECASE,
-)
-_SIGN_OFF = re.compile(
-    r"(?:(?:best|kind|kindest|warm|warmest|many|with) (?:regards|wishes|thanks)|regards|cheers|"
-    r"thanks|thank you|thanks again|many thanks|thanks in advance|thx|best|all the best|"
-    r"sincerely|yours sincerely|yours truly|yours|br|kr|talk soon|speak soon|"
-    r"(?:mit )?(?:freundlichen|vielen|viele|beste|besten|liebe|lieben|herzliche|herzlichen) "
-    r"grü(?:ß|ss)en?|grü(?:ß|ss)e|gruß|mfg|lg|vg|(?:bien )?cordialement|bien à vous|"
-    r"merci(?: d'avance| beaucoup)?|salutations|saludos|un saludo|cordiali saluti|"
-    r"met vriendelijke groet(?:en)?|groeten|hälsningar)[\s,.!]*",
-    re.IGNORECASE,
-)
-_RULE = re.compile(r"[_\-=*]{8,}")
-_MAX_HEADER_SCANS = 500
-
-
-def _new_text(text: str) -> str:
-    """The part of a reply its sender wrote now: quotes, attributions and signatures removed."""
-    lines = text.split("\n")
-    probe = [line.strip()[:300] for line in lines]  # short lines keep the patterns linear
-    forward = next((i for i, line in enumerate(probe) if _FORWARD.fullmatch(line)), len(lines))
-    header = _reply_header(probe, forward)
-    if header is not None and header[2] == "forward":
-        forward, header = header[0], None
-    if header is None:
-        kept = _unquoted(lines[:forward])
-    else:
-        first, last, kind = header
-        kept, after = _unquoted(lines[:first]), lines[last + 1 : forward]
-        # After "On ... wrote:" a quote is marked with ">", so any unmarked line is an inline or
-        # bottom-posted answer; after an Outlook header block the old message is not marked at all.
-        if kind == "attribution" and (
-            any(_QUOTED.match(line) for line in after) or not "".join(kept).strip()
-        ):
-            kept += _unquoted(after)
-    new = "\n".join(_without_signature(kept)).strip()
-    if forward < len(lines):  # a forward is new to us: keep what was forwarded
-        new = (new + "\n\n" + "\n".join(lines[forward:]).strip()).strip()
-    return new or text.strip()
-
-
-def _reply_header(probe: list[str], limit: int) -> tuple[int, int, str] | None:
-    """First and last line of the first unquoted reply header above `limit`, and its kind."""
-    scans = 0
-    for line_no, line in enumerate(probe[:limit]):
-        # Every header has a colon or is a "-----" separator: scan only around such lines, since
-        # the patterns are slow on whole bodies (tens of microseconds a line, per language), and
-        # give up after _MAX_HEADER_SCANS of them, so a hostile body costs milliseconds.
-        if line.startswith(">") or not (":" in line or "：" in line or line.startswith("---")):
-            continue
-        scans += 1
-        if scans > _MAX_HEADER_SCANS:
-            return None
-        start = max(0, line_no - 1)
-        window = "\n".join(probe[start : line_no + 7])
-        for found in _REPLY_HEADER.finditer(window):
-            matched = found.group(0)
-            begin = found.start() + len(matched) - len(matched.lstrip())
-            first = start + window.count("\n", 0, begin)
-            last = start + window.count("\n", 0, found.start() + len(matched.rstrip()))
-            if first >= limit:
-                return None
-            block = "\n".join(probe[first : last + 1])
-            attribution = block.endswith((":", "：")) and not re.match(
-                r"[*\s]*[^\s:]{1,30}\s?:", block
-            )
-            if probe[first].startswith(">") or (attribution and not re.search(r"\d", block)):
-                continue  # a header inside a quote, or "On Monday ... wrote:" prose with no date
-            if attribution:
-                return first, last, "attribution"
-            return first, last, "forward" if _OUTLOOK_FORWARD.search(block) else "block"
-    return None
-
-
-def _unquoted(lines: Sequence[str]) -> list[str]:
-    return [line for line in lines if not _QUOTED.match(line)]
-
-
-def _without_signature(lines: list[str]) -> list[str]:
-    end = len(lines)
-    while end and (not lines[end - 1].strip() or _RULE.fullmatch(lines[end - 1].strip())):
-        end -= 1  # blank lines and the rule Outlook draws above the quoted message
-    for index in range(end):
-        stripped = lines[index].strip()
-        if stripped == "--" or (
-            (_SENT_FROM.fullmatch(stripped) or _SIGN_OFF.fullmatch(stripped))
-            and _looks_like_signature(lines, index + 1, end)
-        ):
-            return lines[:index]
-    return lines[:end]
-
-
-def _looks_like_signature(lines: list[str], start: int, end: int) -> bool:
-    """A sign-off is followed by a name and a few contact lines, never by more of the message."""
-    rest = [line for line in lines[start:end] if line.strip()] if end - start <= 30 else None
-    return (
-        rest is not None
-        and len(rest) <= 6
-        and all(len(line) <= 80 and not line.lstrip().startswith("#") for line in rest)
-    )
