@@ -8,7 +8,9 @@ from pathlib import Path
 
 from intake.approvals.replies import ReplyPhrases, load_reply_phrases
 from intake.classification.rules import Rules, load_rules
+from intake.quotes.estimates import default_estimates
 from intake.quotes.plans import PriceSheet, load_plans
+from intake.settings import Settings
 
 
 def _mtime(path: Path) -> float:
@@ -40,3 +42,14 @@ def _phrases(path: Path, mtime: float) -> ReplyPhrases:
 
 def reply_phrases(path: Path) -> ReplyPhrases:
     return _phrases(path, _mtime(path))
+
+
+def check(settings: Settings) -> PriceSheet:
+    """Read every table of ``plans_file`` and ``rules_file`` now, so a missing or broken file
+    stops a process at start-up with its one ConfigError line instead of parking each
+    message later; the price sheet is returned for callers that need it."""
+    sheet = plans(settings.plans_file)
+    rules(settings.rules_file)
+    reply_phrases(settings.rules_file)
+    default_estimates(settings.rules_file, _mtime(settings.rules_file))
+    return sheet

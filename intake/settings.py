@@ -7,6 +7,7 @@ naming the key.
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,10 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from intake.errors import ConfigError
 from intake.tomlfile import read_toml
@@ -26,6 +30,10 @@ from intake.tomlfile import read_toml
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 Security = Literal["ssl", "starttls", "none"]
+
+# (backend, driver) pairs intake is built and tested on; psycopg is its only PostgreSQL
+# driver dependency ("postgresql://" means psycopg too).
+DATABASE_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
 
 
 class _Section(BaseModel):
@@ -164,8 +172,17 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        supported = "intake supports sqlite:///PATH and postgresql+psycopg://USER@HOST/DB"
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; {supported}") from None
+        try:
+            driver = (url.get_backend_name(), url.get_dialect().driver)
+        except NoSuchModuleError:
+            raise ValueError(f"unknown database {url.drivername!r}; {supported}") from None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(f"driver {'+'.join(driver)!r} is not supported; {supported}")
         return value
 
     @field_validator("redis_url")
@@ -230,6 +247,10 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+    except SettingsError as exc:
+        # A section or list given whole in one variable (INTAKE_IMAP, INTAKE_STAFF) that
+        # is not JSON never reaches validation.
+        raise ConfigError(_describe_environment(exc)) from None
 
 
 def _relative_to(base: Path, value: str) -> str:
@@ -254,3 +275,10 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
         message = "unknown setting"
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"setting {key}: {message} [{where}]{more}"
+
+
+def _describe_environment(exc: SettingsError) -> str:
+    named = re.search(r'field "(\w+)"', str(exc))
+    key = named.group(1) if named else "?"
+    reason = str(exc.__cause__).splitlines()[0] if exc.__cause__ else str(exc)
+    return f"setting {key}: INTAKE_{key.upper()} is not valid JSON: {reason}"

@@ -19,5 +19,12 @@ def read_toml(path: Path, what: str, error: type[IntakeError]) -> dict[str, Any]
         raise error(f"{what}{path} not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{what}{path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8 by definition; a file saved as Latin-1 fails here, not as TOML.
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{what}{path} is not UTF-8 text (line {line}, byte 0x{exc.object[exc.start]:02x}): "
+            "save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise error(f"{what}{path} cannot be read: {exc.strerror}") from None

@@ -45,6 +45,9 @@ def test_relative_sqlite_path_is_next_to_the_file(tmp_path):
         ('timezone = "Mars/Olympus"\n', "timezone"),
         ('support_adress = "x@y"\n', "support_adress"),
         ('database_url = "mysql://x"\n', "database_url"),
+        ('database_url = "sqlite:garbage"\n', "database_url"),
+        ('database_url = "postgresqlfoo://x"\n', "database_url"),
+        ('database_url = "postgresql+psycopg2://u@h/db"\n', "database_url"),
         ('[[staff]]\nemail = "not-an-address"\n', "staff.0.email"),
     ],
 )
@@ -56,6 +59,49 @@ def test_a_wrong_value_is_one_line_naming_the_key(tmp_path, text, named):
     message = str(caught.value)
     assert "\n" not in message
     assert f"setting {named}:" in message
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///x.db", "sqlite://", "postgresql+psycopg://u@h/db", "postgresql://u@h/db"]
+)
+def test_a_database_url_intake_can_use_is_accepted(url):
+    assert load_settings(None, database_url=url).database_url == url
+
+
+def test_a_database_url_with_a_driver_intake_lacks_says_which_are_supported():
+    # Given a URL SQLAlchemy knows, for a driver intake does not install
+    # When the settings are loaded
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, database_url="postgresql+psycopg2://u@h/db")
+    # Then the one line names the setting, the driver and what would work
+    message = str(caught.value)
+    assert message.startswith("setting database_url: ") and "\n" not in message
+    assert "'postgresql+psycopg2'" in message and "postgresql+psycopg://" in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [("INTAKE_STAFF", "nope", "staff"), ("INTAKE_IMAP", "{bad", "imap")],
+)
+def test_a_variable_that_is_not_json_is_one_line_naming_it(monkeypatch, variable, value, named):
+    # Given a whole section or list set in one variable, not as JSON
+    monkeypatch.setenv(variable, value)
+    # When the settings are loaded
+    with pytest.raises(ConfigError) as caught:
+        load_settings(EXAMPLE)
+    # Then the error names the setting and the variable
+    message = str(caught.value)
+    assert message.startswith(f"setting {named}: {variable} is not valid JSON")
+    assert "\n" not in message
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    # Given a settings file saved as Latin-1
+    config = tmp_path / "intake.toml"
+    config.write_bytes('agency_name = "Café"\n'.encode("latin-1"))
+    # When it is loaded, then the one line names the file and says what is wrong
+    with pytest.raises(ConfigError, match=r"^config file .*intake\.toml is not UTF-8 text"):
+        load_settings(config)
 
 
 def test_a_missing_or_broken_file_is_named(tmp_path):

@@ -14,11 +14,13 @@ from typing import Any
 
 import dramatiq
 
+from intake import catalogue
 from intake.db import check_connection
-from intake.errors import IntakeError
+from intake.errors import IntakeError, ServerUnreachable
 from intake.mail import store
 from intake.outbox import delivery
-from intake.settings import Settings
+from intake.outbox.smtp import SmtpConnection
+from intake.settings import Settings, SmtpSettings
 from workers import broker as brokers
 from workers import filing, runtime
 from workers.poller import Poller
@@ -55,15 +57,40 @@ def workers_running(rt: runtime.Runtime, threads: int | None = None) -> Iterator
         worker.stop()
 
 
-def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
+def setup(
+    settings: Settings, *, sends_mail: bool = False, service: bool = False, **engine: Any
+) -> runtime.Runtime:
+    """This process's runtime, once the settings have been tried: the plans and rules files,
+    then (``sends_mail``) the SMTP server, the queue and the database. A wrong one stops the
+    process here as one line, not later at the first message.
+
+    For the long-running ``service`` an SMTP server that cannot be reached is a passing
+    outage, as for IMAP: logged, and the outbox keeps the replies until it is back. A
+    rejected login is a setting to fix and stops it all the same.
+    """
+    catalogue.check(settings)
+    if sends_mail:
+        try:
+            check_smtp(settings.smtp)
+        except ServerUnreachable as exc:
+            if not service:
+                raise
+            log.warning("%s; replies wait in the outbox until it answers", exc)
     rt = brokers.setup(settings, **engine)
     check_connection(rt.engine)
     return rt
 
 
+def check_smtp(settings: SmtpSettings) -> None:
+    """Connect (STARTTLS and login as configured) and QUIT, sending nothing: a wrong [smtp]
+    raises ServerUnreachable or LoginRejected naming the setting."""
+    with SmtpConnection(settings):
+        pass
+
+
 def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
     """Take all mail now in the mailbox, finish all work it causes, and return."""
-    rt = setup(settings, **engine)
+    rt = setup(settings, sends_mail=True, **engine)
     stop = threading.Event()
     with workers_running(rt):
         stored = Poller(rt, stop).run_once()
@@ -110,7 +137,7 @@ def wait_until_settled(rt: runtime.Runtime, timeout: float) -> None:
 
 def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) -> None:
     """Poller, workers and scheduler in one process until SIGINT/SIGTERM (or ``stop``)."""
-    rt = setup(settings, **engine)
+    rt = setup(settings, sends_mail=True, service=True, **engine)
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     scheduler = threading.Thread(target=run_scheduler, args=(rt, stop), daemon=True)
@@ -137,6 +164,9 @@ def worker(settings: Settings, processes: int | None = None, threads: int | None
     """Worker processes on the Redis queue until SIGINT/SIGTERM."""
     if not settings.redis_url:
         raise IntakeError("redis_url: `intake worker` needs a Redis queue (set redis_url)")
+    # Here, before the children start: each would otherwise fail on its own, with a traceback.
+    catalogue.check(settings)
+    brokers.make_broker(settings).close()  # Redis answers, or one line naming redis_url
     count = processes or settings.queue.worker_processes
     if count == 1:
         _worker_process(settings, threads)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from intake import catalogue
 from intake.cli.common import database
 from intake.cli.main import Context
 from intake.clients.service import (
@@ -31,7 +32,9 @@ def command() -> None:
 @click.pass_obj
 def import_command(ctx: Context, file: Path) -> None:
     """Create or update clients from a TOML file (re-importing never duplicates)."""
-    plans = frozenset(load_plans(ctx.settings.plans_file).plans)
+    # Both files, not just the plans the clients name: importing clients is how a new
+    # installation starts, the moment to hear that rules_file is wrong.
+    plans = frozenset(catalogue.check(ctx.settings).plans)
     specs = read_clients_file(file, plans)
     with transaction(database(ctx)) as session:
         result = import_clients(session, specs)

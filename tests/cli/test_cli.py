@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -294,3 +295,98 @@ def test_a_database_without_schema_says_to_upgrade(tmp_path):
     cfg.write_text(f'database_url = "sqlite:///{tmp_path / "empty.db"}"\n')
     done = run_cli("--config", str(cfg), "requests", "list")
     assert done.returncode == 2 and "run `intake db upgrade`" in done.stderr
+
+
+def assert_one_line(done: subprocess.CompletedProcess[str], code: int, starts: str) -> None:
+    """The product rule: exit code non-zero, one line on stderr naming the setting."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith(f"intake: {starts}"), done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path):
+    # Given a settings file saved as Latin-1
+    cfg = tmp_path / "intake.toml"
+    cfg.write_bytes('agency_name = "Café"\n'.encode("latin-1"))
+    # When any command reads it
+    done = run_cli("--config", str(cfg), "status")
+    # Then one line names the file and says how to fix it
+    assert_one_line(done, 2, f"config file {cfg} is not UTF-8 text")
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:garbage", "postgresqlfoo://x", "postgresql+psycopg2://u@127.0.0.1/db"]
+)
+def test_a_database_url_intake_cannot_use_is_one_line(tmp_path, url):
+    # Given a database URL that does not parse, names no known database, or needs a
+    # driver intake does not install
+    cfg = tmp_path / "intake.toml"
+    cfg.write_text(f'database_url = "{url}"\n')
+    # When a command needs the database
+    done = run_cli("--config", str(cfg), "db", "upgrade")
+    # Then one line names the setting and what intake supports
+    assert_one_line(done, 2, "setting database_url: ")
+    assert "postgresql+psycopg://" in done.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [("INTAKE_STAFF", "nope"), ("INTAKE_IMAP", "{bad")])
+def test_a_variable_that_is_not_json_is_one_line(tmp_path, variable, value):
+    # Given a section set whole from the environment, but not as JSON
+    env = {**os.environ, variable: value}
+    # When a command loads the settings
+    done = run_cli("status", env=env)
+    # Then one line names the setting and the variable
+    assert_one_line(done, 2, f"setting {variable.removeprefix('INTAKE_').lower()}: {variable}")
+
+
+def test_a_clients_file_that_is_not_utf8_is_one_line(tmp_path):
+    # Given a clients file saved as Latin-1
+    config = tmp_path / "intake.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n')
+    clients = tmp_path / "clients.toml"
+    clients.write_bytes(CLIENTS.read_text().replace("Acme", "Acmé").encode("latin-1"))
+    # When it is imported
+    done = run_cli("--config", str(config), "clients", "import", str(clients))
+    # Then one line names the file
+    assert_one_line(done, 2, f"clients file {clients} is not UTF-8 text")
+
+
+def broken_files(tmp_path: Path, which: str) -> Path:
+    """A settings file whose ``which`` (plans_file or rules_file) is missing or broken; no
+    server it names is reachable, so only a check before any connection can name the file."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text((ROOT / "config" / "rules.toml").read_text().replace("[approval]", "[x]"))
+    files = {
+        "plans_file": f'plans_file = "{tmp_path / "missing.toml"}"\n',
+        "rules_file": f'rules_file = "{rules}"\n',
+    }
+    cfg = tmp_path / "intake.toml"
+    cfg.write_text(
+        f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n'
+        'redis_url = "redis://127.0.0.1:1/0"\n'
+        f"{files[which]}"
+        '[imap]\nhost = "127.0.0.1"\nport = 1\nsecurity = "none"\n'
+        '[smtp]\nhost = "127.0.0.1"\nport = 1\nsecurity = "none"\n'
+    )
+    return cfg
+
+
+@pytest.mark.parametrize("which", ["plans_file", "rules_file"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "--once"),
+        ("poll",),
+        ("worker",),
+        ("worker", "--processes", "2"),
+        ("clients", "import", str(CLIENTS)),
+    ],
+)
+def test_a_missing_or_broken_catalogue_file_stops_a_command_at_start(tmp_path, which, command):
+    # Given a plans_file that is missing, or a rules_file without its [approval] table
+    cfg = broken_files(tmp_path, which)
+    # When a process that files mail (or the import that sets clients on plans) starts
+    done = run_cli("--config", str(cfg), *command)
+    # Then it stops before anything else, on one line naming the file's setting
+    assert_one_line(done, 2, f"{which}: ")
