@@ -26,9 +26,16 @@ PHRASE_KEYS = ("approve", "decline", "scope_change")
 # Words that may surround a plain yes or no without saying anything more; rules_file may
 # replace them with its own `courtesy` list.
 COURTESY = ("please", "thanks", "thank you", "cheers", "ok", "okay", "hi", "hello", "dear")
-# More than this many words that are neither phrases, courtesy, a PO nor a name: the reply
-# says something else as well ("I approved the design last week" has three).
-OTHER_WORDS_ALLOWED = 2
+# Words that add nothing to a yes ("yes, go ahead with it", "approved from our side").
+# Any other word that is not a phrase, courtesy, a PO or a name makes the reply say more
+# than yes, and it goes to staff: "will approve tomorrow", "yes, received", "accepted for
+# review" and "I approved the design last week" are no approvals.
+FILLER = _words(
+    "the a an it this that these them its with from for our my me us we i to of on all "
+    "side here quote offer estimate work job one we've decided"
+)
+REFERENCE = re.compile(r"req-\d+")  # "approved for REQ-1002"
+OTHER_WORDS_ALLOWED = 0
 # A negation this many words before an approval phrase, in the same clause, cancels it.
 NEGATION_WINDOW = 3
 NEGATIONS = _words(
@@ -201,7 +208,13 @@ def _scan(text: str, phrases: ReplyPhrases) -> _Scan:
     ambiguous = [c for c in courtesy if any(_overlap(d, c) and _len(c) > _len(d) for d in declines)]
     covered = [*approvals, *negated, *declines, *scope, *courtesy]
     words = [_Found(m.start(), m.end(), m.group()) for m in WORD.finditer(blanked)]
-    others = [w for w in words if not any(_overlap(w, c) for c in covered)]
+    others = [
+        w
+        for w in words
+        if w.phrase not in FILLER
+        and not REFERENCE.fullmatch(w.phrase)
+        and not any(_overlap(w, c) for c in covered)
+    ]
     names = _names(text, words, others, courtesy)
     return _Scan(
         text=text,

@@ -223,3 +223,27 @@ def test_a_bad_table_is_one_error_naming_rules_file_and_the_key(
 def test_a_missing_file_names_rules_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^rules_file: .*not found"):
         load_reply_phrases(tmp_path / "nowhere.toml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will approve tomorrow",
+        "Manager will approve",
+        "I'll approve Monday",
+        "Approve later",
+        "Yes, checking internally",
+        "Yes, received",
+        "Confirmed receipt",
+        "Accepted for review",
+        "Hold on, approved",
+        "Will approve tomorrow, PO 7781",
+        "We have to approve",
+    ],
+)
+def test_a_yes_that_is_not_yet_or_about_something_else_goes_to_staff(
+    text: str, phrases: ReplyPhrases
+) -> None:
+    # Given replies that use an approval word without approving now, when they are read,
+    # then none is an approval: staff decide
+    assert read_reply(text, phrases).meaning is Meaning.UNCLEAR

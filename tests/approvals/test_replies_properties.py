@@ -86,3 +86,36 @@ def test_read_reply_never_raises(reply: str) -> None:
     reading = read_reply(reply, PHRASES)
     assert isinstance(reading, ReplyReading)
     assert reading.reason
+
+
+# Words that make a yes something else: not yet, not this, not us.
+NOT_YET = st.sampled_from(
+    [
+        "tomorrow",
+        "later",
+        "Monday",
+        "soon",
+        "internally",
+        "checking",
+        "received",
+        "receipt",
+        "review",
+        "manager",
+        "will",
+        "I'll",
+        "pending",
+        "hold",
+        "maybe",
+        "probably",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrase=st.sampled_from(PHRASES.approve), word=NOT_YET, before=st.booleans())
+def test_a_yes_with_a_word_of_delay_or_doubt_is_never_an_approval(phrase, word, before):
+    # Given an approval phrase next to a word that puts it off or makes it about something
+    # else ("will approve tomorrow", "yes, received", "accepted for review")
+    reply = f"{word} {phrase}" if before else f"{phrase}, {word}"
+    # When it is read, then it is not taken as an approval
+    assert read_reply(reply, PHRASES).meaning is not Meaning.APPROVE
