@@ -3,8 +3,11 @@ relayed to the client from the support address, and a short receipt to the sende
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,6 +37,63 @@ class CommandRefused(IntakeError):
     """A well-formed command that cannot apply to this request (the reason says why)."""
 
 
+@dataclass(frozen=True)
+class Days:
+    """The agency's calendar days a staff message's dates are read against."""
+
+    today: date  # the day the staff member wrote the message, agency time zone
+    opened: date  # the day the request was opened, agency time zone
+    zone: str  # the agency's time zone, named in refusals
+
+
+def command_days(
+    session: Session, settings: Settings, request: Request, inbound: InboundMessage
+) -> Days:
+    """Today and the request's first day, both in the agency's time zone.
+
+    "Now" is when the staff member wrote the message (its Date), never later than the
+    clock, so mail filed late (a backlog after an outage, a replayed mailbox) keeps the
+    day it was written on; a Date from before the request or after the clock is not
+    believed. The request was opened when its first message was written, or when intake
+    opened it, whichever came first.
+    """
+    now = utcnow()
+    first = session.scalar(
+        sa.select(InboundMessage.sent_at)
+        .where(InboundMessage.request_id == request.id)
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    opened_at = request.opened_at or now
+    if first is not None and first < opened_at:
+        opened_at = first
+    written = inbound.sent_at
+    if written is None or not opened_at <= written <= now:
+        written = now
+    zone = settings.zone
+    return Days(
+        written.astimezone(zone).date(), opened_at.astimezone(zone).date(), settings.timezone
+    )
+
+
+def dated(command: g.Command, days: Days, ref: str) -> g.Command:
+    """``command`` with its dates checked against ``days``, a dateless #log given today.
+
+    Raises ``CommandRefused`` for work dated after today or before the request was
+    opened, and for a due date already past."""
+    today = f"today is {days.today} in {days.zone}"
+    if isinstance(command, g.Log):
+        when = command.work_date or days.today
+        if when > days.today:
+            raise CommandRefused(f"{when} is in the future ({today})")
+        if when < days.opened:
+            raise CommandRefused(f"{when} is before {ref} was opened on {days.opened}")
+        return dataclasses.replace(command, work_date=when)
+    if isinstance(command, g.Quote) and command.due is not None and command.due < days.today:
+        raise CommandRefused(f"due {command.due} is in the past ({today})")
+    return command
+
+
 def apply_staff_reply(
     session: Session,
     settings: Settings,
@@ -48,9 +108,11 @@ def apply_staff_reply(
     requote: list[Quote] = []
     filed: list[OutboundMessage] = []
     if not problems:
+        days = command_days(session, settings, request, inbound)
         try:
             with session.begin_nested():
                 for command in message.commands:
+                    command = dated(command, days, request.ref)
                     if isinstance(command, g.Quote):
                         requote.append(
                             _requote(session, settings, request, inbound, staff, command)
@@ -133,8 +195,8 @@ def _decline(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command
 
 
 def _log(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
-    assert isinstance(c, g.Log)
-    when = c.work_date or utcnow().date()
+    assert isinstance(c, g.Log) and c.work_date is not None  # dated() gave it one
+    when = c.work_date
     s.add(
         TimeEntry(
             request_id=r.id,

@@ -4,6 +4,8 @@ the client, and a receipt to the sender."""
 from __future__ import annotations
 
 import email
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from email.policy import default
 from pathlib import Path
@@ -16,7 +18,9 @@ from intake.classification.examples import corrections_toml
 from intake.classification.models import LabelledExample
 from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
+from intake.commands import service
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from tests.mailbuilder import STAFF_AUTH, message
@@ -26,14 +30,32 @@ CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
-def staff(text: str) -> bytes:
+def staff(text: str, written: datetime | None = None) -> bytes:
+    """Dana's reply in REQ-1001's thread; written (its Date) on 2 Nov 2026 unless given."""
     return message(
         sender="dana@agency.example",
         name="Dana",
         subject="Re: [REQ-1001] x",
         body=text,
         headers=STAFF_AUTH,
+        date=written,
     )
+
+
+def receipt_text(session, outcome) -> str:
+    receipt = sent(session, outcome)["staff_receipt"]
+    body = email.message_from_bytes(receipt.raw, policy=default).get_body(("plain",))
+    return f"{receipt.subject}\n{body.get_content()}"
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Callable[[datetime], None]:
+    """Stop the clock the staff commands read at the given moment."""
+
+    def stop(moment: datetime) -> None:
+        monkeypatch.setattr(service, "utcnow", lambda: moment)
+
+    return stop
 
 
 def sent(session, outcome) -> dict[str, OutboundMessage]:
@@ -124,8 +146,6 @@ def test_staff_approve_on_behalf_needs_the_po_the_client_requires(session, setti
 
 
 def test_a_new_quote_supersedes_the_waiting_one_and_goes_to_the_client(session, settings):
-    from intake.quotes.models import Quote
-
     import_clients(session, read_clients_file(CLIENTS, PLANS))
     deliver(
         session,
@@ -298,3 +318,127 @@ def test_approval_on_the_client_s_behalf_names_the_staff_message(session, settin
     # Then the move to approved is Dana's, from her message
     [approved] = [e for e in request.events if e.to_status is Status.APPROVED]
     assert (approved.actor, approved.inbound_id) == ("dana@agency.example", outcome.inbound_id)
+
+
+# ---- dates in #log and #quote ---------------------------------------------------------------
+
+
+def test_a_log_without_a_date_is_for_the_agency_s_day_not_the_utc_one(
+    session, make_settings, db_url, bug, clock
+):
+    # Given an agency in New York, where 01:00 UTC on 1 December is 20:00 on 30 November
+    new_york = make_settings(database_url=db_url, timezone="America/New_York")
+    clock(datetime(2026, 12, 1, 1, 5, tzinfo=UTC))
+    # When Dana logs an evening's work without a date
+    written = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    outcome = deliver(session, new_york, staff("#log 2h fixed it tonight\n#internal\n", written))
+    # Then it is November's work, on November's statement
+    [entry] = session.scalars(sa.select(TimeEntry)).all()
+    assert str(entry.work_date) == "2026-11-30"
+    assert "2h logged for 2026-11-30" in receipt_text(session, outcome)
+
+
+def test_the_agency_s_today_bounds_a_log_date(session, make_settings, db_url, bug, clock):
+    # Given the same evening in New York
+    new_york = make_settings(database_url=db_url, timezone="America/New_York")
+    clock(datetime(2026, 12, 1, 1, 5, tzinfo=UTC))
+    # When Dana logs hours for 1 December, already the date in UTC but not yet in New York
+    written = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    outcome = deliver(session, new_york, staff("#log 2h 2026-12-01 tonight\n", written))
+    # Then nothing is logged: that day has not begun for the agency
+    assert session.scalars(sa.select(TimeEntry)).all() == []
+    text = receipt_text(session, outcome)
+    assert "Nothing applied" in text
+    assert "2026-12-01 is in the future (today is 2026-11-30 in America/New_York)" in text
+
+
+def test_a_message_dated_after_the_clock_is_read_at_the_clock(session, settings, bug, clock):
+    # Given the clock at 20 November, and Dana's mail program sure it is 2030
+    clock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    written = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    # When she logs hours without a date
+    deliver(session, settings, staff("#log 1h checked the logs\n#internal\n", written))
+    # Then they are for the clock's day, not her mail program's
+    [entry] = session.scalars(sa.select(TimeEntry)).all()
+    assert str(entry.work_date) == "2026-11-20"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("#log 1.5h 2099-01-01 typo", "2099-01-01 is in the future"),
+        (
+            "#log 1h 2026-11-03",
+            "2026-11-03 is in the future (today is 2026-11-02 in Europe/London)",
+        ),
+        ("#log 4h 2016-11-10 typo", "2016-11-10 is before REQ-1001 was opened on 2026-11-02"),
+        ("#log 1h 2026-11-01", "2026-11-01 is before REQ-1001 was opened on 2026-11-02"),
+    ],
+)
+def test_a_log_dated_after_today_or_before_the_request_is_refused(
+    session, settings, bug, line, reason
+):
+    # Given Acme's bug, opened on 2 November, and Dana writing on 2 November
+    # When she logs hours for a day after today or before the request existed
+    outcome = deliver(session, settings, staff(f"{line}\n#internal\n"))
+    # Then nothing is logged, and her receipt says why
+    assert session.scalars(sa.select(TimeEntry)).all() == []
+    text = receipt_text(session, outcome)
+    assert "Nothing applied" in text and reason in text
+    refused = [e.detail for e in bug.events if e.kind == "commands_refused"]
+    assert refused and reason in refused[0]
+
+
+def test_a_good_note_with_a_bad_log_applies_neither(session, settings, bug):
+    # Given Acme's bug
+    before = [e.kind for e in bug.events]
+    # When Dana adds a note, logs hours with a mistyped year, and writes to Alice
+    outcome = deliver(
+        session,
+        settings,
+        staff("#note checked the logs\n#log 2h 2099-11-02 typo\n\nHi Alice, it is fixed.\n"),
+    )
+    # Then neither the note nor the hours are kept, Alice gets nothing, and Dana is told
+    assert session.scalars(sa.select(TimeEntry)).all() == []
+    assert [e.kind for e in bug.events] == [*before, "staff_reply", "commands_refused"]
+    assert set(sent(session, outcome)) == {"staff_receipt"}
+    text = receipt_text(session, outcome)
+    assert "Nothing applied" in text and "2099-11-02 is in the future" in text
+
+
+@pytest.fixture
+def export(session, settings) -> Request:
+    """Zed's CSV export, quoted automatically and waiting for their approval."""
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(sender="zoe@zed.example", subject="An export", body="Could you add an export?\n"),
+    )
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.QUOTED
+    return request
+
+
+def test_a_quote_due_in_the_past_is_refused_and_not_sent(session, settings, export):
+    # Given Zed's quoted export, and Dana writing on 2 November
+    # When she re-quotes it due on a day already past, with a word for Zoe
+    outcome = deliver(
+        session, settings, staff("#quote 6h due 2020-01-01\nHere is the revised quote.\n")
+    )
+    # Then the waiting quote stands, Zoe gets nothing, and Dana is told why
+    quotes = session.scalars(sa.select(Quote)).all()
+    assert [(q.version, q.status) for q in quotes] == [(1, "pending")]
+    assert set(sent(session, outcome)) == {"staff_receipt"}
+    text = receipt_text(session, outcome)
+    assert "Nothing applied" in text
+    assert "due 2020-01-01 is in the past (today is 2026-11-02 in Europe/London)" in text
+
+
+def test_a_quote_may_be_due_today(session, settings, export):
+    # Given Zed's quoted export
+    # When Dana re-quotes it due today
+    deliver(session, settings, staff("#quote 1h due 2026-11-02\n#internal\n"))
+    # Then the new quote is due today
+    latest = session.scalar(sa.select(Quote).order_by(Quote.version.desc()))
+    assert (latest.version, str(latest.complete_by)) == (2, "2026-11-02")
