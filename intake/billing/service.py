@@ -4,7 +4,6 @@ time entry it accounts for marked, and queued to the client's billing addresses.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -27,7 +26,7 @@ from intake.mail.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.quotes.models import Quote
 from intake.quotes.plans import PriceSheet
-from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO, has_paid_plan
+from intake.quotes.pricing import CENT, FREE_UNDER_A_PLAN, ZERO, has_paid_plan, to_cents
 from intake.requests.models import Request
 from intake.settings import Settings
 
@@ -362,6 +361,7 @@ def _gather(
         client = by_id[request.client_id]
         quote = approved.get(request.id)
         rate = quote.rate if quote is not None else _rate(sheet, client)
+        charged_hours, charged_amount = charged.get(request.id, (ZERO, ZERO_CENTS))
         inputs[client.id][0][request.id] = RequestTerms(
             request_id=request.id,
             reference=request.ref,
@@ -370,7 +370,9 @@ def _gather(
             type=request.type.value if request.type else "question",
             rate=rate,
             approved_chargeable_hours=quote.chargeable_hours if quote is not None else ZERO,
-            already_charged_hours=charged.get(request.id, ZERO),
+            approved_amount=quote.amount if quote is not None else ZERO_CENTS,
+            already_charged_hours=charged_hours,
+            already_charged_amount=charged_amount,
         )
     for row in rows:
         inputs[row.client_id][1].append(Entry(row.id, row.request_id, row.hours, row.work_date))
@@ -384,7 +386,9 @@ def _gather(
         for cid, month in late_months:
             client = by_id[cid]
             plan = sheet.plan(client.plan)
-            if has_paid_plan(plan):
+            # A month before the contract start has no plan: no included hours to use.
+            started = client.since is None or Period.of(client.since) <= month
+            if has_paid_plan(plan) and started:
                 left = plan.included_hours - used.get((cid, month.label), ZERO)
                 inputs[cid][2][month] = max(ZERO, left)
     return inputs
@@ -418,19 +422,26 @@ def _approved(session: Session, ids: set[int]) -> dict[int, Quote]:
     return latest
 
 
-def _charged_before(session: Session, ids: set[int]) -> dict[int, Decimal]:
-    """Hours already charged per request on earlier statements: an approval spans months."""
-    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+def _charged_before(session: Session, ids: set[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """The hours and the money already charged per request on earlier statements: an
+    approval spans months, in hours and in money."""
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 1000):
         chunk = ordered[start : start + 1000]
-        for request_id, hours in session.execute(
-            sa.select(StatementLine.request_id, sa.func.sum(StatementLine.hours))
+        for request_id, hours, amount in session.execute(
+            sa.select(
+                StatementLine.request_id,
+                sa.func.sum(StatementLine.hours),
+                sa.func.sum(StatementLine.amount),
+            )
             .where(StatementLine.request_id.in_(chunk), StatementLine.kind == "charged")
             .group_by(StatementLine.request_id)
         ):
             if request_id is not None:
-                totals[request_id] = Decimal(hours or 0)
+                # Both to the stored precision: a sum can come back as a float (SQLite).
+                spent = Decimal(str(hours or 0)).quantize(CENT)
+                totals[request_id] = (spent, to_cents(Decimal(str(amount or 0))))
     return totals
 
 

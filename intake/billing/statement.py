@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
 from intake.quotes.plans import Plan
@@ -75,10 +75,13 @@ class Period:
 
 @dataclass(frozen=True)
 class RequestTerms:
-    """What a request may cost: its type and rate, and the chargeable hours approved for it.
+    """What a request may cost: its type and rate, and what was approved for it.
 
-    ``already_charged_hours`` are the hours charged for it on earlier statements, so an
-    approval holds across months rather than once per month.
+    The approval caps both the hours charged (``approved_chargeable_hours``) and the money
+    (``approved_amount``, the approved quote's amount; 0.00 when nothing was approved).
+    ``already_charged_hours`` and ``already_charged_amount`` are what earlier statements
+    charged for it, so an approval holds across months rather than once per month, and
+    lines rounded to the cent on their own never add up past the approved amount.
     """
 
     request_id: int
@@ -88,7 +91,9 @@ class RequestTerms:
     type: str  # bug | feature | security | question
     rate: Decimal
     approved_chargeable_hours: Decimal  # 0 when nothing was approved
+    approved_amount: Decimal  # the approved quote's amount: 0.00 when nothing was approved
     already_charged_hours: Decimal = ZERO
+    already_charged_amount: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ class Draft:
     ``entry_ids`` are all the entries it accounts for, lines or not (a 0 h entry has none).
     ``included_used`` and ``included_left`` are the period's own included hours;
     ``included_used_late`` what adjustments drew from earlier months' leftover hours.
-    ``charged_hours`` is, per request with entries, the hours charged on this statement.
+    ``charged_hours`` and ``charged_amount`` are, per request with entries, the hours and
+    the money charged on this statement.
     """
 
     period: Period
@@ -131,6 +137,7 @@ class Draft:
     included_left: Decimal
     included_used_late: Mapping[Period, Decimal]
     charged_hours: Mapping[int, Decimal]
+    charged_amount: Mapping[int, Decimal]
     entry_ids: tuple[int, ...]
 
 
@@ -148,19 +155,32 @@ def compute_statement(
     dated before the period are late hours and become adjustment lines for their own month.
     ``unused_included`` gives the included hours still unused in such earlier months.
 
+    A paid plan covers the months from that of ``since`` (the contract start) on. A month
+    before it has no plan for the client: no fee and no included hours (any given for it
+    are ignored), and its hours, late ones too, are billed as with no plan.
+
     Each entry's hours go, in work-date order (ties by id), to the first of:
 
-    1. under a paid plan, bug, security and question hours: kind ``included`` at 0.00. They
-       are part of what the fee buys and use none of the month's included hours;
-    2. other hours under a paid plan (features): the included hours still left in the
-       entry's own month, kind ``included`` at 0.00 (with no plan there are none);
+    1. in a month the paid plan covers, bug, security and question hours: kind ``included``
+       at 0.00. They are part of what the fee buys and use none of the included hours;
+    2. other hours in a month the plan covers (features): the included hours still left in
+       the entry's own month, kind ``included`` at 0.00 (with no plan there are none);
     3. the request's approved chargeable hours not yet charged: kind ``charged`` at its rate;
     4. the rest: kind ``not_charged`` at 0.00, shown until a revised quote is approved.
+
+    A ``charged`` line is its hours at the rate, rounded half-up to the cent, but never more
+    than what is left of the request's approved amount: the lines are capped in month
+    order, so the money charged for a request across all its statements stays within its
+    approved quote's amount.
     """
     _check(period, requests, entries, unused_included or {})
     paid = has_paid_plan(plan)
-    pools = dict(unused_included or {}) if paid else {}
-    pools[period] = plan.included_hours if paid else ZERO
+
+    def covered(month: Period) -> bool:
+        return paid and (since is None or Period.of(since) <= month)
+
+    pools = {m: h for m, h in (unused_included or {}).items() if covered(m)}
+    pools[period] = plan.included_hours if covered(period) else ZERO
     opening = dict(pools)
     approval_left = {
         t.request_id: max(ZERO, t.approved_chargeable_hours - t.already_charged_hours)
@@ -169,7 +189,7 @@ def compute_statement(
     shares: dict[tuple[Period, int, str], tuple[Decimal, tuple[int, ...]]] = {}
     for entry in sorted(entries, key=lambda e: (e.work_date, e.id)):
         month, left = Period.of(entry.work_date), entry.hours
-        if paid and requests[entry.request_id].type in FREE_UNDER_A_PLAN:
+        if covered(month) and requests[entry.request_id].type in FREE_UNDER_A_PLAN:
             taken = {INCLUDED: left}
         else:
             taken = {INCLUDED: _take(pools, month, left)}
@@ -186,17 +206,34 @@ def compute_statement(
         terms = requests[request_id]
         return (month != period, month, terms.number, request_id, KINDS.index(kind))
 
-    fee_due = paid and (since is None or Period.of(since) <= period)
+    money_left = {  # to the cent, rounded down: never a fraction of a cent above
+        t.request_id: max(ZERO, t.approved_amount - t.already_charged_amount).quantize(
+            CENT, rounding=ROUND_DOWN
+        )
+        for t in requests.values()
+    }
+    amounts: dict[tuple[Period, int, str], Decimal] = {}
+    for key in sorted(shares):  # month order: the earliest work takes the approval first
+        month, request_id, kind = key
+        if kind == CHARGED:
+            due = to_cents(shares[key][0] * requests[request_id].rate)
+            amounts[key] = min(due, money_left[request_id])
+            money_left[request_id] -= amounts[key]
+
     fee = Line(FEE, f"{plan.name} plan, {period.label}", None, None, to_cents(plan.fee))
-    lines = [fee] if fee_due else []
+    lines = [fee] if covered(period) else []
     for key in sorted(shares, key=order):
         month, request_id, kind = key
         hours, ids = shares[key]
-        lines.append(_work_line(requests[request_id], kind, hours, ids, month, period, paid))
+        terms, amount = requests[request_id], amounts.get(key, NOTHING)
+        lines.append(_work_line(terms, kind, hours, amount, ids, month, period, covered(month)))
     charged = {e.request_id: ZERO for e in entries}
+    charged_amount = {e.request_id: NOTHING for e in entries}
     for (_, request_id, kind), (hours, _) in shares.items():
         if kind == CHARGED:
             charged[request_id] += hours
+    for (_, request_id, _), amount in amounts.items():
+        charged_amount[request_id] += amount
     used = {month: opening[month] - pools[month] for month in pools}
     return Draft(
         period=period,
@@ -206,6 +243,7 @@ def compute_statement(
         included_left=pools[period],
         included_used_late={month: hours for month, hours in used.items() if hours > ZERO},
         charged_hours=charged,
+        charged_amount=charged_amount,
         entry_ids=tuple(sorted(e.id for e in entries)),
     )
 
@@ -222,21 +260,27 @@ def _work_line(
     terms: RequestTerms,
     kind: str,
     hours: Decimal,
+    amount: Decimal,
     entry_ids: tuple[int, ...],
     month: Period,
     period: Period,
-    paid: bool,
+    under_plan: bool,
 ) -> Line:
-    if kind == INCLUDED and paid and terms.type in FREE_UNDER_A_PLAN:
+    """A request's line; ``under_plan``: whether a paid plan covers the month worked."""
+    if kind == INCLUDED and under_plan and terms.type in FREE_UNDER_A_PLAN:
         what = f"{terms.type}, included in the plan"
     elif kind == INCLUDED:
         what = f"from the plan's included hours for {month.label}"
+    elif kind == CHARGED and amount < to_cents(hours * terms.rate):
+        what = (
+            f"at {to_cents(terms.rate)} an hour, held to the approved "
+            f"{to_cents(terms.approved_amount)} in all"
+        )
     elif kind == CHARGED:
         what = f"at {to_cents(terms.rate)} an hour"
     else:
         what = "not charged: over the approved estimate"
     late = f"Adjustment for {month.label} (logged late): " if month != period else ""
-    amount = to_cents(hours * terms.rate) if kind == CHARGED else NOTHING
     return Line(
         kind=kind,
         description=f"{late}{terms.reference} {terms.subject}: {what}",
@@ -258,7 +302,13 @@ def _check(
     for request_id, terms in requests.items():
         if request_id != terms.request_id:
             raise ValueError(f"request {request_id} is keyed under another id")
-        for name in ("rate", "approved_chargeable_hours", "already_charged_hours"):
+        for name in (
+            "rate",
+            "approved_chargeable_hours",
+            "approved_amount",
+            "already_charged_hours",
+            "already_charged_amount",
+        ):
             if getattr(terms, name) < ZERO:
                 raise ValueError(f"{terms.reference}: {name} must not be negative")
     seen: set[int] = set()

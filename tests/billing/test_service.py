@@ -289,6 +289,143 @@ def test_late_hours_use_what_was_left_of_their_own_months_included_hours(
     assert november.total == Decimal("1000.00")
 
 
+def log(session, request: Request, hours: str, day: date) -> None:
+    session.add(
+        TimeEntry(request_id=request.id, staff_email="d@a", hours=Decimal(hours), work_date=day)
+    )
+    session.flush()
+
+
+def after(period: Period) -> datetime:
+    """Noon on the first of the next month: ``period`` is over."""
+    return datetime.combine(period.next().first_day, time(12), tzinfo=UTC)
+
+
+def kinds_hours_amounts(result: billing.Billed) -> list[tuple[str | None, ...]]:
+    return [(line["kind"], line["hours"], line["amount"]) for line in result.lines]
+
+
+def test_an_approval_charged_in_halves_over_two_months_never_exceeds_its_amount(
+    session, settings, clients
+):
+    # Given Zed (no plan) at 155.55 an hour, and a 1 h quote of 155.55 approved
+    zed = session.scalar(sa.select(Client).where(Client.slug == "zed"))
+    zed.hourly_rate = Decimal("155.55")
+    export = work(session, "zed", "Add an export", "feature")
+    session.add(
+        Quote(
+            request_id=export.id,
+            hours=Decimal("1"),
+            chargeable_hours=Decimal("1"),
+            rate=Decimal("155.55"),
+            amount=Decimal("155.55"),
+            status="approved",
+            token="t-export",
+        )
+    )
+    # When 0.5 h logged in October is billed: 77.775, rounded half-up
+    log(session, export, "0.5", date(2026, 10, 15))
+    october = by_client(billing.bill(session, settings, OCTOBER, now=after(OCTOBER)))["zed"]
+    assert kinds_hours_amounts(october) == [("charged", "0.5", "77.78")]
+    # And 0.5 h logged in November is billed
+    log(session, export, "0.5", date(2026, 11, 15))
+    november = by_client(billing.bill(session, settings, NOVEMBER, now=after(NOVEMBER)))["zed"]
+    # Then November charges what is left of the approved 155.55: 77.77, not 77.78
+    assert kinds_hours_amounts(november) == [("charged", "0.5", "77.77")]
+    assert "held to the approved 155.55" in november.lines[0]["description"]
+    charged = session.scalar(
+        sa.select(sa.func.sum(StatementLine.amount)).where(
+            StatementLine.request_id == export.id, StatementLine.kind == "charged"
+        )
+    )
+    assert october.total + november.total == charged == Decimal("155.55")
+    # And an hour more in December is shown, not charged
+    log(session, export, "1", date(2026, 12, 1))
+    december = Period(2026, 12)
+    later = by_client(billing.bill(session, settings, december, now=after(december)))["zed"]
+    assert kinds_hours_amounts(later) == [("not_charged", "1", "0.00")]
+
+
+def test_a_month_before_the_contract_start_has_no_fee_and_no_included_hours(
+    session, settings, clients
+):
+    # Given Acme (professional) whose contract starts on 1 December, and November's work:
+    # a feature with 2 chargeable hours approved, 3 h logged, and a bug with 1 h logged
+    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
+    acme.since = date(2026, 12, 1)
+    feature = work(
+        session,
+        "acme",
+        "CSV export",
+        "feature",
+        quoted="3",
+        chargeable="2",
+        logged=(("3", date(2026, 11, 10)),),
+    )
+    work(session, "acme", "Typo", "bug", logged=(("1", date(2026, 11, 12)),))
+    # When November is billed
+    november = by_client(
+        billing.bill(session, settings, NOVEMBER, client="acme", now=after(NOVEMBER))
+    )["acme"]
+    # Then no fee and nothing from included hours: charged at the rate up to the approval
+    assert kinds_hours_amounts(november) == [
+        ("charged", "2", "300.00"),
+        ("not_charged", "1", "0.00"),
+        ("not_charged", "1", "0.00"),
+    ]
+    assert not any("included" in line["description"] for line in november.lines)
+    assert november.total == Decimal("300.00")
+    pool = session.scalar(
+        sa.select(sa.func.sum(StatementLine.pool_hours)).where(
+            StatementLine.request_id == feature.id
+        )
+    )
+    assert pool == Decimal("0")
+
+
+def test_hours_logged_late_into_a_month_before_the_contract_start_are_charged_as_no_plan(
+    session, settings, clients
+):
+    # Given Acme (professional) from 1 November, and October's 1 h on a feature with 2
+    # chargeable hours approved, billed at the rate in October (no plan yet)
+    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
+    acme.since = date(2026, 11, 1)
+    feature = work(
+        session,
+        "acme",
+        "CSV export",
+        "feature",
+        quoted="3",
+        chargeable="2",
+        logged=(("1", date(2026, 10, 20)),),
+    )
+    october = by_client(billing.bill(session, settings, OCTOBER, client="acme", now=after(OCTOBER)))
+    assert kinds_hours_amounts(october["acme"]) == [("charged", "1", "150.00")]
+    # When 2 h more on the feature and 1 h on a bug are logged into October, after it was
+    # billed, and November is billed
+    log(session, feature, "2", date(2026, 10, 28))
+    work(session, "acme", "Typo", "bug", logged=(("1", date(2026, 10, 29)),))
+    november = by_client(
+        billing.bill(session, settings, NOVEMBER, client="acme", now=after(NOVEMBER))
+    )["acme"]
+    # Then November has its fee; October's late hours are charged up to the approval and
+    # draw on no included hours, neither October's (it had none) nor November's
+    assert kinds_hours_amounts(november) == [
+        ("fee", None, "1000.00"),
+        ("charged", "1", "150.00"),
+        ("not_charged", "1", "0.00"),
+        ("not_charged", "1", "0.00"),
+    ]
+    assert all(
+        line["description"].startswith("Adjustment for 2026-10") for line in november.lines[1:]
+    )
+    assert november.total == Decimal("1150.00")
+    stored = session.scalars(
+        sa.select(StatementLine).join(Statement).where(Statement.period == "2026-11")
+    )
+    assert sum(line.pool_hours for line in stored) == 0
+
+
 @pytest.mark.parametrize(
     ("local", "expected"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,11 +18,13 @@ from intake.billing.statement import (
     compute_statement,
 )
 from intake.quotes.plans import Plan, load_plans
+from intake.quotes.pricing import to_cents
 
 SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")
 PROFESSIONAL = SHEET.plan("professional")
 NONE = SHEET.plan("none")
 OCTOBER = Period(2026, 10)
+NOVEMBER = Period(2026, 11)
 SEPTEMBER = Period(2026, 9)
 D = Decimal
 
@@ -33,7 +36,11 @@ def terms(
     already: str = "0",
     rate: str = "150.00",
     number: int | None = None,
+    amount: str | None = None,
+    already_amount: str | None = None,
 ) -> RequestTerms:
+    """A request's terms; the approved and already charged amounts default to their hours
+    at the rate, to the cent, as a quote prices them."""
     number = 1000 + request_id if number is None else number
     return RequestTerms(
         request_id=request_id,
@@ -43,7 +50,11 @@ def terms(
         type=type,
         rate=D(rate),
         approved_chargeable_hours=D(approved),
+        approved_amount=to_cents(D(approved) * D(rate)) if amount is None else D(amount),
         already_charged_hours=D(already),
+        already_charged_amount=(
+            to_cents(D(already) * D(rate)) if already_amount is None else D(already_amount)
+        ),
     )
 
 
@@ -117,6 +128,51 @@ def test_zed_without_a_plan_pays_the_approved_question_hours_and_no_fee():
     assert draft.total == D("225.00")
     assert (draft.included_used, draft.included_left) == (D(0), D(0))
     assert draft.charged_hours == {1: D("1.5")}
+
+
+# Before the contract starts: no plan
+
+
+def test_a_month_before_the_contract_start_gives_no_included_hours_and_nothing_free():
+    # Given Acme's contract starting in December, work logged in October
+    feature, bug = terms(1, "feature", approved="2"), terms(2, "bug")
+    logs = [entry(1, 1, "3", 10), entry(2, 2, "1", 11)]
+    draft = bill(feature, bug, entries=logs, since=date(2026, 12, 1))
+    # Then no fee and no included hours: the feature is charged up to its approval and the
+    # bug, not free without a plan, is not charged without one
+    assert summary(draft) == [
+        ("charged", 1, D(2), D("300.00")),
+        ("not_charged", 1, D(1), D("0.00")),
+        ("not_charged", 2, D(1), D("0.00")),
+    ]
+    assert not any("included" in x.description for x in draft.lines)
+    assert (draft.included_used, draft.included_left) == (D(0), D(0))
+    assert draft.total == D("300.00")
+
+
+def test_late_hours_for_a_month_before_the_contract_start_are_billed_as_with_no_plan():
+    # Given a contract from October, and hours logged late for September, before it
+    feature, question = terms(1, approved="1"), terms(2, "question", approved="1")
+    logs = [
+        entry(1, 1, "2", date(2026, 9, 20)),
+        entry(2, 2, "1.5", date(2026, 9, 21)),
+        entry(3, 1, "1", 5),
+    ]
+    # Even if leftover included hours are given for September, it had no plan
+    pools = {SEPTEMBER: D(5)}
+    draft = bill(feature, question, entries=logs, since=date(2026, 10, 1), unused_included=pools)
+    # Then October has its fee and its included hours; September is charged at the rate
+    assert [(x.kind, x.request_id, x.hours, x.amount, x.adjustment_for) for x in draft.lines] == [
+        ("fee", None, None, D("1000.00"), None),
+        ("included", 1, D(1), D("0.00"), None),
+        ("charged", 1, D(1), D("150.00"), SEPTEMBER),
+        ("not_charged", 1, D(1), D("0.00"), SEPTEMBER),
+        ("charged", 2, D(1), D("150.00"), SEPTEMBER),
+        ("not_charged", 2, D("0.5"), D("0.00"), SEPTEMBER),
+    ]
+    assert (draft.included_used, draft.included_left) == (D(1), D(4))
+    assert draft.included_used_late == {}
+    assert draft.total == D("1300.00")
 
 
 # The plan fee
@@ -229,6 +285,65 @@ def test_the_next_month_continues_from_the_hours_charged_before():
     assert october.charged_hours == {1: D(2)}
     assert only(draft, 1, "charged").hours == D(2)
     assert only(draft, 1, "not_charged").hours == D(1)
+
+
+def test_an_approval_charged_in_halves_never_adds_up_past_the_approved_amount():
+    # Given no plan and a 1 h quote at 155.55 approved: 155.55 in all
+    feature = terms(1, approved="1", rate="155.55")
+    assert feature.approved_amount == D("155.55")
+    # When 0.5 h is billed in October (77.775, rounded half-up to 77.78)
+    october = bill(feature, entries=[entry(1, 1, "0.5", 15)], plan=NONE)
+    assert summary(october) == [("charged", 1, D("0.5"), D("77.78"))]
+    assert october.charged_amount == {1: D("77.78")}
+    # And 0.5 h more in November, after October's 0.5 h and 77.78
+    later = replace(
+        feature,
+        already_charged_hours=october.charged_hours[1],
+        already_charged_amount=october.charged_amount[1],
+    )
+    november = bill(
+        later, entries=[entry(2, 1, "0.5", date(2026, 11, 15))], plan=NONE, period=NOVEMBER
+    )
+    # Then November charges what is left of the approval, 77.77, not another 77.78
+    assert summary(november) == [("charged", 1, D("0.5"), D("77.77"))]
+    assert november.total == D("77.77")
+    assert october.total + november.total == D("155.55")
+    assert november.lines[0].description == (
+        "REQ-1001 Request 1: at 155.55 an hour, held to the approved 155.55 in all"
+    )
+    # And an hour beyond the approved one is shown, not charged
+    spent = replace(later, already_charged_hours=D(1), already_charged_amount=D("155.55"))
+    december = bill(
+        spent, entries=[entry(3, 1, "1", date(2026, 12, 1))], plan=NONE, period=Period(2026, 12)
+    )
+    assert summary(december) == [("not_charged", 1, D(1), D("0.00"))]
+
+
+def test_lines_of_one_statement_are_held_to_the_approved_amount_in_month_order():
+    # Given 1 h approved at 155.55 and 0.5 h of it logged late for September
+    feature = terms(1, approved="1", rate="155.55")
+    logs = [entry(1, 1, "0.5", 2), entry(2, 1, "0.5", date(2026, 9, 30))]
+    draft = bill(feature, entries=logs, plan=NONE)
+    # Then September's hours take the approval first, October's what is left of it
+    assert [(x.amount, x.adjustment_for) for x in draft.lines] == [
+        (D("77.77"), None),
+        (D("77.78"), SEPTEMBER),
+    ]
+    assert draft.total == D("155.55") and draft.charged_amount == {1: D("155.55")}
+
+
+def test_an_approved_amount_below_the_hours_at_the_rate_caps_the_money():
+    # A quote whose amount is below its hours at the rate (a fraction of a cent included)
+    feature = terms(1, approved="2", amount="199.999")
+    draft = bill(feature, entries=[entry(1, 1, "2", 3)], plan=NONE)
+    assert summary(draft) == [("charged", 1, D(2), D("199.99"))]
+
+
+def test_money_already_charged_up_to_the_approved_amount_charges_nothing_more():
+    feature = terms(1, approved="2", already="1", already_amount="300.00")
+    draft = bill(feature, entries=[entry(1, 1, "1", 3)], plan=NONE)
+    assert summary(draft) == [("charged", 1, D(1), D("0.00"))]
+    assert draft.total == D("0.00")
 
 
 # Without a plan
@@ -404,7 +519,13 @@ def test_bad_entries_are_refused(logs, message):
 
 @pytest.mark.parametrize(
     "bad",
-    [terms(1, rate="-1"), terms(1, approved="-1"), terms(1, already="-0.5")],
+    [
+        terms(1, rate="-1"),
+        terms(1, approved="-1"),
+        terms(1, already="-0.5"),
+        terms(1, amount="-0.01"),
+        terms(1, already_amount="-1.00"),
+    ],
 )
 def test_negative_rates_and_approvals_are_refused(bad):
     with pytest.raises(ValueError, match="must not be negative"):

@@ -1,4 +1,5 @@
-"""Properties of the monthly statement over random plans, approvals, logs and late hours."""
+"""Properties of the monthly statement over random plans, approvals, logs and late hours,
+one month at a time and over successive months billed in turn."""
 
 from __future__ import annotations
 
@@ -36,21 +37,30 @@ plans = st.one_of(
 )
 
 
+money = fixed(2000, 2)
+
+
 @st.composite
 def months(draw) -> dict:
     period = Period(draw(st.integers(2020, 2030)), draw(st.integers(1, 12)))
     count = draw(st.integers(1, 5))
     requests = {}
     for request_id in range(1, count + 1):
+        hourly = draw(rate)
+        approved = draw(st.one_of(st.just(D(0)), budget))
+        already = draw(st.one_of(st.just(D(0)), budget))
         requests[request_id] = RequestTerms(
             request_id=request_id,
             reference=f"REQ-{1000 + request_id}",
             number=draw(st.integers(1, 9999)),
             subject="Work",
             type=draw(st.sampled_from(TYPES)),
-            rate=draw(rate),
-            approved_chargeable_hours=draw(st.one_of(st.just(D(0)), budget)),
-            already_charged_hours=draw(st.one_of(st.just(D(0)), budget)),
+            rate=hourly,
+            approved_chargeable_hours=approved,
+            # As a quote prices it, or any amount (a discount, a rate since changed)
+            approved_amount=draw(st.one_of(st.just(to_cents(approved * hourly)), money)),
+            already_charged_hours=already,
+            already_charged_amount=draw(st.one_of(st.just(to_cents(already * hourly)), money)),
         )
     entries = []
     logged = draw(
@@ -84,18 +94,29 @@ def work_lines(draft: Draft):
     return [line for line in draft.lines if line.kind != "fee"]
 
 
+def under_plan(month: dict, worked: Period) -> bool:
+    """Whether the client's paid plan covers the month worked: from the month of since."""
+    since = month["since"]
+    return has_paid_plan(month["plan"]) and (since is None or Period.of(since) <= worked)
+
+
 @settings(max_examples=200)
 @given(months())
 def test_nothing_is_charged_beyond_what_was_approved(month):
     draft = statement(month)
     charged: dict[int, Decimal] = defaultdict(D)
+    paid: dict[int, Decimal] = defaultdict(D)
     for line in work_lines(draft):
         if line.kind == "charged":
             charged[line.request_id] += line.hours
+        paid[line.request_id] += line.amount
     for request_id, terms in month["requests"].items():
         left = max(D(0), terms.approved_chargeable_hours - terms.already_charged_hours)
         assert charged[request_id] <= left
         assert draft.charged_hours.get(request_id, D(0)) == charged[request_id]
+        # In money too: never above what is left of the approved amount
+        assert paid[request_id] <= max(D(0), terms.approved_amount - terms.already_charged_amount)
+        assert draft.charged_amount.get(request_id, D(0)) == paid[request_id]
         if left == 0:
             assert charged[request_id] == 0
         # Hours go unpaid only once the approval is used up.
@@ -106,15 +127,16 @@ def test_nothing_is_charged_beyond_what_was_approved(month):
 @settings(max_examples=200)
 @given(months())
 def test_included_hours_never_exceed_the_plan_or_a_months_leftover(month):
-    draft, plan = statement(month), month["plan"]
-    paid = has_paid_plan(plan)
-    pools = {m: h for m, h in month["unused_included"].items()} if paid else {}
-    pools[month["period"]] = plan.included_hours if paid else D(0)
+    draft, plan, period = statement(month), month["plan"], month["period"]
+    # A month before the contract start has no plan: none of its included hours count
+    pools = {m: h for m, h in month["unused_included"].items() if under_plan(month, m)}
+    pools[period] = plan.included_hours if under_plan(month, period) else D(0)
     drawn: dict[Period, Decimal] = defaultdict(D)
     for line in work_lines(draft):
-        terms = month["requests"][line.request_id]
+        terms, worked = month["requests"][line.request_id], line.adjustment_for or period
+        paid = under_plan(month, worked)
         if line.kind == "included" and not (paid and terms.type in FREE_UNDER_A_PLAN):
-            drawn[line.adjustment_for or month["period"]] += line.hours
+            drawn[worked] += line.hours
         if not paid:
             assert line.kind != "included"
     assert draft.included_used == drawn[month["period"]] <= pools[month["period"]]
@@ -127,7 +149,7 @@ def test_included_hours_never_exceed_the_plan_or_a_months_leftover(month):
     # A feature hour is charged or left unpaid only once its month's pool is used up.
     for line in work_lines(draft):
         m = line.adjustment_for or month["period"]
-        if line.kind in ("charged", "not_charged") and paid:
+        if line.kind in ("charged", "not_charged") and under_plan(month, m):
             assert drawn[m] == pools.get(m, D(0))
 
 
@@ -164,11 +186,18 @@ def test_money_is_to_the_cent_and_the_total_is_the_sum_shown(month):
         amount = line.total if isinstance(line, Draft) else line.amount
         assert amount >= 0 and amount.as_tuple().exponent == -2
     for line in work_lines(draft):
+        terms = month["requests"][line.request_id]
         if line.kind == "charged":
-            assert line.amount == to_cents(line.hours * month["requests"][line.request_id].rate)
+            # Its hours at the rate, rounded once; less only once the approved money is spent
+            due = to_cents(line.hours * terms.rate)
+            assert line.amount <= due
+            if line.amount < due:
+                spent = terms.already_charged_amount + draft.charged_amount[line.request_id]
+                assert spent >= terms.approved_amount
         else:
             assert line.amount == D("0.00")
-        if has_paid_plan(month["plan"]) and month["requests"][line.request_id].type != "feature":
+        worked = line.adjustment_for or month["period"]
+        if under_plan(month, worked) and terms.type != "feature":
             assert line.kind == "included"
 
 
@@ -193,3 +222,123 @@ def test_the_order_entries_are_given_in_does_not_matter(month, rng: random.Rando
     shuffled = list(month["entries"])
     rng.shuffle(shuffled)
     assert statement(month) == statement({**month, "entries": shuffled})
+
+
+# -- successive months: what each statement charged is carried to the next ---------------------
+
+# Awkward money: odd cents, rates that round at every line, hours in thirds and quarters.
+awkward_rate = st.one_of(
+    st.sampled_from([D(r) for r in ("155.55", "99.99", "33.33", "187.49", "0.07", "12.34")]),
+    st.integers(1, 30000).map(lambda cents: D(2 * cents + 1).scaleb(-2)),
+)
+# Halves and thirds of an hour at an odd-cent rate are the lines that round up: favoured.
+awkward_hours = st.sampled_from(
+    [D(h) for h in ("0.5", "0.5", "0.33", "0.33", "1.25", "0.25", "0.67", "0.01", "0.333", "2")]
+)
+approved_hours = st.sampled_from(
+    [D(h) for h in ("0", "0.33", "0.5", "0.99", "1", "1", "1.25", "1.5", "2.5")]
+)
+
+
+@st.composite
+def histories(draw) -> dict:
+    """Requests priced as quotes are (to the cent), a client's plan and contract start, and
+    for each of a few months billed in turn the hours logged before its run: (request,
+    hours, months back, day)."""
+    first = Period(draw(st.integers(2024, 2028)), draw(st.integers(1, 12)))
+    periods = [first]
+    for _ in range(draw(st.integers(1, 4))):
+        periods.append(periods[-1].next())
+    requests = {}
+    for request_id in range(1, draw(st.integers(1, 3)) + 1):
+        hourly, approved = draw(awkward_rate), draw(approved_hours)
+        requests[request_id] = RequestTerms(
+            request_id=request_id,
+            reference=f"REQ-{1000 + request_id}",
+            number=1000 + request_id,
+            subject="Work",
+            type=draw(st.sampled_from(TYPES)),
+            rate=hourly,
+            approved_chargeable_hours=approved,
+            approved_amount=to_cents(approved * hourly),
+        )
+    which = st.integers(1, len(requests))
+    logs = st.lists(
+        st.tuples(which, awkward_hours, st.integers(0, 2), st.integers(1, 28)), max_size=4
+    )
+    since_month = draw(st.one_of(st.none(), st.sampled_from([first.previous(), *periods])))
+    return {
+        "periods": periods,
+        "plan": draw(st.one_of(st.just(SHEET.plan("none")), plans)),
+        "since": since_month.first_day.replace(day=draw(st.integers(1, 28)))
+        if since_month
+        else None,
+        "requests": requests,
+        "logs": [draw(logs) for _ in periods],
+    }
+
+
+def back(period: Period, months_back: int) -> Period:
+    for _ in range(months_back):
+        period = period.previous()
+    return period
+
+
+@settings(max_examples=300)
+@given(histories())
+def test_no_request_is_charged_above_its_approval_in_money_across_months(history):
+    plan, since = history["plan"], history["since"]
+    spent_hours: dict[int, Decimal] = defaultdict(D)
+    spent_money: dict[int, Decimal] = defaultdict(lambda: D("0.00"))
+    owed: dict[int, Decimal] = defaultdict(D)  # each charged line's hours at the rate, to the cent
+    pool_used: dict[Period, Decimal] = defaultdict(D)
+    next_id = 1
+    for period, logs in zip(history["periods"], history["logs"], strict=True):
+        # Given the hours logged before this month's run, late ones into earlier months
+        entries = []
+        for request_id, logged, months_back, day in logs:
+            worked = back(period, months_back).first_day.replace(day=day)
+            entries.append(Entry(next_id, request_id, logged, worked))
+            next_id += 1
+        # And what earlier statements charged and drew from each month's included hours
+        requests = {
+            r: replace(
+                t, already_charged_hours=spent_hours[r], already_charged_amount=spent_money[r]
+            )
+            for r, t in history["requests"].items()
+        }
+        late = {Period.of(e.work_date) for e in entries} - {period}
+        unused = {m: max(D(0), plan.included_hours - pool_used[m]) for m in late}
+        month = {
+            "period": period,
+            "plan": plan,
+            "since": since,
+            "requests": requests,
+            "entries": entries,
+            "unused_included": unused,
+        }
+        # When the month is billed
+        draft = statement(month)
+        pool_used[period] += draft.included_used
+        for m, used in draft.included_used_late.items():
+            pool_used[m] += used
+        for line in work_lines(draft):
+            worked = line.adjustment_for or period
+            if not under_plan(month, worked):
+                assert line.kind in ("charged", "not_charged")
+            if line.kind == "charged":
+                spent_hours[line.request_id] += line.hours
+                spent_money[line.request_id] += line.amount
+                owed[line.request_id] += to_cents(line.hours * requests[line.request_id].rate)
+            else:
+                assert line.amount == D("0.00")
+        assert draft.total == sum((line.amount for line in draft.lines), D("0.00"))
+        # Then no request has been charged above its approval, in hours or in money
+        for request_id, terms in history["requests"].items():
+            assert spent_hours[request_id] <= terms.approved_chargeable_hours
+            assert spent_money[request_id] <= terms.approved_amount
+            # And no less: each line at its rate, held only to what the approval leaves
+            assert spent_money[request_id] == min(owed[request_id], terms.approved_amount)
+        # And no month's included hours are used beyond the plan's, none before the start
+        for m, used in pool_used.items():
+            assert used <= (plan.included_hours if under_plan(month, m) else D(0))
