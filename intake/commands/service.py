@@ -307,7 +307,7 @@ def _requote(
     sheet = catalogue.plans(settings.plans_file)
     if client.plan not in sheet.plans:
         raise CommandRefused(f"{client.slug}'s plan {client.plan!r} is not in the plans file")
-    plan = sheet.plan(client.plan)
+    plan = sheet.plan_in_force(client.plan, client.since, utcnow().astimezone(settings.zone).date())
     latest = session.scalar(
         sa.select(Quote).where(Quote.request_id == request.id).order_by(Quote.version.desc())
     )

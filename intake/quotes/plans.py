@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,13 @@ class PriceSheet:
     plans: dict[str, Plan]
 
     def plan(self, key: str) -> Plan:
+        return self.plans[key]
+
+    def plan_in_force(self, key: str, since: date | None, today: date) -> Plan:
+        """The plan a client's work is quoted under today: theirs from the month their
+        contract starts (``since``), as statements bill it; before that, no plan."""
+        if since is not None and today < since.replace(day=1):
+            return self.plans["none"]
         return self.plans[key]
 
 

@@ -59,7 +59,8 @@ def quote_new_request(
         request.hold_reason = reason
         held = emails.staff_held(session, settings, request, inbound, reason)
         return [held] if held is not None else []
-    plan = sheet.plan(client.plan)
+    opened = request.opened_at.astimezone(settings.zone).date()
+    plan = sheet.plan_in_force(client.plan, client.since, opened)
     decided = classify(request.subject, new_text, catalogue.rules(settings.rules_file))
     # Every lookup first, then every write, so the writes go to the database together.
     # None of these lookups depends on what this filing has written so far.

@@ -118,3 +118,27 @@ def test_a_client_on_an_unknown_plan_is_held_for_staff(session, settings, acme):
     request, quote, sent = quote_for(session, settings, acme, *FEATURE)
     assert request.status is Status.HELD and quote is None
     assert "gold" in request.hold_reason and [m.kind for m in sent] == ["staff_held"]
+
+
+def test_before_the_contract_starts_work_is_quoted_as_with_no_plan(session, settings, acme):
+    # Given Acme's professional contract starts next month (billing gives no included
+    # hours and no free bugs before it)
+    acme.since = date(2026, 12, 1)
+    opened = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+    # When a feature (4 h) and a bug are quoted in November
+    feature, quote, _ = quote_for(session, settings, acme, *FEATURE, opened_at=opened)
+    # Then the feature is priced at the rate, all of it, and waits for approval
+    assert (quote.chargeable_hours, quote.amount, quote.status) == (
+        Decimal(4),
+        Decimal("600.00"),
+        "pending",
+    )
+    assert feature.status is Status.QUOTED
+    bug, quote, _ = quote_for(
+        session, settings, acme, "Checkout broken", "The checkout is broken.", opened_at=opened
+    )
+    assert quote.amount > 0 and bug.status is Status.QUOTED
+    # And from the month the contract starts, the plan applies
+    december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    _, quote, _ = quote_for(session, settings, acme, *FEATURE, opened_at=december)
+    assert (quote.amount, quote.status) == (Decimal("0.00"), "included")
