@@ -154,6 +154,8 @@ def timeline(
     )
     start_by = due(opened, plan.first_response[severity], hours)
     done_by = complete_by(opened, quoted.hours, settings.replies.daily_capacity_hours, hours)
+    # Never promised done before it is promised started (a short job on a slow plan).
+    done_by = max(done_by, start_by.astimezone(hours.zone).date())
     return start_by, done_by, notes
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -142,3 +143,20 @@ def test_before_the_contract_starts_work_is_quoted_as_with_no_plan(session, sett
     december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     _, quote, _ = quote_for(session, settings, acme, *FEATURE, opened_at=december)
     assert (quote.amount, quote.status) == (Decimal("0.00"), "included")
+
+
+def test_work_is_never_promised_done_before_it_is_promised_started(session, settings, acme):
+    # Given a client on no plan (first response: the next business day) and a short
+    # question that arrives on a Tuesday night
+    acme.plan = "none"
+    tuesday_night = datetime(2026, 12, 1, 21, 21, tzinfo=UTC)
+    _, quote, _ = quote_for(
+        session,
+        settings,
+        acme,
+        "How do I reset a password?",
+        "How do I reset a user's password?",
+        opened_at=tuesday_night,
+    )
+    # Then it is to be done no earlier than the day it is to be started
+    assert quote.complete_by >= quote.start_by.astimezone(ZoneInfo("Europe/London")).date()
