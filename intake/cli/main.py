@@ -84,6 +84,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # Alembic's notes on every schema check would stand before a command's one line.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _register() -> None:

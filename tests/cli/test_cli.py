@@ -390,3 +390,10 @@ def test_a_missing_or_broken_catalogue_file_stops_a_command_at_start(tmp_path, w
     done = run_cli("--config", str(cfg), *command)
     # Then it stops before anything else, on one line naming the file's setting
     assert_one_line(done, 2, f"{which}: ")
+
+
+def test_an_error_stands_alone_on_stderr_with_no_log_lines_before_it(config):
+    # Given a migrated database, when a command fails in a fresh process
+    done = run_cli("--config", str(config), "requests", "show", "REQ-9999", "--json")
+    # Then stderr is the one line, without the schema check's log notes before it
+    assert_one_line(done, 3, "no request REQ-9999")
