@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from intake import catalogue
 from intake.cli.common import database
 from intake.cli.main import Context
+from intake.clients.models import Client
 from intake.clients.service import (
     ClientSpec,
     import_clients,
@@ -19,6 +22,7 @@ from intake.clients.service import (
     to_toml,
 )
 from intake.db import transaction
+from intake.errors import InvalidInput
 from intake.quotes.plans import load_plans
 
 
@@ -43,15 +47,21 @@ def import_command(ctx: Context, file: Path) -> None:
 
 @command.command("add")
 @click.argument("slug")
-@click.option("--name", required=True)
-@click.option("--plan", default="none", show_default=True)
+@click.option("--name", help="The client's name (required for a new client).")
+@click.option("--plan", help='A plan of plans_file, or "none" (new client: none).')
 @click.option("--domain", "domains", multiple=True, help="Mail domain (repeatable).")
-@click.option("--timezone", default="UTC", show_default=True)
-@click.option("--country", default=None)
-@click.option("--requires-po", is_flag=True)
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--billing-email", "billing", multiple=True)
-@click.option("--hourly-rate", default=None)
+@click.option("--timezone", help="The client's time zone, e.g. Europe/London (new: UTC).")
+@click.option("--country", help="Country code for public holidays in SLA clocks, e.g. GB.")
+@click.option(
+    "--requires-po/--no-requires-po", default=None, help="Approvals need a purchase order."
+)
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Contract start, YYYY-MM-DD: the plan is billed from this month.",
+)
+@click.option("--billing-email", "billing", multiple=True, help="Where statements go (repeatable).")
+@click.option("--hourly-rate", help='Rate for this client instead of plans_file\'s, e.g. "120.00".')
 @click.option(
     "--contact",
     "contacts",
@@ -62,37 +72,42 @@ def import_command(ctx: Context, file: Path) -> None:
 def add_command(
     ctx: Context,
     slug: str,
-    name: str,
-    plan: str,
+    name: str | None,
+    plan: str | None,
     domains: tuple[str, ...],
-    timezone: str,
+    timezone: str | None,
     country: str | None,
-    requires_po: bool,
-    since: date | None,
+    requires_po: bool | None,
+    since: datetime | None,
     billing: tuple[str, ...],
     hourly_rate: str | None,
     contacts: tuple[str, ...],
 ) -> None:
-    """Add (or update) one client."""
+    """Add a client, or change the given options of one (the others stay as they are)."""
     plans = frozenset(load_plans(ctx.settings.plans_file).plans)
-    raw = {
-        "slug": slug,
-        "name": name,
-        "plan": plan,
-        "domains": list(domains),
-        "timezone": timezone,
-        "requires_po": requires_po,
-        "billing_emails": list(billing),
-        "contact": [_contact(c) for c in contacts],
-    }
-    if country:
-        raw["country"] = country
-    if since:
-        raw["since"] = since.date() if hasattr(since, "date") else since
-    if hourly_rate:
-        raw["hourly_rate"] = hourly_rate
-    spec: ClientSpec = parse_client(raw, f"client {slug}", plans)
     with transaction(database(ctx)) as session:
+        current = session.scalar(sa.select(Client).where(Client.slug == slug))
+        if current is None and name is None:
+            raise InvalidInput(f"client {slug} is new: --name is required")
+        raw: dict[str, object] = (
+            tomllib.loads(to_toml([current]))["client"][0]
+            if current is not None
+            else {"slug": slug, "plan": "none", "timezone": "UTC"}
+        )
+        given: dict[str, object] = {
+            "name": name,
+            "plan": plan,
+            "domains": list(domains) or None,
+            "timezone": timezone,
+            "country": country,
+            "requires_po": requires_po,
+            "since": since.date() if since is not None else None,
+            "billing_emails": list(billing) or None,
+            "hourly_rate": hourly_rate,
+        }
+        raw.update({key: value for key, value in given.items() if value is not None})
+        raw["contact"] = [_contact(c) for c in contacts]  # added or changed; none removed
+        spec: ClientSpec = parse_client(raw, f"client {slug}", plans)
         result = import_clients(session, [spec])
     click.echo(f"client {slug} {'created' if result.created else 'updated'}")
 

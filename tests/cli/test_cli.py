@@ -93,6 +93,42 @@ def test_clients_add_creates_a_contact_who_may_approve(config):
     assert 'email = "hank@globex.example"' in toml and "can_approve = true" in toml
 
 
+def test_clients_add_changes_only_the_options_given(config):
+    # Given Acme imported with its plan, domains, time zone, country, start and billing
+    intake(config, "clients", "import", str(CLIENTS))
+    before = intake(config, "clients", "list", "--toml").output
+    # When staff add a contact and change the plan of an existing client
+    result = intake(
+        config,
+        "clients",
+        "add",
+        "acme",
+        "--plan",
+        "premium",
+        "--contact",
+        "bob@acme.example:Bob",
+    )
+    assert result.exit_code == 0 and "client acme updated" in result.output
+    # Then only those changed: nothing else of Acme was reset to a default
+    after = intake(config, "clients", "list", "--toml").output
+    acme_before = tomllib.loads(before)["client"][0]
+    acme_after = tomllib.loads(after)["client"][0]
+    assert acme_before["slug"] == acme_after["slug"] == "acme"
+    assert acme_after["plan"] == "premium"
+    changed = {k for k in acme_before if acme_before[k] != acme_after.get(k)}
+    assert changed == {"plan", "contact"}
+    assert {"email": "bob@acme.example", "name": "Bob", "can_approve": False} in (
+        acme_after["contact"]
+    )
+    assert len(acme_after["contact"]) == len(acme_before["contact"]) + 1
+
+
+def test_a_new_client_needs_a_name(config):
+    result = intake(config, "clients", "add", "initech")
+    assert result.exit_code != 0
+    assert result.output.strip() == "intake: client initech is new: --name is required"
+
+
 def test_requests_list_show_and_status_json_shapes(config):
     intake(config, "clients", "import", str(CLIENTS))
     file_mail(
