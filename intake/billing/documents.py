@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -28,8 +27,6 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("Not charged", 12),
     ("Amount", 14),
 )
-# The CSV's name says the month: how a refused statement email is told apart later.
-CSV_NAME = re.compile(r"statement-(\d{4}-\d{2})\.csv")
 
 
 def statement_attachments(context: dict[str, Any]) -> list[Attachment]:

@@ -44,6 +44,8 @@ class Statement(Base):
     total: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Message-ID of the email that last carried it (first sending or a resend).
+    message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
 
     lines: Mapped[list[StatementLine]] = relationship(
         cascade="all, delete-orphan", order_by="StatementLine.position"

@@ -256,7 +256,24 @@ def _again(
     sent = _send(session, settings, client, statement) if resend else None
     period = Period.parse(statement.period)
     outcome = RESENT if resend else BILLED
-    return _result(client, period, outcome, statement.total, _stored_lines(statement), sent)
+    result = _result(client, period, outcome, statement.total, _stored_lines(statement), sent)
+    if not resend:
+        result.sent_to = delivered_to(session, statement)
+    return result
+
+
+def delivered_to(session: Session, statement: Statement) -> list[str]:
+    """Where the email that last carried ``statement`` went, once the mail server took it;
+    empty while it waits in the outbox, or if it was refused."""
+    if statement.message_id is None:
+        return []
+    recipients = session.scalar(
+        sa.select(OutboundMessage.recipients).where(
+            OutboundMessage.message_id == statement.message_id,
+            OutboundMessage.state == "sent",
+        )
+    )
+    return list(recipients or [])
 
 
 def _send(
@@ -275,7 +292,7 @@ def _send(
         automatic=False,
         attachments=statement_attachments(context),
     )
-    statement.sent_at = message.created_at
+    statement.sent_at, statement.message_id = message.created_at, message.message_id
     return message
 
 

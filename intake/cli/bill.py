@@ -50,6 +50,10 @@ def command(
     # Stored first; then sent. What SMTP cannot take now waits in the outbox for `intake run`.
     sent = delivery.deliver(factory, settings, outbound) if outbound else None
     told = _tell_staff_of_refusals(factory, settings, sent) if sent is not None else None
+    delivered = set(sent.sent) if sent is not None else set()
+    for r in results:
+        if r.outbound_ids and not delivered.issuperset(r.outbound_ids):
+            r.sent_to = []  # waiting in the outbox, or refused: not sent to anyone yet
     if as_json:
         echo_json([_as_json(r) for r in results])
     else:

@@ -108,10 +108,30 @@ def test_bill_stores_once_sends_by_smtp_and_prints_json(config, db_url, smtp_sin
     names = sorted(a.get_filename() for a in statement.iter_attachments())
     assert names == ["statement-2026-10.csv", "statement-2026-10.pdf"]
 
-    # A second run changes nothing and sends nothing
+    # A second run changes nothing and sends nothing, and says where each statement went
     again = json.loads(intake(config, "bill", "--period", "2026-10", "--json").stdout)
     assert {row["outcome"] for row in again} == {"already billed"}
     assert len(smtp_sink.messages) == 3
+    assert {row["client"]: row["sent_to"] for row in again} == {
+        "acme": ["accounts@acme.example"],
+        "zed": ["buchhaltung@zed.example"],
+    }
+
+
+def test_a_statement_the_server_did_not_take_is_not_shown_as_sent(config, db_url, smtp_sink):
+    # Given October's work, and a mail server that says "try again later"
+    with_session(db_url, october_work)
+    smtp_sink.refusing = True
+    # When October is billed
+    result = intake(config, "bill", "--period", "2026-10", "--json")
+    # Then the statements are made, stored and waiting, and none claims to have been sent
+    assert result.exit_code == 0, result.output
+    billed = {row["client"]: row for row in json.loads(result.stdout)}
+    assert {row["outcome"] for row in billed.values()} == {"created"}
+    assert all(row["sent_to"] == [] for row in billed.values())
+    assert "mail waits in the outbox" in result.stderr
+    again = json.loads(intake(config, "bill", "--period", "2026-10", "--json").stdout)
+    assert all(row["sent_to"] == [] for row in again)
 
 
 def test_a_dry_run_through_the_cli_stores_and_sends_nothing(config, db_url, smtp_sink):
