@@ -403,9 +403,7 @@ def _gather(
         for cid, month in late_months:
             client = by_id[cid]
             plan = sheet.plan(client.plan)
-            # A month before the contract start has no plan: no included hours to use.
-            started = client.since is None or Period.of(client.since) <= month
-            if has_paid_plan(plan) and started:
+            if has_paid_plan(plan):  # months before the contract start: compute_statement
                 left = plan.included_hours - used.get((cid, month.label), ZERO)
                 inputs[cid][2][month] = max(ZERO, left)
     return inputs

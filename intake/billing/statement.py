@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
-from intake.quotes.plans import Plan
+from intake.quotes.plans import Plan, contract_started
 from intake.quotes.pricing import CENT, FREE_UNDER_A_PLAN, ZERO, has_paid_plan, to_cents
 
 FEE, INCLUDED, CHARGED, NOT_CHARGED = "fee", "included", "charged", "not_charged"
@@ -177,7 +177,7 @@ def compute_statement(
     paid = has_paid_plan(plan)
 
     def covered(month: Period) -> bool:
-        return paid and (since is None or Period.of(since) <= month)
+        return paid and contract_started(since, month.first_day)
 
     pools = {m: h for m, h in (unused_included or {}).items() if covered(m)}
     pools[period] = plan.included_hours if covered(period) else ZERO

@@ -52,11 +52,15 @@ class PriceSheet:
         return self.plans[key]
 
     def plan_in_force(self, key: str, since: date | None, today: date) -> Plan:
-        """The plan a client's work is quoted under today: theirs from the month their
-        contract starts (``since``), as statements bill it; before that, no plan."""
-        if since is not None and today < since.replace(day=1):
-            return self.plans["none"]
-        return self.plans[key]
+        """The plan a client's work is quoted under today: theirs once their contract has
+        started, as statements bill it; before that, no plan."""
+        return self.plans[key] if contract_started(since, today) else self.plans["none"]
+
+
+def contract_started(since: date | None, day: date) -> bool:
+    """Whether a contract starting on ``since`` covers ``day``: from the first of the month
+    it starts in (a plan is billed by the month), always when it has no start."""
+    return since is None or day >= since.replace(day=1)
 
 
 def load_plans(path: Path) -> PriceSheet:
