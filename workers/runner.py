@@ -57,25 +57,11 @@ def workers_running(rt: runtime.Runtime, threads: int | None = None) -> Iterator
         worker.stop()
 
 
-def setup(
-    settings: Settings, *, sends_mail: bool = False, service: bool = False, **engine: Any
-) -> runtime.Runtime:
+def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
     """This process's runtime, once the settings have been tried: the plans and rules files,
-    then (``sends_mail``) the SMTP server, the queue and the database. A wrong one stops the
-    process here as one line, not later at the first message.
-
-    For the long-running ``service`` an SMTP server that cannot be reached is a passing
-    outage, as for IMAP: logged, and the outbox keeps the replies until it is back. A
-    rejected login is a setting to fix and stops it all the same.
-    """
+    the queue and the database. A wrong one stops the process here as one line, not later
+    at the first message."""
     catalogue.check(settings)
-    if sends_mail:
-        try:
-            check_smtp(settings.smtp)
-        except ServerUnreachable as exc:
-            if not service:
-                raise
-            log.warning("%s; replies wait in the outbox until it answers", exc)
     rt = brokers.setup(settings, **engine)
     check_connection(rt.engine)
     return rt
@@ -90,7 +76,8 @@ def check_smtp(settings: SmtpSettings) -> None:
 
 def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
     """Take all mail now in the mailbox, finish all work it causes, and return."""
-    rt = setup(settings, sends_mail=True, **engine)
+    rt = setup(settings, **engine)
+    check_smtp(settings.smtp)
     stop = threading.Event()
     with workers_running(rt):
         stored = Poller(rt, stop).run_once()
@@ -137,7 +124,13 @@ def wait_until_settled(rt: runtime.Runtime, timeout: float) -> None:
 
 def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) -> None:
     """Poller, workers and scheduler in one process until SIGINT/SIGTERM (or ``stop``)."""
-    rt = setup(settings, sends_mail=True, service=True, **engine)
+    rt = setup(settings, **engine)
+    try:
+        check_smtp(settings.smtp)
+    except ServerUnreachable as exc:
+        # A passing outage, as for IMAP: the outbox keeps the replies until it is back.
+        # A rejected login is a setting to fix, and stops the service all the same.
+        log.warning("%s; replies wait in the outbox until it answers", exc)
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     scheduler = threading.Thread(target=run_scheduler, args=(rt, stop), daemon=True)
@@ -164,13 +157,13 @@ def worker(settings: Settings, processes: int | None = None, threads: int | None
     """Worker processes on the Redis queue until SIGINT/SIGTERM."""
     if not settings.redis_url:
         raise IntakeError("redis_url: `intake worker` needs a Redis queue (set redis_url)")
-    # Here, before the children start: each would otherwise fail on its own, with a traceback.
-    catalogue.check(settings)
-    brokers.make_broker(settings).close()  # Redis answers, or one line naming redis_url
     count = processes or settings.queue.worker_processes
     if count == 1:
         _worker_process(settings, threads)
         return
+    # Here, before the children start: each would otherwise fail on its own, with a traceback.
+    catalogue.check(settings)
+    brokers.make_broker(settings).close()  # Redis answers, or one line naming redis_url
     children = [
         multiprocessing.Process(target=_worker_process, args=(settings, threads), daemon=False)
         for _ in range(count)

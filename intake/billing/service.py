@@ -403,7 +403,7 @@ def _gather(
         for cid, month in late_months:
             client = by_id[cid]
             plan = sheet.plan(client.plan)
-            if has_paid_plan(plan):  # months before the contract start: compute_statement
+            if has_paid_plan(plan):  # compute_statement drops months before the contract
                 left = plan.included_hours - used.get((cid, month.label), ZERO)
                 inputs[cid][2][month] = max(ZERO, left)
     return inputs
