@@ -50,7 +50,7 @@ class Mailbox:
     def connect(self) -> int:
         """Log in and select the folder; return its UIDVALIDITY."""
         s = self.settings
-        where = f"{s.host}:{s.port}"
+        where = self._where
         try:
             client = imapclient.IMAPClient(
                 s.host, port=s.port, ssl=s.security == "ssl", timeout=s.timeout

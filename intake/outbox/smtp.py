@@ -46,9 +46,13 @@ class SmtpConnection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
     def open(self) -> None:
         s = self.settings
-        where = f"{s.host}:{s.port}"
+        where = self._where
         try:
             if s.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -85,11 +89,11 @@ class SmtpConnection:
                 # (RFC 6531); without it no retry will ever succeed.
                 self._smtp.ehlo_or_helo_if_needed()
                 if not self._smtp.has_extn("smtputf8"):
-                    where = f"{self.settings.host}:{self.settings.port}"
                     wide = ", ".join(a for a in addresses if not a.isascii())
                     return Delivery(
                         False,
-                        f"{wide}: a non-ASCII address needs SMTPUTF8, which {where} does not offer",
+                        f"{wide}: a non-ASCII address needs SMTPUTF8, which {self._where} "
+                        "does not offer",
                     )
                 options = ["SMTPUTF8"]
             refused = self._smtp.sendmail(
