@@ -68,10 +68,16 @@ def sent(session, outcome) -> dict[str, OutboundMessage]:
 @pytest.fixture
 def bug(session, settings) -> Request:
     """Acme's critical bug, free under their plan: approved at once."""
+    raw = message(subject="Site down", body="The site is down!\n")
+    return first_request(session, settings, raw, Status.APPROVED)
+
+
+def first_request(session, settings, raw: bytes, status: Status) -> Request:
+    """The example clients, and the request ``raw`` opens, checked to be in ``status``."""
     import_clients(session, read_clients_file(CLIENTS, PLANS))
-    deliver(session, settings, message(subject="Site down", body="The site is down!\n"))
+    deliver(session, settings, raw)
     request = session.scalar(sa.select(Request))
-    assert request.status is Status.APPROVED
+    assert request.status is status
     return request
 
 
@@ -409,15 +415,8 @@ def test_a_good_note_with_a_bad_log_applies_neither(session, settings, bug):
 @pytest.fixture
 def export(session, settings) -> Request:
     """Zed's CSV export, quoted automatically and waiting for their approval."""
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
-    deliver(
-        session,
-        settings,
-        message(sender="zoe@zed.example", subject="An export", body="Could you add an export?\n"),
-    )
-    request = session.scalar(sa.select(Request))
-    assert request.status is Status.QUOTED
-    return request
+    raw = message(sender="zoe@zed.example", subject="An export", body="Could you add an export?\n")
+    return first_request(session, settings, raw, Status.QUOTED)
 
 
 def test_a_quote_due_in_the_past_is_refused_and_not_sent(session, settings, export):
