@@ -121,18 +121,20 @@ def test_without_required_authentication_the_sender_and_thread_suffice(
     assert quoted.status is Status.APPROVED
 
 
+def requote_internally(session, settings) -> None:
+    """Dana replaces the waiting quote with a 6 h one, telling the client nothing."""
+    staff = message(
+        sender="dana@agency.example",
+        subject="Re: [REQ-1001] x",
+        body="#quote 6h\n#internal\n",
+        headers=STAFF_AUTH,
+    )
+    deliver(session, settings, staff)
+
+
 def test_a_reply_to_a_superseded_quote_gets_the_current_one_back(session, settings, quoted):
     first = quote_of(session, quoted)
-    deliver(
-        session,
-        settings,
-        message(
-            sender="dana@agency.example",
-            subject="Re: [REQ-1001] x",
-            body="#quote 6h\n#internal\n",
-            headers=STAFF_AUTH,
-        ),
-    )
+    requote_internally(session, settings)
     current = session.scalar(sa.select(Quote).where(Quote.status == "pending"))
     assert current.version == 2 and first.status == "superseded"
     # Zoe answers the old quote, through its reply address
@@ -171,16 +173,7 @@ def test_a_reply_by_thread_alone_to_a_superseded_quote_is_not_taken_as_approval(
 ):
     # Given Zoe's first quote email, since replaced by a second quote
     first_mail = session.scalar(sa.select(OutboundMessage).where(OutboundMessage.kind == "quote"))
-    deliver(
-        session,
-        settings,
-        message(
-            sender="dana@agency.example",
-            subject="Re: [REQ-1001] x",
-            body="#quote 6h\n#internal\n",
-            headers=STAFF_AUTH,
-        ),
-    )
+    requote_internally(session, settings)
     # When her mail program answers the first email at the plain support address
     old = message(
         sender="zoe@zed.example",
