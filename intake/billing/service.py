@@ -187,7 +187,7 @@ def staff_summary(
         for r in made
     ]
     unsent = [r.client for r in made if not r.sent_to]
-    return queue_email(
+    summary = queue_email(
         session,
         settings,
         "staff_billing_summary",
@@ -200,6 +200,8 @@ def staff_summary(
         },
         request=None,
     )
+    session.flush()  # the caller sends it by its id
+    return summary
 
 
 # -- storing and sending ---------------------------------------------------------------
@@ -293,6 +295,7 @@ def _send(
         attachments=statement_attachments(context),
     )
     statement.sent_at, statement.message_id = message.created_at, message.message_id
+    session.flush()  # the caller reports the email's id
     return message
 
 

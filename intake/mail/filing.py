@@ -153,7 +153,7 @@ def _settle(
     inbound.filed_at = utcnow()
     inbound.reason = reason
     if request is not None:
-        inbound.request_id = request.id
+        inbound.request = request
     return Outcome(
         inbound.id,
         filing,

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from intake.requests.models import Request
 
 
 class Filing(enum.StrEnum):
@@ -68,6 +72,9 @@ class InboundMessage(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="inbound", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    # Set, not read: a filing links a request it has not flushed yet, and one flush at the
+    # end writes the request, its events, quote and emails together.
+    request: Mapped[Request | None] = relationship()
 
 
 class Attachment(Base):
@@ -119,6 +126,8 @@ class OutboundMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[Request | None] = relationship()
 
 
 class MailboxCursor(Base):

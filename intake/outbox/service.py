@@ -61,7 +61,7 @@ def queue_email(
     )
     row = OutboundMessage(
         message_id=message_id,
-        request_id=request.id if request is not None else None,
+        request=request,
         inbound_id=inbound.id if inbound is not None else None,
         kind=kind,
         recipients=list(to),
@@ -71,25 +71,33 @@ def queue_email(
         automatic=automatic,
         created_at=now,
     )
+    # Not flushed: it is written with the change that caused it; its id exists after the
+    # caller's flush or commit.
     session.add(row)
-    session.flush()
     return row
 
 
 def automatic_replies_last_hour(session: Session, address: str) -> int:
+    """Automatic replies to ``address`` in the last hour: those stored, and those queued in
+    this session and not flushed yet (counted here rather than flushed for the query)."""
+    key = address.lower()
     since = utcnow() - timedelta(hours=1)
-    return int(
-        session.scalar(
+    with session.no_autoflush:
+        stored = session.scalar(
             sa.select(sa.func.count())
             .select_from(OutboundMessage)
             .where(
-                OutboundMessage.recipient_key == address.lower(),
+                OutboundMessage.recipient_key == key,
                 OutboundMessage.automatic.is_(True),
                 OutboundMessage.created_at > since,
             )
         )
-        or 0
+    queued = sum(
+        1
+        for row in session.new
+        if isinstance(row, OutboundMessage) and row.automatic and row.recipient_key == key
     )
+    return int(stored or 0) + queued
 
 
 def staff_recipients(settings: Settings) -> list[str]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, Hours, Money, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from intake.requests.models import Request
 
 
 class Quote(Base):
@@ -38,3 +42,5 @@ class Quote(Base):
     po: Mapped[str | None] = mapped_column(sa.String(64))
     created_by: Mapped[str] = mapped_column(sa.String(320), default="intake")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[Request] = relationship()

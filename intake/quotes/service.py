@@ -85,7 +85,7 @@ def quote_new_request(
     )
     start_by, done_by, notes = timeline(settings, client, plan, request, quoted)
     quote = Quote(
-        request_id=request.id,
+        request=request,
         version=1,
         hours=quoted.hours,
         chargeable_hours=quoted.chargeable_hours,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake.clients.models import Client
+from intake.db import utcnow
 from intake.errors import IntakeError, NotFound
 from intake.mail.models import InboundMessage
 from intake.requests.models import Counter, Event, Request
@@ -28,14 +29,15 @@ def next_number(session: Session) -> int:
     """The next request number. On PostgreSQL a sequence: workers never wait on each other
     (a number is skipped only when a filing rolls back). On SQLite, which lets one writer
     in at a time anyway, the counter row."""
-    if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(sa.text("SELECT nextval('request_numbers')")).scalar_one())
-    number = session.execute(
-        sa.update(Counter)
-        .where(Counter.name == "request")
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one()
+    with session.no_autoflush:  # a number needs nothing of this filing written first
+        if session.get_bind().dialect.name == "postgresql":
+            return int(session.execute(sa.text("SELECT nextval('request_numbers')")).scalar_one())
+        number = session.execute(
+            sa.update(Counter)
+            .where(Counter.name == "request")
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        ).scalar_one()
     return int(number)
 
 
@@ -49,6 +51,7 @@ def open_request(
     status: Status = Status.NEW,
     hold_reason: str | None = None,
 ) -> Request:
+    now = utcnow()
     request = Request(
         number=next_number(session),
         client=client,
@@ -56,10 +59,12 @@ def open_request(
         subject=subject[:2000],
         status=status,
         hold_reason=hold_reason,
+        opened_at=now,  # set here, not at the flush: the quote's clocks start from it
+        updated_at=now,
         events=[],  # new: nothing to load when its first event is added
     )
+    # Not flushed here: it goes to the database with its events, quote and emails.
     session.add(request)
-    session.flush()
     detail = f"opened by {contact_email}" + (f"; held: {hold_reason}" if hold_reason else "")
     record(session, request, "opened", contact_email, inbound, detail, None, status)
     return request
