@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.common import (
+    CpuMeter,
     PeakRss,
     fresh_postgres,
     fresh_redis,
@@ -49,17 +50,18 @@ def run(messages: int, workers: int) -> dict[str, float]:
             )
             for n in range(workers)
         ]
-        started = time.monotonic()
-        run_once = intake(config, "run", "--once", log=folder / "run.log")
-        with PeakRss(run_once.pid) as main_rss:
-            rss = [PeakRss(p.pid).__enter__() for p in extra]
-            code = run_once.wait()
-            elapsed = time.monotonic() - started
-            for sampler in rss:
-                sampler.__exit__()
-        for p in extra:
-            p.terminate()
-            p.wait()
+        with CpuMeter() as cpu:
+            started = time.monotonic()
+            run_once = intake(config, "run", "--once", log=folder / "run.log")
+            with PeakRss(run_once.pid) as main_rss:
+                rss = [PeakRss(p.pid).__enter__() for p in extra]
+                code = run_once.wait()
+                elapsed = time.monotonic() - started
+                for sampler in rss:
+                    sampler.__exit__()
+            for p in extra:
+                p.terminate()
+                p.wait()
         if code != 0:
             raise SystemExit((folder / "run.log").read_text()[-3000:])
         with engine.connect() as conn:
@@ -76,6 +78,8 @@ def run(messages: int, workers: int) -> dict[str, float]:
         "per_second": filed / elapsed,
         "peak_rss_mb": (main_rss.peak_kb + sum(s.peak_kb for s in rss)) / 1024,
         "mean_kb": sum(len(r) for r in raws) / len(raws) / 1024,
+        "intake_ms": cpu.intake / filed * 1000,
+        "postgres_ms": cpu.postgres / filed * 1000,
     }
 
 
@@ -89,7 +93,9 @@ def main() -> None:
         f"ingest: {result['filed']}/{result['messages']} messages "
         f"(mean {result['mean_kb']:.1f} KB) filed in {result['seconds']:.1f} s = "
         f"{result['per_second']:.0f} messages/s; peak RSS {result['peak_rss_mb']:.0f} MB "
-        f"(run --once + {args.workers} worker process); {result['replies']} replies sent"
+        f"(run --once + {args.workers} worker process); {result['replies']} replies sent; "
+        f"CPU a message: intake {result['intake_ms']:.1f} ms, "
+        f"PostgreSQL {result['postgres_ms']:.1f} ms"
     )
 
 

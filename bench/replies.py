@@ -13,7 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import PeakRss, fresh_postgres, fresh_redis, intake, message, write_config
+from bench.common import (
+    CpuMeter,
+    PeakRss,
+    fresh_postgres,
+    fresh_redis,
+    intake,
+    message,
+    write_config,
+)
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink
 
@@ -63,26 +71,32 @@ def run(count: int, workers: int) -> dict[str, float]:
             )
             for n in range(workers)
         ]
-        started = time.monotonic()
-        process = intake(config, "run", "--once", log=folder / "run.log")
-        samplers = [PeakRss(process.pid).__enter__(), *(PeakRss(p.pid).__enter__() for p in extra)]
-        clients = 0
-        while clients < count and process.poll() is None:
-            clients = sum(1 for m in sink.messages if "dana@agency.example" not in m.rcpt_tos)
-            time.sleep(0.05)
-        elapsed = time.monotonic() - started
-        process.wait()
-        for sampler in samplers:
-            sampler.__exit__()
-        for p in extra:
-            p.terminate()
-            p.wait()
+        with CpuMeter() as cpu:
+            started = time.monotonic()
+            process = intake(config, "run", "--once", log=folder / "run.log")
+            samplers = [
+                PeakRss(process.pid).__enter__(),
+                *(PeakRss(p.pid).__enter__() for p in extra),
+            ]
+            clients = 0
+            while clients < count and process.poll() is None:
+                clients = sum(1 for m in sink.messages if "dana@agency.example" not in m.rcpt_tos)
+                time.sleep(0.05)
+            elapsed = time.monotonic() - started
+            process.wait()
+            for sampler in samplers:
+                sampler.__exit__()
+            for p in extra:
+                p.terminate()
+                p.wait()
         clients = sum(1 for m in sink.messages if "dana@agency.example" not in m.rcpt_tos)
     return {
         "replies": clients,
         "seconds": elapsed,
         "per_second": clients / elapsed,
         "peak_rss_mb": sum(s.peak_kb for s in samplers) / 1024,
+        "intake_ms": cpu.intake / max(clients, 1) * 1000,
+        "postgres_ms": cpu.postgres / max(clients, 1) * 1000,
     }
 
 
@@ -95,7 +109,8 @@ def main() -> None:
     print(
         f"replies: {r['replies']}/{args.requests} client replies at the SMTP sink in "
         f"{r['seconds']:.1f} s = {r['per_second']:.0f} replies/s; peak RSS "
-        f"{r['peak_rss_mb']:.0f} MB (run --once + {args.workers} worker process)"
+        f"{r['peak_rss_mb']:.0f} MB (run --once + {args.workers} worker process); CPU a "
+        f"request: intake {r['intake_ms']:.1f} ms, PostgreSQL {r['postgres_ms']:.1f} ms"
     )
 
 

@@ -6,6 +6,9 @@ import email
 from datetime import UTC, datetime
 from email.policy import default
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from intake.outbox.compose import Attachment, Envelope, compose
 from intake.outbox.templates import Rendered
 
@@ -35,3 +38,60 @@ def test_attachments_travel_beside_the_text_and_html_intact():
     assert attached["statement-2026-10.pdf"].get_content() == pdf
     assert attached["statement-2026-10.csv"].get_content_type() == "text/csv"
     assert attached["statement-2026-10.csv"].get_payload(decode=True) == "a,b\r\n1,é\r\n".encode()
+
+
+def test_a_non_ascii_address_stays_readable_for_smtputf8():
+    envelope = Envelope("support@agency.example", "Agency", ("josé@acme.example", "b@acme.example"))
+    raw = compose(RENDERED, envelope, "m@x", NOW)
+    assert "To: josé@acme.example, b@acme.example\r\n".encode() in raw
+    assert [a.addr_spec for a in read(raw)["To"].addresses] == [
+        "josé@acme.example",
+        "b@acme.example",
+    ]
+
+
+def test_long_headers_are_folded_and_every_line_ends_in_crlf():
+    subject = "[REQ-7] " + " ".join(["checkout"] * 40)
+    references = tuple(f"{n}.thread@client.example" for n in range(20))
+    envelope = Envelope(
+        "support@agency.example", "Agency", ("a@acme.example",), references=references
+    )
+    raw = compose(Rendered(subject, "t", "h"), envelope, "m@x", NOW)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    parsed = email.message_from_bytes(raw, policy=default)
+    assert parsed["Subject"] == subject
+    assert parsed["References"].split() == [f"<{r}>" for r in references]
+
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+word = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=30)
+line = st.lists(word, min_size=1, max_size=12).map(" ".join)
+
+
+def read(raw: bytes) -> email.message.EmailMessage:
+    """As a mail program that speaks SMTPUTF8 reads it: headers in UTF-8."""
+    return email.message_from_string(raw.decode("utf-8"), policy=default)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    subject=line,
+    name=line,
+    body=text,
+    html=text,
+    files=st.lists(st.tuples(word, st.binary(max_size=200)), max_size=3),
+)
+def test_what_is_composed_reads_back_as_written(subject, name, body, html, files):
+    envelope = Envelope("support@agency.example", name, ("a@acme.example",))
+    attachments = [
+        Attachment(f"{n}-{i}", "application/octet-stream", d) for i, (n, d) in enumerate(files)
+    ]
+    parsed = read(compose(Rendered(subject, body, html), envelope, "m@x", NOW, attachments))
+    assert parsed["Subject"] == subject
+    assert parsed["From"].addresses[0].display_name == name
+    assert parsed.get_body(("plain",)).get_content() == body
+    assert parsed.get_body(("html",)).get_content() == html
+    got = [(a.get_filename(), a.get_content()) for a in parsed.iter_attachments()]
+    assert got == [(a.filename, a.data) for a in attachments]
