@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from intake.mail import store
-from intake.mail.filing import file_batch
+from intake.mail.filing import Outcome, file_batch, file_together
 from intake.outbox import delivery
 from workers import runtime
 
@@ -17,12 +17,14 @@ def file_inbound(ids: list[int]) -> None:
     rt = runtime.current()
     with rt.transaction() as session:
         store.count_attempt(session, ids)
-    outcomes = []
-    for inbound_id in sorted(ids):
-        # One short transaction a message: locks (a new contact, a thread being filed)
-        # are held for milliseconds, not for a whole batch, so workers rarely wait.
+    try:
+        # Most jobs file every message cleanly: one transaction and one commit for all.
         with rt.transaction() as session:
-            outcomes += file_batch(session, rt.settings, [inbound_id])
+            outcomes = file_together(session, rt.settings, ids)
+    except Exception as exc:  # rolled back whole; nothing of it was written
+        why = f"{type(exc).__name__}: {str(exc).partition(chr(10))[0][:200]}"
+        log.info("filing %d messages together failed (%s); one by one now", len(ids), why)
+        outcomes = file_one_by_one(ids)
     outbound = [i for outcome in outcomes for i in outcome.outbound_ids]
     if outbound:
         enqueue_sending(outbound)
@@ -34,6 +36,17 @@ def file_inbound(ids: list[int]) -> None:
             f" {outcome.request_ref}" if outcome.request_ref else "",
             f" ({outcome.reason})" if outcome.reason else "",
         )
+
+
+def file_one_by_one(ids: list[int]) -> list[Outcome]:
+    """Each message in a short transaction of its own, so a bad one is parked alone and
+    a lock (a new contact, a thread) held by another worker is waited on briefly."""
+    rt = runtime.current()
+    outcomes: list[Outcome] = []
+    for inbound_id in sorted(ids):
+        with rt.transaction() as session:
+            outcomes += file_batch(session, rt.settings, [inbound_id])
+    return outcomes
 
 
 def send_outbound(ids: list[int]) -> None:

@@ -89,6 +89,19 @@ def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list
     return outcomes
 
 
+def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
+    """File these messages in the caller's transaction, all or none: no savepoint a
+    message and one commit for the lot. Any error is raised, and the caller files them
+    again one by one with :func:`file_batch`, which parks what fails."""
+    outcomes = []
+    for inbound_id in sorted(set(ids)):
+        outcome = file_message(session, settings, inbound_id)
+        if outcome is not None:
+            outcomes.append(outcome)
+    session.flush()  # the outbox ids, for the caller to enqueue
+    return outcomes
+
+
 def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
     with session.begin_nested():
         inbound = session.get(InboundMessage, inbound_id)

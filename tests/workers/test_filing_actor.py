@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
 from intake.mail import filing as mail_filing
-from intake.mail.models import Filing, InboundMessage
+from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.store import Fetched, store_raw
 from tests.mailbuilder import message
 from workers import broker as brokers
@@ -63,3 +63,40 @@ def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypa
     assert "gave up after" in (rows[poison].reason or "")
     assert [rows[i].filing for i in ids if i != poison] == [Filing.REQUEST] * 3
     assert all(rows[i].attempts <= 1 for i in ids if i != poison)
+
+
+def test_a_bad_message_in_a_job_is_parked_and_the_rest_filed_once(runtime, factory, monkeypatch):
+    # Given a job of four messages, the third of which breaks the filing code
+    with transaction(factory) as session:
+        ids = store_raw(
+            session,
+            "box",
+            1,
+            [Fetched(n, message(subject=f"Request {n}")) for n in range(1, 5)],
+        )
+    real = mail_filing.parse
+
+    def parse(raw, **options):
+        if b"Subject: Request 3" in raw:
+            raise ValueError("a bug met this message")
+        return real(raw, **options)
+
+    monkeypatch.setattr(mail_filing, "parse", parse)
+    sent: list[list[int]] = []
+    monkeypatch.setattr(filing, "enqueue_sending", sent.append)
+    # When the job runs (filing the four together fails, so they are filed one by one)
+    filing.file_inbound(ids)
+    # Then the bad one is parked with its error, the others are requests, and each of
+    # their emails exists once: nothing of the failed attempt was kept
+    with transaction(factory) as session:
+        rows = {m.id: m for m in session.scalars(sa.select(InboundMessage))}
+        outbox = session.scalars(sa.select(OutboundMessage)).all()
+    assert [rows[i].filing for i in ids] == [
+        Filing.REQUEST,
+        Filing.REQUEST,
+        Filing.FAILED,
+        Filing.REQUEST,
+    ]
+    assert "a bug met this message" in (rows[ids[2]].reason or "")
+    assert sorted(m.inbound_id for m in outbox) == sorted([ids[0], ids[1], ids[3]] * 2)
+    assert sorted(i for batch in sent for i in batch) == sorted(m.id for m in outbox)
