@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -51,6 +51,13 @@ class Outcome:
     request_ref: str | None = None
     reason: str | None = None
     outbound: tuple[OutboundMessage, ...] = ()
+    # Messages it answers that were filed first, in the same transaction (their emails
+    # are sent by whoever sends this one's).
+    earlier: tuple[Outcome, ...] = ()
+
+    def with_earlier(self) -> list[Outcome]:
+        """This outcome and those filed before it, earliest first."""
+        return [*(o for e in self.earlier for o in e.with_earlier()), self]
 
     @property
     def outbound_ids(self) -> tuple[int, ...]:
@@ -85,7 +92,7 @@ def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list
                 outcome = _park(session, inbound_id, traceback.format_exc())
                 break
         if outcome is not None:
-            outcomes.append(outcome)
+            outcomes += outcome.with_earlier()
     return outcomes
 
 
@@ -97,7 +104,7 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     for inbound_id in sorted(set(ids)):
         outcome = file_message(session, settings, inbound_id)
         if outcome is not None:
-            outcomes.append(outcome)
+            outcomes += outcome.with_earlier()
     session.flush()  # the outbox ids, for the caller to enqueue
     return outcomes
 
@@ -117,7 +124,18 @@ def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
 def file_message(
     session: Session, settings: Settings, inbound_id: int, depth: int = 0
 ) -> Outcome | None:
-    """File one stored message, if nobody has yet. Safe to run twice."""
+    """File one stored message, if nobody has yet, and the messages it answers that are
+    still pending (in :attr:`Outcome.earlier`). Safe to run twice."""
+    earlier: list[Outcome] = []
+    outcome = _file_one(session, settings, inbound_id, depth, earlier)
+    if outcome is None or not earlier:
+        return outcome
+    return replace(outcome, earlier=tuple(earlier))
+
+
+def _file_one(
+    session: Session, settings: Settings, inbound_id: int, depth: int, earlier: list[Outcome]
+) -> Outcome | None:
     inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
     if inbound is None or inbound.filing is not Filing.PENDING:
         return None
@@ -137,7 +155,7 @@ def file_message(
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
         if depth < MAX_REFERENCE_DEPTH:
-            _file_earlier(session, settings, inbound, mail, depth)
+            earlier += _file_earlier(session, settings, inbound, mail, depth)
 
         verdict = detect_machine(mail, settings.own_addresses)
         if verdict is not None:
@@ -208,10 +226,10 @@ def _keep_parsed(
 
 def _file_earlier(
     session: Session, settings: Settings, inbound: InboundMessage, mail: InboundMail, depth: int
-) -> None:
+) -> list[Outcome]:
     wanted = {*mail.in_reply_to, *mail.references}
     if not wanted:
-        return
+        return []
     earlier = session.scalars(
         sa.select(InboundMessage.id)
         .where(
@@ -221,8 +239,8 @@ def _file_earlier(
         )
         .order_by(InboundMessage.id)
     ).all()
-    for earlier_id in earlier:
-        file_message(session, settings, earlier_id, depth + 1)
+    filed = (file_message(session, settings, earlier_id, depth + 1) for earlier_id in earlier)
+    return [outcome for outcome in filed if outcome is not None]
 
 
 def _file_machine(

@@ -213,12 +213,18 @@ def test_a_reply_filed_before_the_message_it_answers_still_threads(session, sett
     reply = message(subject="Re: more detail", in_reply_to="orig@acme.example")
     ids = store_raw(session, "box", 1, [Fetched(1, first), Fetched(2, reply)])
     # When the reply's job runs first
-    file_batch(session, settings, [ids[1]])
-    file_batch(session, settings, [ids[0]])
+    outcomes = file_batch(session, settings, [ids[1]])
+    assert file_batch(session, settings, [ids[0]]) == []
     # Then it is still a follow-up of the one request
     filings = session.scalars(sa.select(InboundMessage.filing).order_by(InboundMessage.id)).all()
     assert filings == [Filing.REQUEST, Filing.FOLLOW_UP]
     assert len(requests_of(session)) == 1
+    # And the reply's job reports both, so the first one's quote is sent with it at once
+    # rather than when the sweeper finds it unsent
+    assert [o.inbound_id for o in outcomes] == ids
+    queued = session.scalars(sa.select(OutboundMessage.id)).all()
+    assert sorted(i for o in outcomes for i in o.outbound_ids) == sorted(queued)
+    assert queued
 
 
 def test_a_bounce_of_our_message_is_attached_and_flags_the_address(session, settings, clients):
