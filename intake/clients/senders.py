@@ -30,9 +30,16 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def identify_sender(session: Session, address: str, name: str, staff: frozenset[str]) -> Sender:
+class NewContactWanted(Exception):
+    """Raised instead of adding a contact when the caller asked for none (see filing)."""
+
+
+def identify_sender(
+    session: Session, address: str, name: str, staff: frozenset[str], *, may_add: bool = True
+) -> Sender:
     """Look the address up, case-insensitively; a new address at a client's domain becomes
-    a contact of that client (who may not approve)."""
+    a contact of that client (who may not approve), or, with ``may_add`` False, raises
+    NewContactWanted."""
     address = address.strip().lower()
     if address in staff:
         return Sender(Author.STAFF, address)
@@ -49,6 +56,8 @@ def identify_sender(session: Session, address: str, name: str, staff: frozenset[
     )
     if client is None:
         return Sender(Author.UNKNOWN, address)
+    if not may_add:
+        raise NewContactWanted(address)
     contact = Contact(email=address, name=name, can_approve=False, source="mail", client=client)
     session.add(contact)
     session.flush()

@@ -99,10 +99,14 @@ def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list
 def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
     """File these messages in the caller's transaction, all or none: no savepoint a
     message and one commit for the lot. Any error is raised, and the caller files them
-    again one by one with :func:`file_batch`, which parks what fails."""
+    again one by one with :func:`file_batch`, which parks what fails.
+
+    A message from a new contact raises NewContactWanted: the contact's row would stay
+    locked until the whole batch commits, and every other worker filing mail from that
+    address would wait for it."""
     outcomes = []
     for inbound_id in sorted(set(ids)):
-        outcome = file_message(session, settings, inbound_id)
+        outcome = file_message(session, settings, inbound_id, alone=False)
         if outcome is not None:
             outcomes += outcome.with_earlier()
     session.flush()  # the outbox ids, for the caller to enqueue
@@ -122,19 +126,25 @@ def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
 
 
 def file_message(
-    session: Session, settings: Settings, inbound_id: int, depth: int = 0
+    session: Session, settings: Settings, inbound_id: int, depth: int = 0, *, alone: bool = True
 ) -> Outcome | None:
     """File one stored message, if nobody has yet, and the messages it answers that are
-    still pending (in :attr:`Outcome.earlier`). Safe to run twice."""
+    still pending (in :attr:`Outcome.earlier`). Safe to run twice. ``alone``: in a
+    transaction of its own (see :func:`file_together` for the other case)."""
     earlier: list[Outcome] = []
-    outcome = _file_one(session, settings, inbound_id, depth, earlier)
+    outcome = _file_one(session, settings, inbound_id, depth, earlier, alone)
     if outcome is None or not earlier:
         return outcome
     return replace(outcome, earlier=tuple(earlier))
 
 
 def _file_one(
-    session: Session, settings: Settings, inbound_id: int, depth: int, earlier: list[Outcome]
+    session: Session,
+    settings: Settings,
+    inbound_id: int,
+    depth: int,
+    earlier: list[Outcome],
+    alone: bool,
 ) -> Outcome | None:
     inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
     if inbound is None or inbound.filing is not Filing.PENDING:
@@ -155,14 +165,14 @@ def _file_one(
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
         if depth < MAX_REFERENCE_DEPTH:
-            earlier += _file_earlier(session, settings, inbound, mail, depth)
+            earlier += _file_earlier(session, settings, inbound, mail, depth, alone)
 
         verdict = detect_machine(mail, settings.own_addresses)
         if verdict is not None:
             return _file_machine(session, settings, inbound, mail, verdict)
 
         sender = identify_sender(
-            session, mail.from_address, mail.from_name, settings.staff_addresses
+            session, mail.from_address, mail.from_name, settings.staff_addresses, may_add=alone
         )
         inbound.author = sender.author.value
     match = find_thread(session, settings, mail, sender)
@@ -225,7 +235,12 @@ def _keep_parsed(
 
 
 def _file_earlier(
-    session: Session, settings: Settings, inbound: InboundMessage, mail: InboundMail, depth: int
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    depth: int,
+    alone: bool,
 ) -> list[Outcome]:
     wanted = {*mail.in_reply_to, *mail.references}
     if not wanted:
@@ -239,7 +254,10 @@ def _file_earlier(
         )
         .order_by(InboundMessage.id)
     ).all()
-    filed = (file_message(session, settings, earlier_id, depth + 1) for earlier_id in earlier)
+    filed = (
+        file_message(session, settings, earlier_id, depth + 1, alone=alone)
+        for earlier_id in earlier
+    )
     return [outcome for outcome in filed if outcome is not None]
 
 

@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
 from intake.mail import filing as mail_filing
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.store import Fetched, store_raw
+from intake.requests.models import Event
 from tests.mailbuilder import message
 from workers import broker as brokers
 from workers import filing
@@ -100,3 +102,27 @@ def test_a_bad_message_in_a_job_is_parked_and_the_rest_filed_once(runtime, facto
     assert "a bug met this message" in (rows[ids[2]].reason or "")
     assert sorted(m.inbound_id for m in outbox) == sorted([ids[0], ids[1], ids[3]] * 2)
     assert sorted(i for batch in sent for i in batch) == sorted(m.id for m in outbox)
+
+
+def test_mail_from_a_new_contact_adds_them_once_with_its_event(runtime, factory):
+    # Given a job of three messages, two of them from an address new at a client's domain
+    senders = ["alice@acme.example", "new.person@acme.example", "new.person@acme.example"]
+    with transaction(factory) as session:
+        ids = store_raw(
+            session,
+            "box",
+            1,
+            [Fetched(n, message(sender=s, subject=f"Request {n}")) for n, s in enumerate(senders)],
+        )
+    # When the job runs
+    filing.file_inbound(ids)
+    # Then all three are requests, the contact was added once, and staff see that once
+    with transaction(factory) as session:
+        filings = session.scalars(sa.select(InboundMessage.filing)).all()
+        contacts = session.scalars(
+            sa.select(Contact).where(Contact.email == "new.person@acme.example")
+        ).all()
+        events = session.scalars(sa.select(Event).where(Event.kind == "new_contact")).all()
+    assert filings == [Filing.REQUEST] * 3
+    assert [c.can_approve for c in contacts] == [False]
+    assert len(events) == 1 and "new.person@acme.example" in events[0].detail
