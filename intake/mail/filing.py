@@ -3,9 +3,10 @@ exactly one new request, follow-up, machine record, held message or parked failu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from intake.mail.models import (
     OutboundMessage,
 )
 from intake.mail.parsing import InboundMail, parse
-from intake.mail.threads import find_thread, quote_replied_to
+from intake.mail.threads import find_thread, may_thread, quote_replied_to
 from intake.outbox import emails
 from intake.quotes.models import Quote
 from intake.quotes.service import Thread, quote_new_request
@@ -104,12 +105,17 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     A message from a new contact raises NewContactWanted: the contact's row would stay
     locked until the whole batch commits, and every other worker filing mail from that
     address would wait for it."""
-    outcomes = []
-    for inbound_id in sorted(set(ids)):
-        outcome = file_message(session, settings, inbound_id, alone=False)
-        if outcome is not None:
-            outcomes += outcome.with_earlier()
-    session.flush()  # the outbox ids, for the caller to enqueue
+    outcomes: list[Outcome] = []
+    # Written at the end in one flush (a statement a table, not a few a message), except
+    # before a message that may answer one filed here: see _file_one.
+    with session.no_autoflush:
+        for inbound_id in sorted(set(ids)):
+            if any(o.inbound_id == inbound_id for o in outcomes):
+                continue  # filed already, as an earlier message of a reply
+            outcome = file_message(session, settings, inbound_id, alone=False)
+            if outcome is not None:
+                outcomes += outcome.with_earlier()
+        session.flush()  # the outbox ids, for the caller to enqueue
     return outcomes
 
 
@@ -162,6 +168,34 @@ def _file_one(
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
         return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
+    if alone or not may_thread(settings, mail):
+        return _file_parsed(session, settings, inbound, mail, depth, earlier, alone)
+    # Filed together with others, unflushed: a message that may answer one of them looks
+    # it up, so what is pending is written first, and its own filing flushes as it goes.
+    session.flush()
+    with _autoflush(session):
+        return _file_parsed(session, settings, inbound, mail, depth, earlier, alone)
+
+
+@contextlib.contextmanager
+def _autoflush(session: Session) -> Iterator[None]:
+    before = session.autoflush
+    session.autoflush = True
+    try:
+        yield
+    finally:
+        session.autoflush = before
+
+
+def _file_parsed(
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    depth: int,
+    earlier: list[Outcome],
+    alone: bool,
+) -> Outcome:
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
         if depth < MAX_REFERENCE_DEPTH:

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake.clients.senders import Author, Sender
-from intake.mail.matching import KnownRequest, Match, choose_thread, clues_of, plus_tokens
+from intake.mail.matching import (
+    Clues,
+    KnownRequest,
+    Match,
+    choose_thread,
+    clues_of,
+    plus_tokens,
+)
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
 from intake.quotes.models import Quote
@@ -21,16 +28,26 @@ from intake.settings import Settings
 HEADERS = BytesHeaderParser(policy=compat32)
 
 
-def find_thread(
-    session: Session, settings: Settings, mail: InboundMail, sender: Sender | None
-) -> Match | None:
-    clues = clues_of(
+def thread_clues(settings: Settings, mail: InboundMail) -> Clues:
+    return clues_of(
         mail.in_reply_to,
         mail.references,
         mail.subject,
         (*mail.to, *mail.cc),
         settings.support_address,
     )
+
+
+def may_thread(settings: Settings, mail: InboundMail) -> bool:
+    """Whether anything in the message could tie it to a request already filed."""
+    clues = thread_clues(settings, mail)
+    return bool(clues.message_ids or clues.subject_numbers or clues.tokens)
+
+
+def find_thread(
+    session: Session, settings: Settings, mail: InboundMail, sender: Sender | None
+) -> Match | None:
+    clues = thread_clues(settings, mail)
     by_message_id: dict[str, KnownRequest] = {}
     if clues.message_ids:
         ours = session.execute(

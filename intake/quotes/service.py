@@ -178,14 +178,28 @@ def promised_included_hours(session: Session, settings: Settings, client: Client
     now = datetime.now(settings.zone)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     included = sa.func.coalesce(sa.func.sum(Quote.hours - Quote.chargeable_hours), 0)
-    total = session.scalar(
-        sa.select(included)
-        .join(Request, Request.id == Quote.request_id)
-        .where(
-            Request.client_id == client.id,
-            Request.type == RequestType.FEATURE,
-            Quote.status.in_(("approved", "included")),
-            Quote.created_at >= month_start,
+    with session.no_autoflush:
+        total = session.scalar(
+            sa.select(included)
+            .join(Request, Request.id == Quote.request_id)
+            .where(
+                Request.client_id == client.id,
+                Request.type == RequestType.FEATURE,
+                Quote.status.in_(("approved", "included")),
+                Quote.created_at >= month_start,
+            )
         )
+    # Quotes of this transaction not written yet (filing a batch together) count too.
+    queued = sum(
+        (
+            q.hours - q.chargeable_hours
+            for q in session.new
+            if isinstance(q, Quote)
+            and q.request is not None
+            and q.request.client is client
+            and q.request.type is RequestType.FEATURE
+            and q.status in ("approved", "included")
+        ),
+        Decimal(0),
     )
-    return Decimal(str(total or 0))
+    return Decimal(str(total or 0)) + queued

@@ -15,6 +15,7 @@ from intake.db import transaction
 from intake.mail import filing as mail_filing
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.store import Fetched, store_raw
+from intake.quotes.models import Quote
 from intake.requests.models import Event
 from tests.mailbuilder import message
 from workers import broker as brokers
@@ -126,3 +127,31 @@ def test_mail_from_a_new_contact_adds_them_once_with_its_event(runtime, factory)
     assert filings == [Filing.REQUEST] * 3
     assert [c.can_approve for c in contacts] == [False]
     assert len(events) == 1 and "new.person@acme.example" in events[0].detail
+
+
+def test_features_filed_in_one_job_share_the_included_hours(runtime, factory):
+    # Given two feature requests from a client on a plan with 5 included hours a month
+    asks = [
+        message(
+            subject=f"Could you add a CSV export of {it}?",
+            body=f"Hello,\n\nCould you add a CSV export of all {it} to the admin?\n\nThanks\n",
+        )
+        for it in ("orders", "users")
+    ]
+    with transaction(factory) as session:
+        ids = store_raw(session, "box", 1, [Fetched(n, raw) for n, raw in enumerate(asks)])
+    # When one job files both
+    filing.file_inbound(ids)
+    # Then the second is quoted for what the first left: the month's hours are promised once
+    with transaction(factory) as session:
+        quotes = session.scalars(
+            sa.select(Quote)
+            .join(InboundMessage, InboundMessage.request_id == Quote.request_id)
+            .where(InboundMessage.id.in_(ids))
+            .order_by(Quote.id)
+        ).all()
+        kinds = [q.request.type.value for q in quotes]
+    included = [q.hours - q.chargeable_hours for q in quotes]
+    assert kinds == ["feature", "feature"]
+    assert sum(included) <= 5
+    assert quotes[0].chargeable_hours == 0 and quotes[1].chargeable_hours > 0
