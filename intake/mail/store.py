@@ -106,13 +106,8 @@ def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, in
         .on_conflict_do_nothing(index_elements=["message_key"])
         .returning(InboundMessage.message_key, InboundMessage.id)
     )
-    inserted: dict[str, int] = {}
-    for row in rows:
-        # One statement a row: RETURNING with executemany is not on every driver.
-        result = session.execute(stmt.values(**row)).first()
-        if result is not None:
-            inserted[result[0]] = result[1]
-    return inserted
+    # One multi-row statement: RETURNING names the rows really inserted, by their key.
+    return {key: id_ for key, id_ in session.execute(stmt.values(rows)).all()}
 
 
 def count_attempt(session: Session, ids: Sequence[int]) -> int | None:
