@@ -60,7 +60,7 @@ def client_quote(
     had its fill of automatic replies this hour: then staff are told instead."""
     address = request.contact_email
     limit = settings.replies.max_automatic_per_hour
-    if automatic_replies_last_hour(session, address) >= limit:
+    if automatic_replies_last_hour(session, address, limit) >= limit:
         if not settings.staff:
             return []
         return [

@@ -77,21 +77,24 @@ def queue_email(
     return row
 
 
-def automatic_replies_last_hour(session: Session, address: str) -> int:
-    """Automatic replies to ``address`` in the last hour: those stored, and those queued in
-    this session and not flushed yet (counted here rather than flushed for the query)."""
+def automatic_replies_last_hour(session: Session, address: str, at_most: int) -> int:
+    """Automatic replies to ``address`` in the last hour, counted up to ``at_most`` (the
+    limit: a busy address costs no more to check than a quiet one): those stored, and
+    those queued in this session and not flushed yet (counted here, not flushed)."""
     key = address.lower()
     since = utcnow() - timedelta(hours=1)
-    with session.no_autoflush:
-        stored = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(OutboundMessage)
-            .where(
-                OutboundMessage.recipient_key == key,
-                OutboundMessage.automatic.is_(True),
-                OutboundMessage.created_at > since,
-            )
+    recent = (
+        sa.select(OutboundMessage.id)
+        .where(
+            OutboundMessage.recipient_key == key,
+            OutboundMessage.automatic.is_(True),
+            OutboundMessage.created_at > since,
         )
+        .limit(at_most)
+        .subquery()
+    )
+    with session.no_autoflush:
+        stored = session.scalar(sa.select(sa.func.count()).select_from(recent))
     queued = sum(
         1
         for row in session.new
