@@ -17,11 +17,19 @@ from workers import billing, filing, runtime, sla
 from workers.middleware import LogContext
 
 # name -> (function, dramatiq options). Retries back off from half a second; the
-# sweeper catches anything that runs out of retries.
+# sweeper catches anything that runs out of retries. Among the jobs a worker holds, lower
+# priority numbers go first: replies already written leave before more mail is filed,
+# so a backlog of mail does not hold back the answers to what is filed.
 ACTORS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "file_inbound": (
         filing.file_inbound,
-        {"queue_name": "filing", "max_retries": 8, "min_backoff": 500, "max_backoff": 30_000},
+        {
+            "queue_name": "filing",
+            "priority": 10,
+            "max_retries": 8,
+            "min_backoff": 500,
+            "max_backoff": 30_000,
+        },
     ),
     "send_outbound": (
         filing.send_outbound,

@@ -34,15 +34,15 @@ def runtime(make_settings, db_url, engine, factory):
     rt.broker.close()
 
 
+def stored(factory, raws: list[bytes]) -> list[int]:
+    """Store these messages as the poller does; their ids, in order."""
+    with transaction(factory) as session:
+        return store_raw(session, "box", 1, [Fetched(n, raw) for n, raw in enumerate(raws, 1)])
+
+
 def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypatch):
     # Given a job of four messages, the second of which fails its transaction every time
-    with transaction(factory) as session:
-        ids = store_raw(
-            session,
-            "box",
-            1,
-            [Fetched(n, message(subject=f"Request {n}")) for n in range(1, 5)],
-        )
+    ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
     poison = ids[1]
     real = mail_filing.parse
 
@@ -70,13 +70,7 @@ def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypa
 
 def test_a_bad_message_in_a_job_is_parked_and_the_rest_filed_once(runtime, factory, monkeypatch):
     # Given a job of four messages, the third of which breaks the filing code
-    with transaction(factory) as session:
-        ids = store_raw(
-            session,
-            "box",
-            1,
-            [Fetched(n, message(subject=f"Request {n}")) for n in range(1, 5)],
-        )
+    ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
     real = mail_filing.parse
 
     def parse(raw, **options):
@@ -108,13 +102,7 @@ def test_a_bad_message_in_a_job_is_parked_and_the_rest_filed_once(runtime, facto
 def test_mail_from_a_new_contact_adds_them_once_with_its_event(runtime, factory):
     # Given a job of three messages, two of them from an address new at a client's domain
     senders = ["alice@acme.example", "new.person@acme.example", "new.person@acme.example"]
-    with transaction(factory) as session:
-        ids = store_raw(
-            session,
-            "box",
-            1,
-            [Fetched(n, message(sender=s, subject=f"Request {n}")) for n, s in enumerate(senders)],
-        )
+    ids = stored(factory, [message(sender=s, subject=f"Request {s}") for s in senders])
     # When the job runs
     filing.file_inbound(ids)
     # Then all three are requests, the contact was added once, and staff see that once
@@ -138,8 +126,7 @@ def test_features_filed_in_one_job_share_the_included_hours(runtime, factory):
         )
         for it in ("orders", "users")
     ]
-    with transaction(factory) as session:
-        ids = store_raw(session, "box", 1, [Fetched(n, raw) for n, raw in enumerate(asks)])
+    ids = stored(factory, asks)
     # When one job files both
     filing.file_inbound(ids)
     # Then the second is quoted for what the first left: the month's hours are promised once
