@@ -82,7 +82,7 @@ def write_config(
 
 
 def mixed_mail(count: int, seed: int = 1) -> list[bytes]:
-    """New requests, replies, machine mail and the suite's real-world fixtures, ~28 KB mean."""
+    """New requests, replies, machine mail and the suite's real-world fixtures, ~14 KB mean."""
     rng = random.Random(seed)
     fixtures = [
         p.read_bytes() for p in sorted(FIXTURES.glob("*.eml")) if p.stat().st_size < 200_000
