@@ -18,6 +18,9 @@ from intake.db import utcnow
 from intake.mail.models import Filing, InboundMessage, MailboxCursor
 from intake.mail.parsing import body_digest, extract_message_id, message_key
 
+# Rows a statement when storing a batch (ten columns each).
+INSERT_CHUNK = 500
+
 
 @dataclass(frozen=True)
 class Fetched:
@@ -106,8 +109,13 @@ def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, in
         .on_conflict_do_nothing(index_elements=["message_key"])
         .returning(InboundMessage.message_key, InboundMessage.id)
     )
-    # One multi-row statement: RETURNING names the rows really inserted, by their key.
-    return {key: id_ for key, id_ in session.execute(stmt.values(rows)).all()}
+    # Multi-row statements: RETURNING names the rows really inserted, by their key. In
+    # chunks, to stay under the drivers' limits on parameters (SQLite: 32,766).
+    inserted: dict[str, int] = {}
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        inserted.update((key, id_) for key, id_ in session.execute(stmt.values(chunk)))
+    return inserted
 
 
 def count_attempt(session: Session, ids: Sequence[int]) -> int | None:

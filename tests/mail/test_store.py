@@ -25,6 +25,17 @@ def test_a_message_is_stored_once_however_often_it_is_fetched(session):
     assert row.raw == raw and row.filing is Filing.PENDING and row.uid == 1
 
 
+def test_the_largest_batch_the_settings_allow_is_stored_whole(session):
+    # Given a fetch of imap.batch_size's maximum, 5,000 messages, a few of them known
+    raws = [b"Message-ID: <%d@acme.example>\r\nSubject: s\r\n\r\nbody\r\n" % n for n in range(5000)]
+    known = store_raw(session, BOX, 7, [Fetched(n, raws[n]) for n in (10, 4321)])
+    # When it is stored (more parameters than one SQLite statement takes)
+    new = store_raw(session, BOX, 7, [Fetched(n, raw) for n, raw in enumerate(raws)])
+    # Then every message not known yet is stored once, in order
+    assert len(new) == 4998 and new == sorted(new) and not set(new) & set(known)
+    assert len(stored(session)) == 5000
+
+
 def test_two_different_messages_sharing_a_message_id_are_both_kept(session):
     a = message(message_id="dup@broken.example", body="first text\n")
     b = message(message_id="dup@broken.example", body="another text\n")
