@@ -346,27 +346,31 @@ def test_an_approval_charged_in_halves_over_two_months_never_exceeds_its_amount(
     assert kinds_hours_amounts(later) == [("not_charged", "1", "0.00")]
 
 
+def acme_feature_from(session, since: date, logged: tuple[str, date]) -> Request:
+    """Acme (professional) with its contract from ``since``, and a CSV export feature
+    quoted 3 h (2 of them chargeable, approved) with ``logged`` (hours, day) on it."""
+    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
+    acme.since = since
+    return work(
+        session, "acme", "CSV export", "feature", quoted="3", chargeable="2", logged=(logged,)
+    )
+
+
+def bill_acme(session, settings, period: Period):
+    return by_client(billing.bill(session, settings, period, client="acme", now=after(period)))[
+        "acme"
+    ]
+
+
 def test_a_month_before_the_contract_start_has_no_fee_and_no_included_hours(
     session, settings, clients
 ):
     # Given Acme (professional) whose contract starts on 1 December, and November's work:
     # a feature with 2 chargeable hours approved, 3 h logged, and a bug with 1 h logged
-    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
-    acme.since = date(2026, 12, 1)
-    feature = work(
-        session,
-        "acme",
-        "CSV export",
-        "feature",
-        quoted="3",
-        chargeable="2",
-        logged=(("3", date(2026, 11, 10)),),
-    )
+    feature = acme_feature_from(session, date(2026, 12, 1), ("3", date(2026, 11, 10)))
     work(session, "acme", "Typo", "bug", logged=(("1", date(2026, 11, 12)),))
     # When November is billed
-    november = by_client(
-        billing.bill(session, settings, NOVEMBER, client="acme", now=after(NOVEMBER))
-    )["acme"]
+    november = bill_acme(session, settings, NOVEMBER)
     # Then no fee and nothing from included hours: charged at the rate up to the approval
     assert kinds_hours_amounts(november) == [
         ("charged", "2", "300.00"),
@@ -388,26 +392,14 @@ def test_hours_logged_late_into_a_month_before_the_contract_start_are_charged_as
 ):
     # Given Acme (professional) from 1 November, and October's 1 h on a feature with 2
     # chargeable hours approved, billed at the rate in October (no plan yet)
-    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
-    acme.since = date(2026, 11, 1)
-    feature = work(
-        session,
-        "acme",
-        "CSV export",
-        "feature",
-        quoted="3",
-        chargeable="2",
-        logged=(("1", date(2026, 10, 20)),),
-    )
-    october = by_client(billing.bill(session, settings, OCTOBER, client="acme", now=after(OCTOBER)))
-    assert kinds_hours_amounts(october["acme"]) == [("charged", "1", "150.00")]
+    feature = acme_feature_from(session, date(2026, 11, 1), ("1", date(2026, 10, 20)))
+    october = bill_acme(session, settings, OCTOBER)
+    assert kinds_hours_amounts(october) == [("charged", "1", "150.00")]
     # When 2 h more on the feature and 1 h on a bug are logged into October, after it was
     # billed, and November is billed
     log(session, feature, "2", date(2026, 10, 28))
     work(session, "acme", "Typo", "bug", logged=(("1", date(2026, 10, 29)),))
-    november = by_client(
-        billing.bill(session, settings, NOVEMBER, client="acme", now=after(NOVEMBER))
-    )["acme"]
+    november = bill_acme(session, settings, NOVEMBER)
     # Then November has its fee; October's late hours are charged up to the approval and
     # draw on no included hours, neither October's (it had none) nor November's
     assert kinds_hours_amounts(november) == [
