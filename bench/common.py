@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -164,23 +165,30 @@ def tree_rss_kb(pid: int) -> int:
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/statm") as statm:
-                fields = stat.read().rpartition(")")[2].split()
-                pages = int(statm.read().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended while we looked
-        parents[int(entry)] = int(fields[1])
-        rss[int(entry)] = pages * page_kb
+    for process, _, fields in _processes():
+        parents[process] = int(fields[1])
+        rss[process] = int(fields[21]) * page_kb  # resident pages
     tree, grew = {pid}, True
     while grew:
         more = {p for p, parent in parents.items() if parent in tree} - tree
         grew = bool(more)
         tree |= more
     return sum(rss.get(p, 0) for p in tree)
+
+
+def _processes() -> Iterator[tuple[int, str, list[str]]]:
+    """Each running process: its pid, its name and the fields of /proc/<pid>/stat after
+    the name (so fields[0] is the state, field 3 of proc(5))."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                line = stat.read()
+        except OSError:
+            continue  # the process ended while we looked
+        name, _, rest = line.partition("(")[2].rpartition(")")
+        yield int(entry), name, rest.split()
 
 
 class CpuMeter:
@@ -206,20 +214,11 @@ def _children_cpu() -> float:
 
 def postgres_cpu() -> float:
     """CPU seconds of the PostgreSQL server: its processes and their ended children."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                line = stat.read()
-        except OSError:
-            continue
-        if "(postgres)" in line:
-            fields = line.rpartition(")")[2].split()
-            # Its own time and that of its ended children: backends exit with their
-            # connections and their time moves to the postmaster.
-            ticks += sum(int(f) for f in fields[11:15])
+    # Its own time and that of its ended children (fields 14-17 of proc(5)): backends
+    # exit with their connections and their time moves to the postmaster.
+    ticks = sum(
+        sum(int(f) for f in fields[11:15]) for _, name, fields in _processes() if name == "postgres"
+    )
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
