@@ -107,11 +107,10 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     address would wait for it."""
     outcomes: list[Outcome] = []
     # Written at the end in one flush (a statement a table, not a few a message), except
-    # before a message that may answer one filed here: see _file_one.
+    # before a message that may answer one filed here: see _file_one. In id order, so the
+    # earlier messages a reply files first are never ones still ahead in this loop.
     with session.no_autoflush:
         for inbound_id in sorted(set(ids)):
-            if any(o.inbound_id == inbound_id for o in outcomes):
-                continue  # filed already, as an earlier message of a reply
             outcome = file_message(session, settings, inbound_id, alone=False)
             if outcome is not None:
                 outcomes += outcome.with_earlier()

@@ -142,3 +142,18 @@ def test_features_filed_in_one_job_share_the_included_hours(runtime, factory):
     assert kinds == ["feature", "feature"]
     assert sum(included) <= 5
     assert quotes[0].chargeable_hours == 0 and quotes[1].chargeable_hours > 0
+
+
+def test_a_message_and_its_reply_in_one_job_make_one_request(runtime, factory):
+    # Given a request and the client's reply to it, stored in one batch
+    first = message(message_id="orig@acme.example")
+    reply = message(subject="Re: more detail", in_reply_to="orig@acme.example")
+    ids = stored(factory, [first, reply])
+    # When one job files both together
+    filing.file_inbound(ids)
+    # Then the reply is a follow-up of the request the first one opened
+    with transaction(factory) as session:
+        rows = session.scalars(sa.select(InboundMessage).where(InboundMessage.id.in_(ids))).all()
+        filed = sorted((m.id, m.filing, m.request_id) for m in rows)
+    assert [f for _, f, _ in filed] == [Filing.REQUEST, Filing.FOLLOW_UP]
+    assert filed[0][2] is not None and filed[0][2] == filed[1][2]
