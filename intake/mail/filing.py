@@ -133,24 +133,9 @@ def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
 def file_message(
     session: Session, settings: Settings, inbound_id: int, depth: int = 0, *, alone: bool = True
 ) -> Outcome | None:
-    """File one stored message, if nobody has yet, and the messages it answers that are
-    still pending (in :attr:`Outcome.earlier`). Safe to run twice. ``alone``: in a
+    """File one stored message, if nobody has yet, and first the messages it answers that
+    are still pending (in :attr:`Outcome.earlier`). Safe to run twice. ``alone``: in a
     transaction of its own (see :func:`file_together` for the other case)."""
-    earlier: list[Outcome] = []
-    outcome = _file_one(session, settings, inbound_id, depth, earlier, alone)
-    if outcome is None or not earlier:
-        return outcome
-    return replace(outcome, earlier=tuple(earlier))
-
-
-def _file_one(
-    session: Session,
-    settings: Settings,
-    inbound_id: int,
-    depth: int,
-    earlier: list[Outcome],
-    alone: bool,
-) -> Outcome | None:
     inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
     if inbound is None or inbound.filing is not Filing.PENDING:
         return None
@@ -167,13 +152,19 @@ def _file_one(
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
         return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
-    if alone or not may_thread(settings, mail):
-        return _file_parsed(session, settings, inbound, mail, depth, earlier, alone)
-    # Filed together with others, unflushed: a message that may answer one of them looks
-    # it up, so what is pending is written first, and its own filing flushes as it goes.
-    session.flush()
-    with _autoflush(session):
-        return _file_parsed(session, settings, inbound, mail, depth, earlier, alone)
+    flushing: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if not alone and may_thread(settings, mail):
+        # Filed together with others, unflushed: a message that may answer one of them
+        # looks it up, so what is pending is written first, and its filing flushes as it goes.
+        session.flush()
+        flushing = _autoflush(session)
+    with flushing:
+        earlier: list[Outcome] = []
+        if depth < MAX_REFERENCE_DEPTH:
+            with session.no_autoflush:
+                earlier = _file_earlier(session, settings, inbound, mail, depth, alone)
+        outcome = _file_parsed(session, settings, inbound, mail, alone)
+    return replace(outcome, earlier=tuple(earlier)) if earlier else outcome
 
 
 @contextlib.contextmanager
@@ -187,19 +178,10 @@ def _autoflush(session: Session) -> Iterator[None]:
 
 
 def _file_parsed(
-    session: Session,
-    settings: Settings,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    depth: int,
-    earlier: list[Outcome],
-    alone: bool,
+    session: Session, settings: Settings, inbound: InboundMessage, mail: InboundMail, alone: bool
 ) -> Outcome:
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
-        if depth < MAX_REFERENCE_DEPTH:
-            earlier += _file_earlier(session, settings, inbound, mail, depth, alone)
-
         verdict = detect_machine(mail, settings.own_addresses)
         if verdict is not None:
             return _file_machine(session, settings, inbound, mail, verdict)
