@@ -11,10 +11,7 @@ from intake.classification.rules import Rules, load_rules
 from intake.quotes.estimates import default_estimates
 from intake.quotes.plans import PriceSheet, load_plans
 from intake.settings import Settings
-
-
-def _mtime(path: Path) -> float:
-    return path.stat().st_mtime if path.exists() else 0.0
+from intake.tomlfile import modified_at
 
 
 @lru_cache(maxsize=4)
@@ -28,11 +25,11 @@ def _rules(path: Path, mtime: float) -> Rules:
 
 
 def plans(path: Path) -> PriceSheet:
-    return _plans(path, _mtime(path))
+    return _plans(path, modified_at(path))
 
 
 def rules(path: Path) -> Rules:
-    return _rules(path, _mtime(path))
+    return _rules(path, modified_at(path))
 
 
 @lru_cache(maxsize=4)
@@ -41,7 +38,7 @@ def _phrases(path: Path, mtime: float) -> ReplyPhrases:
 
 
 def reply_phrases(path: Path) -> ReplyPhrases:
-    return _phrases(path, _mtime(path))
+    return _phrases(path, modified_at(path))
 
 
 def check(settings: Settings) -> PriceSheet:
@@ -51,5 +48,5 @@ def check(settings: Settings) -> PriceSheet:
     sheet = plans(settings.plans_file)
     rules(settings.rules_file)
     reply_phrases(settings.rules_file)
-    default_estimates(settings.rules_file, _mtime(settings.rules_file))
+    default_estimates(settings.rules_file, modified_at(settings.rules_file))
     return sheet

@@ -3,6 +3,7 @@ line that names the setting or file it came from."""
 
 from __future__ import annotations
 
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,3 +29,24 @@ def read_toml(path: Path, what: str, error: type[IntakeError]) -> dict[str, Any]
         ) from None
     except OSError as exc:
         raise error(f"{what}{path} cannot be read: {exc.strerror}") from None
+
+
+# Seconds a file's modification time is trusted before it is looked at again: filing asks
+# for the plans and rules several times a message.
+RECHECK_AFTER = 1.0
+_seen: dict[Path, tuple[float, float]] = {}  # path -> (when looked at, monotonic; mtime)
+
+
+def modified_at(path: Path) -> float:
+    """The file's modification time (0.0 if it is missing), as of at most a second ago:
+    a cache keyed on it re-reads a changed file within a second."""
+    now = time.monotonic()
+    seen = _seen.get(path)
+    if seen is not None and now - seen[0] < RECHECK_AFTER:
+        return seen[1]
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        mtime = 0.0
+    _seen[path] = (now, mtime)
+    return mtime
