@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from intake import memo
 from intake.clients.models import Client, ClientDomain, Contact
 
 
@@ -43,17 +44,9 @@ def identify_sender(
     address = address.strip().lower()
     if address in staff:
         return Sender(Author.STAFF, address)
-    contact = session.scalar(
-        sa.select(Contact).options(joinedload(Contact.client)).where(Contact.email == address)
-    )
+    contact, client = memo.recall(session, ("sender", address), lambda: _look_up(session, address))
     if contact is not None:
-        return Sender(Author.CONTACT, address, contact.client, contact)
-    domain = domain_of(address)
-    client = (
-        session.scalar(sa.select(Client).join(ClientDomain).where(ClientDomain.domain == domain))
-        if domain
-        else None
-    )
+        return Sender(Author.CONTACT, address, client, contact)
     if client is None:
         return Sender(Author.UNKNOWN, address)
     if not may_add:
@@ -62,3 +55,20 @@ def identify_sender(
     session.add(contact)
     session.flush()
     return Sender(Author.NEW_CONTACT, address, client, contact)
+
+
+def _look_up(session: Session, address: str) -> tuple[Contact | None, Client | None]:
+    """The contact with this address and their client; else no contact, and the client
+    whose domain it is, if any."""
+    contact = session.scalar(
+        sa.select(Contact).options(joinedload(Contact.client)).where(Contact.email == address)
+    )
+    if contact is not None:
+        return contact, contact.client
+    domain = domain_of(address)
+    if not domain:
+        return None, None
+    client = session.scalar(
+        sa.select(Client).join(ClientDomain).where(ClientDomain.domain == domain)
+    )
+    return None, client

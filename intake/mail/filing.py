@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from intake import memo
 from intake.approvals.authentication import check_sender
 from intake.approvals.service import handle_reply_to_quote, pending_quote
 from intake.clients.senders import Author, Sender, identify_sender
@@ -106,12 +107,22 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     locked until the whole batch commits, and every other worker filing mail from that
     address would wait for it."""
     outcomes: list[Outcome] = []
+    wanted = sorted(set(ids))
+    # Every message of the job locked and read in one statement, in id order (held here:
+    # the session keeps only weak references to rows it has not changed).
+    rows = session.scalars(
+        sa.select(InboundMessage)
+        .where(InboundMessage.id.in_(wanted))
+        .order_by(InboundMessage.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     # Written at the end in one flush (a statement a table, not a few a message), except
-    # before a message that may answer one filed here: see _file_one. In id order, so the
-    # earlier messages a reply files first are never ones still ahead in this loop.
-    with session.no_autoflush:
-        for inbound_id in sorted(set(ids)):
-            outcome = file_message(session, settings, inbound_id, alone=False)
+    # before a message that may answer one filed here: see file_message. In id order, so
+    # the earlier messages a reply files first are never ones still ahead in this loop.
+    with session.no_autoflush, memo.remembering(session):
+        for inbound in rows:
+            outcome = file_message(session, settings, inbound.id, alone=False, locked=True)
             if outcome is not None:
                 outcomes += outcome.with_earlier()
         session.flush()  # the outbox ids, for the caller to enqueue
@@ -131,12 +142,24 @@ def _park(session: Session, inbound_id: int, error: str) -> Outcome | None:
 
 
 def file_message(
-    session: Session, settings: Settings, inbound_id: int, depth: int = 0, *, alone: bool = True
+    session: Session,
+    settings: Settings,
+    inbound_id: int,
+    depth: int = 0,
+    *,
+    alone: bool = True,
+    locked: bool = False,
 ) -> Outcome | None:
     """File one stored message, if nobody has yet, and first the messages it answers that
     are still pending (in :attr:`Outcome.earlier`). Safe to run twice. ``alone``: in a
-    transaction of its own (see :func:`file_together` for the other case)."""
-    inbound = session.get(InboundMessage, inbound_id, with_for_update=True, populate_existing=True)
+    transaction of its own (see :func:`file_together` for the other case). ``locked``: the
+    caller has locked and read its row in this transaction."""
+    if locked:
+        inbound = session.get(InboundMessage, inbound_id)
+    else:
+        inbound = session.get(
+            InboundMessage, inbound_id, with_for_update=True, populate_existing=True
+        )
     if inbound is None or inbound.filing is not Filing.PENDING:
         return None
     if inbound.attempts > settings.sweeper.max_attempts:
@@ -371,6 +394,7 @@ def _file_follow_up(
                 )
         requests.record(session, request, "staff_reply", sender.address, inbound)
         sent = apply_staff_reply(session, settings, request, inbound, mail, sender.address)
+        memo.forget(session)  # a command may add a contact or close work with hours logged
         return _settle(inbound, Filing.FOLLOW_UP, request, outbound=sent)
     if request.client_id is not None and (
         sender.client is None or sender.client.id != request.client_id

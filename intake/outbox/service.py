@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake import memo
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
@@ -74,14 +75,23 @@ def queue_email(
     # Not flushed: it is written with the change that caused it; its id exists after the
     # caller's flush or commit.
     session.add(row)
+    if row.automatic and row.recipient_key:
+        memo.add(session, ("automatic replies", row.recipient_key), 1)
     return row
 
 
 def automatic_replies_last_hour(session: Session, address: str, at_most: int) -> int:
     """Automatic replies to ``address`` in the last hour, counted up to ``at_most`` (the
     limit: a busy address costs no more to check than a quiet one): those stored, and
-    those queued in this session and not flushed yet (counted here, not flushed)."""
+    those queued in this session and not flushed yet (counted here, not flushed). Filing a
+    job together, counted once and then kept up by :func:`queue_email`."""
     key = address.lower()
+    return memo.recall(
+        session, ("automatic replies", key), lambda: _replies_last_hour(session, key, at_most)
+    )
+
+
+def _replies_last_hour(session: Session, key: str, at_most: int) -> int:
     since = utcnow() - timedelta(hours=1)
     recent = (
         sa.select(OutboundMessage.id)

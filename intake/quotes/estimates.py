@@ -13,11 +13,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake import memo
 from intake.billing.models import TimeEntry
 from intake.errors import ConfigError
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
-from intake.tomlfile import read_toml
+from intake.tomlfile import modified_at, read_toml
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,22 @@ def estimate_hours(
     severity: str,
     min_samples: int,
 ) -> Estimate:
-    logged = (
+    history = memo.recall(
+        session, ("logged hours", kind, severity), lambda: _logged(session, kind, severity)
+    )
+    own = [Decimal(h) for c, h in history if client_id is not None and c == client_id]
+    if len(own) >= min_samples:
+        return Estimate(_median(own), f"median of {len(own)} of this client's {severity} {kind}s")
+    every = [Decimal(h) for _, h in history]
+    if len(every) >= min_samples:
+        return Estimate(_median(every), f"median of {len(every)} finished {severity} {kind}s")
+    hours = default_estimates(rules_file, modified_at(rules_file))[(kind, severity)]
+    return Estimate(hours, f"default for a {severity} {kind}")
+
+
+def _logged(session: Session, kind: str, severity: str) -> list[tuple[int | None, Decimal]]:
+    """(client id, hours logged) of each finished request of this type and severity."""
+    rows = session.execute(
         sa.select(Request.client_id, sa.func.sum(TimeEntry.hours))
         .join(TimeEntry, TimeEntry.request_id == Request.id)
         .where(
@@ -63,16 +79,7 @@ def estimate_hours(
         )
         .group_by(Request.id, Request.client_id)
     )
-    history = session.execute(logged).all()
-    own = [Decimal(h) for c, h in history if client_id is not None and c == client_id]
-    if len(own) >= min_samples:
-        return Estimate(_median(own), f"median of {len(own)} of this client's {severity} {kind}s")
-    every = [Decimal(h) for _, h in history]
-    if len(every) >= min_samples:
-        return Estimate(_median(every), f"median of {len(every)} finished {severity} {kind}s")
-    mtime = rules_file.stat().st_mtime if rules_file.exists() else 0.0
-    hours = default_estimates(rules_file, mtime)[(kind, severity)]
-    return Estimate(hours, f"default for a {severity} {kind}")
+    return [(client_id, hours) for client_id, hours in rows]
 
 
 def _median(values: list[Decimal]) -> Decimal:

@@ -17,7 +17,7 @@ from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.store import Fetched, store_raw
 from intake.quotes.models import Quote
 from intake.requests.models import Event
-from tests.mailbuilder import message
+from tests.mailbuilder import STAFF_AUTH, message
 from workers import broker as brokers
 from workers import filing
 
@@ -157,3 +157,57 @@ def test_a_message_and_its_reply_in_one_job_make_one_request(runtime, factory):
         filed = sorted((m.id, m.filing, m.request_id) for m in rows)
     assert [f for _, f, _ in filed] == [Filing.REQUEST, Filing.FOLLOW_UP]
     assert filed[0][2] is not None and filed[0][2] == filed[1][2]
+
+
+def test_the_reply_limit_counts_the_replies_its_own_job_wrote(
+    make_settings, db_url, engine, factory
+):
+    # Given a limit of two automatic replies an hour to one address
+    with transaction(factory) as session:
+        import_clients(session, read_clients_file(CLIENTS, PLANS))
+    rt = brokers.setup(
+        make_settings(database_url=db_url, replies={"max_automatic_per_hour": 2}), engine=engine
+    )
+    try:
+        # When one job files four requests from Alice
+        ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
+        filing.file_inbound(ids)
+    finally:
+        rt.broker.close()
+    # Then she gets two replies, and staff are told of the other two instead
+    with transaction(factory) as session:
+        kinds = session.scalars(sa.select(OutboundMessage.kind).order_by(OutboundMessage.id))
+        kinds = [k for k in kinds if k != "staff_new_request"]
+    assert kinds.count("staff_rate_limited") == 2
+    assert len(kinds) == 4
+
+
+def test_a_sender_filed_under_a_client_by_staff_counts_as_its_contact_later_in_the_job(
+    runtime, factory
+):
+    # Given a stranger's request, held for staff
+    stranger = "bob@gmail.example"
+    filing.file_inbound(stored(factory, [message(sender=stranger, subject="Checkout broken")]))
+    # When one job holds another message of theirs, Dana filing the first under Acme, and
+    # a third message of theirs
+    staff = message(
+        sender="dana@agency.example",
+        subject="Re: [REQ-1001] Checkout broken",
+        body="#client acme\n",
+        headers=STAFF_AUTH,
+    )
+    later = [
+        message(sender=stranger, subject="Also the cart"),
+        staff,
+        message(sender=stranger, subject="And the search"),
+    ]
+    filing.file_inbound(stored(factory, later))
+    # Then the message before the command is held, the one after it is Acme's request
+    with transaction(factory) as session:
+        rows = session.scalars(
+            sa.select(InboundMessage).where(InboundMessage.from_address == stranger)
+        ).all()
+        filed = {m.subject: (m.filing, m.request.client and m.request.client.slug) for m in rows}
+    assert filed["Checkout broken"] == (Filing.REQUEST, "acme")
+    assert filed["Also the cart"] == (Filing.HELD, None)
+    assert filed["And the search"] == (Filing.REQUEST, "acme")
