@@ -20,7 +20,7 @@ def test_a_changed_plans_file_is_read_again_within_a_second(tmp_path, monkeypatc
     rate = catalogue.plans(path).hourly_rate
     # When the agency changes the hourly rate in it
     text = path.read_text()
-    changed = text.replace(f"hourly_rate = \"{rate}\"", 'hourly_rate = "199.00"', 1)
+    changed = text.replace(f'hourly_rate = "{rate}"', 'hourly_rate = "199.00"', 1)
     assert changed != text
     path.write_text(changed)
     os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 5))
