@@ -175,18 +175,21 @@ def file_message(
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
         return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
-    flushing: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if not alone and may_thread(settings, mail):
+    threading = not alone and may_thread(settings, mail)
+    if threading:
         # Filed together with others, unflushed: a message that may answer one of them
         # looks it up, so what is pending is written first, and its filing flushes as it goes.
         session.flush()
-        flushing = _autoflush(session)
-    with flushing:
+    with _autoflush(session) if threading else contextlib.nullcontext():
         earlier: list[Outcome] = []
         if depth < MAX_REFERENCE_DEPTH:
             with session.no_autoflush:
                 earlier = _file_earlier(session, settings, inbound, mail, depth, alone)
         outcome = _file_parsed(session, settings, inbound, mail, alone)
+        if threading:
+            # What it changed in an earlier request (an approval, a command) is written
+            # now: the lookups of the messages after it do not flush first.
+            session.flush()
     return replace(outcome, earlier=tuple(earlier)) if earlier else outcome
 
 

@@ -211,3 +211,35 @@ def test_a_sender_filed_under_a_client_by_staff_counts_as_its_contact_later_in_t
     assert filed["Checkout broken"] == (Filing.REQUEST, "acme")
     assert filed["Also the cart"] == (Filing.HELD, None)
     assert filed["And the search"] == (Filing.REQUEST, "acme")
+
+
+def test_included_hours_approved_earlier_in_a_job_are_not_offered_again(runtime, factory):
+    # Given Acme's feature quoted at 6 h: 5 included hours of the month and 1 to approve
+    def feature(it: str) -> bytes:
+        return message(
+            subject=f"Could you add a CSV export of {it}?",
+            body=f"Could you add a CSV export of {it}? Some customers do it by hand, "
+            "manually, with a workaround.\n",
+        )
+
+    filing.file_inbound(stored(factory, [feature("orders")]))
+    with transaction(factory) as session:
+        first = session.scalars(sa.select(Quote)).one()
+        token, ref = first.token, first.request.ref
+    assert (first.hours, first.chargeable_hours, first.status) == (6, 1, "pending")
+    # When one job holds Alice's approval of it, then another such feature
+    approval = message(
+        to=f"support+{token}@agency.example",
+        subject=f"Re: [{ref}] Could you add a CSV export of orders?",
+        body="Approved.\n",
+        headers={
+            "Authentication-Results": "mx.agency.example; dkim=pass header.d=acme.example; "
+            "dmarc=pass header.from=acme.example"
+        },
+    )
+    filing.file_inbound(stored(factory, [approval, feature("users")]))
+    # Then the approved quote holds the month's 5 included hours, and the new one gets none
+    with transaction(factory) as session:
+        quotes = session.scalars(sa.select(Quote).order_by(Quote.id)).all()
+        seen = [(q.status, q.hours - q.chargeable_hours) for q in quotes]
+    assert seen == [("approved", 5), ("pending", 0)]
