@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from intake.clients.senders import NewContactWanted
 from intake.mail import store
 from intake.mail.filing import Outcome, file_batch, file_together
 from intake.outbox import delivery
@@ -17,14 +18,31 @@ def file_inbound(ids: list[int]) -> None:
     rt = runtime.current()
     with rt.transaction() as session:
         store.count_attempt(session, ids)
-    try:
-        # Most jobs file every message cleanly: one transaction and one commit for all.
-        with rt.transaction() as session:
-            outcomes = file_together(session, rt.settings, ids)
-    except Exception as exc:  # rolled back whole; nothing of it was written
-        why = f"{type(exc).__name__}: {str(exc).partition(chr(10))[0][:200]}"
-        log.info("filing %d messages together failed (%s); one by one now", len(ids), why)
-        outcomes = file_one_by_one(ids)
+    outcomes: list[Outcome] = []
+    remaining = sorted(set(ids))
+    while remaining:
+        try:
+            # Most jobs file every message cleanly: one transaction and one commit for all.
+            with rt.transaction() as session:
+                filed = file_together(session, rt.settings, remaining)
+        except NewContactWanted as exc:  # rolled back whole; nothing of it was written
+            # Up to that message one by one (it adds the contact), then the rest together.
+            upto = [i for i in remaining if exc.inbound_id is None or i <= exc.inbound_id]
+            log.info(
+                "inbound %s is from a new contact (%s); %d filed one by one",
+                exc.inbound_id,
+                exc.address,
+                len(upto),
+            )
+            outcomes += file_one_by_one(upto)
+            remaining = remaining[len(upto) :]
+            continue
+        except Exception as exc:  # rolled back whole; nothing of it was written
+            why = f"{type(exc).__name__}: {str(exc).partition(chr(10))[0][:200]}"
+            log.info("filing %d messages together failed (%s); one by one now", len(remaining), why)
+            filed = file_one_by_one(remaining)
+        outcomes += filed
+        break
     outbound = [i for outcome in outcomes for i in outcome.outbound_ids]
     if outbound:
         enqueue_sending(outbound)

@@ -32,7 +32,13 @@ def domain_of(address: str) -> str:
 
 
 class NewContactWanted(Exception):
-    """Raised instead of adding a contact when the caller asked for none (see filing)."""
+    """Raised instead of adding a contact when the caller asked for none (see filing);
+    ``inbound_id``: the stored message being filed when it was raised, once known."""
+
+    def __init__(self, address: str, inbound_id: int | None = None) -> None:
+        super().__init__(address)
+        self.address = address
+        self.inbound_id = inbound_id
 
 
 def identify_sender(

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from intake import memo
 from intake.approvals.authentication import check_sender
 from intake.approvals.service import handle_reply_to_quote, pending_quote
-from intake.clients.senders import Author, Sender, identify_sender
+from intake.clients.senders import Author, NewContactWanted, Sender, identify_sender
 from intake.commands.service import apply_staff_reply
 from intake.db import utcnow
 from intake.errors import UnparseableMail
@@ -103,9 +103,9 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     message and one commit for the lot. Any error is raised, and the caller files them
     again one by one with :func:`file_batch`, which parks what fails.
 
-    A message from a new contact raises NewContactWanted: the contact's row would stay
-    locked until the whole batch commits, and every other worker filing mail from that
-    address would wait for it."""
+    A message from a new contact raises NewContactWanted, naming that message: the
+    contact's row would stay locked until the whole batch commits, and every other worker
+    filing mail from that address would wait for it."""
     outcomes: list[Outcome] = []
     wanted = sorted(set(ids))
     # Every message of the job locked and read in one statement, in id order (held here:
@@ -122,7 +122,11 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
     # the earlier messages a reply files first are never ones still ahead in this loop.
     with session.no_autoflush, memo.remembering(session):
         for inbound in rows:
-            outcome = file_message(session, settings, inbound.id, alone=False, locked=True)
+            try:
+                outcome = file_message(session, settings, inbound.id, alone=False, locked=True)
+            except NewContactWanted as exc:
+                exc.inbound_id = inbound.id
+                raise
             if outcome is not None:
                 outcomes += outcome.with_earlier()
         session.flush()  # the outbox ids, for the caller to enqueue

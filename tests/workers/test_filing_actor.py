@@ -3,6 +3,7 @@ failing is given up on alone; the messages queued behind it are all filed."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,27 @@ def test_included_hours_approved_earlier_in_a_job_are_not_offered_again(runtime,
         quotes = session.scalars(sa.select(Quote).order_by(Quote.id)).all()
         seen = [(q.status, q.hours - q.chargeable_hours) for q in quotes]
     assert seen == [("approved", 5), ("pending", 0)]
+
+
+def test_after_a_new_contact_the_rest_of_the_job_is_filed_together(runtime, factory, caplog):
+    # Given a job whose second message comes from an address new at Acme's domain
+    senders = ["alice@acme.example", "new.person@acme.example", *["alice@acme.example"] * 3]
+    ids = stored(
+        factory, [message(sender=s, subject=f"Request {n}") for n, s in enumerate(senders)]
+    )
+    # When the job runs
+    with caplog.at_level(logging.INFO, logger="workers.filing"):
+        filing.file_inbound(ids)
+    # Then the first two are filed one by one (the second adds the contact), the other
+    # three together, and all five are requests
+    notes = [r.getMessage() for r in caplog.records]
+    assert (
+        f"inbound {ids[1]} is from a new contact (new.person@acme.example); 2 filed one by one"
+        in notes
+    )
+    assert not any("one by one now" in note for note in notes)
+    with transaction(factory) as session:
+        filings = session.scalars(sa.select(InboundMessage.filing)).all()
+        contacts = session.scalars(sa.select(Contact.email)).all()
+    assert filings == [Filing.REQUEST] * 5
+    assert contacts.count("new.person@acme.example") == 1
