@@ -7,14 +7,14 @@ import csv
 import io
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from typing import TYPE_CHECKING, Any
 
 from intake.outbox.compose import Attachment
 from intake.outbox.templates import hours as show_hours
 from intake.outbox.templates import money
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # The work tables are set in a fixed-width font, one text line a row: (heading, width in
 # characters). A cell per value would cost fpdf ten times the time at a thousand statements.
@@ -59,6 +59,10 @@ def statement_csv(context: dict[str, Any]) -> bytes:
 
 
 def statement_pdf(context: dict[str, Any]) -> bytes:
+    # Imported here: fpdf takes half a second to import, and only billing needs it, not
+    # every process and command that imports the billing code.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -132,7 +136,7 @@ def _row(cells: Iterable[str]) -> str:
 
 
 def _line(pdf: FPDF, text: str, height: float = 6) -> None:
-    pdf.cell(0, height, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def _latin1(text: str) -> str:
