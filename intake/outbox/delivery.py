@@ -28,6 +28,25 @@ log = logging.getLogger(__name__)
 BACKOFF = (2, 5, 15, 30, 60, 120, 300)
 
 
+# The email to send, locked for this transaction; another worker skips it meanwhile.
+_LOCK_PENDING = (
+    sa.select(OutboundMessage.id, OutboundMessage.recipients, OutboundMessage.raw)
+    .where(OutboundMessage.id == sa.bindparam("id"), OutboundMessage.state == "pending")
+    .with_for_update(skip_locked=True)
+)
+_MARK_SENT = (
+    sa.update(OutboundMessage)
+    .where(OutboundMessage.id == sa.bindparam("email"))
+    .values(
+        state="sent",
+        sent_at=sa.bindparam("sent_at_now"),
+        last_error=None,
+        attempts=OutboundMessage.attempts + 1,
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 @dataclass
 class DeliveryResult:
     sent: list[int] = field(default_factory=list)
@@ -43,17 +62,12 @@ def deliver(
     try:
         for outbound_id in sorted(set(ids)):
             with transaction(factory) as session:
-                row = session.scalars(
-                    sa.select(OutboundMessage)
-                    .where(OutboundMessage.id == outbound_id, OutboundMessage.state == "pending")
-                    .with_for_update(skip_locked=True)
-                ).first()
+                row = session.execute(_LOCK_PENDING, {"id": outbound_id}).first()
                 if row is None:
                     continue  # sent already, or another worker holds it right now
                 if connection is None:
                     connection = SmtpConnection(settings.smtp)
                     connection.open()
-                row.attempts += 1
                 try:
                     delivery = connection.send(
                         Parcel(settings.support_address, tuple(row.recipients), row.raw)
@@ -66,13 +80,16 @@ def deliver(
                     connection.close()  # in an unknown state after that
                     connection = None
                 if delivery.accepted:
-                    row.state, row.sent_at, row.last_error = "sent", utcnow(), None
+                    # One statement, not the ORM's unit of work: this runs once an email.
+                    session.execute(_MARK_SENT, {"email": row.id, "sent_at_now": utcnow()})
                     result.sent.append(row.id)
                 else:
-                    row.state, row.last_error = "failed", delivery.permanent_error
+                    email = session.get_one(OutboundMessage, row.id)
+                    email.attempts += 1
+                    email.state, email.last_error = "failed", delivery.permanent_error
                     result.failed.append(row.id)
-                    _tell_request(session, row)
-                    billing_notices.statement_undeliverable(session, settings, row)
+                    _tell_request(session, email)
+                    billing_notices.statement_undeliverable(session, settings, email)
     except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
         # Nothing is lost: the rest stays pending and the sweeper brings it back later.
         log.warning("SMTP delivery deferred: %s", exc)
