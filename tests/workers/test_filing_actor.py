@@ -268,3 +268,22 @@ def test_after_a_new_contact_the_rest_of_the_job_is_filed_together(runtime, fact
         contacts = session.scalars(sa.select(Contact.email)).all()
     assert filings == [Filing.REQUEST] * 5
     assert contacts.count("new.person@acme.example") == 1
+
+
+def test_a_reply_by_the_subject_reference_of_a_request_opened_in_the_same_job(runtime, factory):
+    # Given a request, and a second message naming it in the subject only ([REQ-1001]),
+    # with a References header to mail intake never saw, stored in one batch
+    first = message(subject="Checkout broken")
+    second = message(
+        subject="Re: [REQ-1001] Checkout broken",
+        body="It also fails on mobile.\n",
+        references=["elsewhere-1@acme.example"],
+    )
+    ids = stored(factory, [first, second])
+    # When one job files both together
+    filing.file_inbound(ids)
+    # Then the second is a follow-up of REQ-1001, and nothing else was opened
+    with transaction(factory) as session:
+        rows = session.scalars(sa.select(InboundMessage).order_by(InboundMessage.id)).all()
+        filed = [(m.filing, m.request.ref) for m in rows]
+    assert filed == [(Filing.REQUEST, "REQ-1001"), (Filing.FOLLOW_UP, "REQ-1001")]
