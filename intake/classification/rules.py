@@ -70,8 +70,9 @@ class Pattern:
     name: str
     regex: re.Pattern[str]
     weight: float
-    # A lowercase word every match contains: a cheap "in" test skips most regex scans.
-    needle: str = ""
+    # Lowercase words every match contains, longest first: cheap "in" tests skip most
+    # regex scans (a text with "users" but not "all" cannot say "all users").
+    needles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ def _decide(
             found.append((axis.after_type[label][kind], f"type {kind}"))
         for pattern in axis.patterns.get(label, ()):
             for place, content, factor in places:
-                if pattern.needle and pattern.needle not in lowered[place]:
+                low = lowered[place]
+                if any(needle not in low for needle in pattern.needles):
                     continue
                 if _matches(pattern, content, rules):
                     found.append((pattern.weight * factor, f"{place} {pattern.name}"))
@@ -257,7 +259,7 @@ def _axis(
                     f'"{p}"',
                     _compile(_phrase(p), f'{at}.phrases."{p}"'),
                     w,
-                    max(p.lower().split(), key=len, default=""),
+                    tuple(sorted(set(p.lower().split()), key=len, reverse=True)),
                 )
                 for p, w in phrases.items()
             ]
