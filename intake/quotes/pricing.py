@@ -39,6 +39,14 @@ def has_paid_plan(plan: Plan) -> bool:
     return plan.key != "none"
 
 
+def takes_included_hours(request_type: str, plan: Plan) -> bool:
+    """Whether a request of this type uses the plan's included hours: a feature under a
+    paid plan that includes some."""
+    return (
+        has_paid_plan(plan) and request_type not in FREE_UNDER_A_PLAN and plan.included_hours > ZERO
+    )
+
+
 def included_hours_left(plan: Plan, promised: Decimal) -> Decimal:
     """The plan's hours this month not yet promised to approved, unbilled work."""
     return max(ZERO, plan.included_hours - promised)
@@ -51,6 +59,8 @@ def price(
         raise ValueError("hours must not be negative")
     if has_paid_plan(plan) and request_type in FREE_UNDER_A_PLAN:
         return Price(hours, ZERO, ZERO, rate, ZERO.quantize(CENT))
-    included = min(hours, max(ZERO, included_left)) if has_paid_plan(plan) else ZERO
+    included = (
+        min(hours, max(ZERO, included_left)) if takes_included_hours(request_type, plan) else ZERO
+    )
     chargeable = hours - included
     return Price(hours, included, chargeable, rate, to_cents(chargeable * rate))

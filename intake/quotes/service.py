@@ -22,7 +22,7 @@ from intake.outbox import emails
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.plans import Plan
-from intake.quotes.pricing import Price, has_paid_plan, included_hours_left, price
+from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
 from intake.quotes.sla import BusinessHours, business_hours_for, complete_by, due
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -73,11 +73,9 @@ def quote_new_request(
             decided.severity.value,
             settings.replies.estimate_min_samples,
         )
-        # Only a feature under a plan with hours included takes any of them.
-        takes_hours = decided.type.value == RequestType.FEATURE and has_paid_plan(plan)
         promised = (
             promised_included_hours(session, settings, client)
-            if takes_hours and plan.included_hours > 0
+            if takes_included_hours(decided.type.value, plan)
             else Decimal(0)
         )
         if contact is None or contact.email != request.contact_email:
