@@ -76,7 +76,7 @@ def queue_email(
     # caller's flush or commit.
     session.add(row)
     if row.automatic and row.recipient_key:
-        memo.add(session, ("automatic replies", row.recipient_key), 1)
+        memo.add(session, _replies_key(row.recipient_key), 1)
     return row
 
 
@@ -87,8 +87,13 @@ def automatic_replies_last_hour(session: Session, address: str, at_most: int) ->
     job together, counted once and then kept up by :func:`queue_email`."""
     key = address.lower()
     return memo.recall(
-        session, ("automatic replies", key), lambda: _replies_last_hour(session, key, at_most)
+        session, _replies_key(key), lambda: _replies_last_hour(session, key, at_most)
     )
+
+
+def _replies_key(recipient_key: str) -> tuple[str, str]:
+    """What the count of an address's automatic replies is remembered under (see memo)."""
+    return ("automatic replies", recipient_key)
 
 
 def _replies_last_hour(session: Session, key: str, at_most: int) -> int:
