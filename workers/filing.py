@@ -25,6 +25,7 @@ def file_inbound(ids: list[int]) -> None:
             # Most jobs file every message cleanly: one transaction and one commit for all.
             with rt.transaction() as session:
                 filed = file_together(session, rt.settings, remaining)
+            remaining = []
         except NewContactWanted as exc:  # rolled back whole; nothing of it was written
             # Up to that message one by one (it adds the contact), then the rest together.
             upto = [i for i in remaining if exc.inbound_id is None or i <= exc.inbound_id]
@@ -34,15 +35,14 @@ def file_inbound(ids: list[int]) -> None:
                 exc.address,
                 len(upto),
             )
-            outcomes += file_one_by_one(upto)
+            filed = file_one_by_one(upto)
             remaining = remaining[len(upto) :]
-            continue
         except Exception as exc:  # rolled back whole; nothing of it was written
             why = f"{type(exc).__name__}: {str(exc).partition(chr(10))[0][:200]}"
             log.info("filing %d messages together failed (%s); one by one now", len(remaining), why)
             filed = file_one_by_one(remaining)
+            remaining = []
         outcomes += filed
-        break
     outbound = [i for outcome in outcomes for i in outcome.outbound_ids]
     if outbound:
         enqueue_sending(outbound)
