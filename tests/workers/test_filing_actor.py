@@ -27,12 +27,26 @@ PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 @pytest.fixture
-def runtime(make_settings, db_url, engine, factory):
+def start_runtime(make_settings, db_url, engine, factory):
+    """The example clients imported; start(**settings) sets the workers' runtime up."""
     with transaction(factory) as session:
         import_clients(session, read_clients_file(CLIENTS, PLANS))
-    rt = brokers.setup(make_settings(database_url=db_url), engine=engine)
-    yield rt
-    rt.broker.close()
+    started = []
+
+    def start(**overrides):
+        started.append(
+            brokers.setup(make_settings(database_url=db_url, **overrides), engine=engine)
+        )
+        return started[-1]
+
+    yield start
+    for rt in started:
+        rt.broker.close()
+
+
+@pytest.fixture
+def runtime(start_runtime):
+    return start_runtime()
 
 
 def stored(factory, raws: list[bytes]) -> list[int]:
@@ -160,21 +174,12 @@ def test_a_message_and_its_reply_in_one_job_make_one_request(runtime, factory):
     assert filed[0][2] is not None and filed[0][2] == filed[1][2]
 
 
-def test_the_reply_limit_counts_the_replies_its_own_job_wrote(
-    make_settings, db_url, engine, factory
-):
+def test_the_reply_limit_counts_the_replies_its_own_job_wrote(start_runtime, factory):
     # Given a limit of two automatic replies an hour to one address
-    with transaction(factory) as session:
-        import_clients(session, read_clients_file(CLIENTS, PLANS))
-    rt = brokers.setup(
-        make_settings(database_url=db_url, replies={"max_automatic_per_hour": 2}), engine=engine
-    )
-    try:
-        # When one job files four requests from Alice
-        ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
-        filing.file_inbound(ids)
-    finally:
-        rt.broker.close()
+    start_runtime(replies={"max_automatic_per_hour": 2})
+    # When one job files four requests from Alice
+    ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
+    filing.file_inbound(ids)
     # Then she gets two replies, and staff are told of the other two instead
     with transaction(factory) as session:
         kinds = session.scalars(sa.select(OutboundMessage.kind).order_by(OutboundMessage.id))
