@@ -34,6 +34,9 @@ SETTINGS = {
 }
 LABEL_KEYS = {"phrases", "regex", "after_type"}
 WORD = re.compile(r"[\w']+")
+# The runs of word characters a phrase is made of: each is a whole run in any text the
+# phrase matches, so a text without one of them cannot match (see Place.tokens).
+RUN = re.compile(r"\w+")
 CLAUSE_END = re.compile(r"[.!?;:,()\n]")
 NEGATION_LOOKBACK = 120
 # A request says what it is near its top; the rest of a long message (logs, pasted
@@ -70,9 +73,25 @@ class Pattern:
     name: str
     regex: re.Pattern[str]
     weight: float
-    # Lowercase words every match contains, longest first: cheap "in" tests skip most
-    # regex scans (a text with "users" but not "all" cannot say "all users").
-    needles: tuple[str, ...] = ()
+    # The lowercase runs of word characters every match is made of: a text lacking one
+    # ("all users" in a text with "users" but no "all") is skipped without a regex scan.
+    # Empty for a regex, which is always scanned.
+    runs: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request says something (its subject or its text) and what it is worth."""
+
+    name: str
+    content: str
+    factor: float
+    # Every run of word characters in it, lowercased: one set test a phrase, not a scan.
+    tokens: frozenset[str]
+
+    @classmethod
+    def of(cls, name: str, content: str, factor: float) -> Place:
+        return cls(name, content, factor, frozenset(RUN.findall(content.lower())))
 
 
 @dataclass(frozen=True)
@@ -128,7 +147,7 @@ def classify(subject: str, text: str, rules: Rules) -> Classification:
     subject, text = _normalise(subject), _normalise(text[:TEXT_LIMIT])
     for pattern in rules.strip:
         text = pattern.sub("", text)
-    places = (("subject", subject, rules.subject_weight), ("text", text, 1.0))
+    places = (Place.of("subject", subject, rules.subject_weight), Place.of("text", text, 1.0))
     kind = _decide(rules.type, places, rules, None)
     severity = _decide(rules.severity, places, rules, kind.value)
     low = min(kind.confidence, severity.confidence) < rules.low_confidence
@@ -187,12 +206,9 @@ def load_examples(path: Path) -> list[dict[str, str]]:
 # -- deciding ---------------------------------------------------------------------------
 
 
-def _decide(
-    axis: Axis, places: tuple[tuple[str, str, float], ...], rules: Rules, kind: str | None
-) -> Decision:
+def _decide(axis: Axis, places: tuple[Place, ...], rules: Rules, kind: str | None) -> Decision:
     scores: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, str]]] = {}
-    lowered = {place: content.lower() for place, content, _ in places}
     for label in axis.labels:
         found: list[tuple[float, str]] = []
         if label == axis.default:
@@ -200,12 +216,9 @@ def _decide(
         if kind is not None and kind in axis.after_type.get(label, {}):
             found.append((axis.after_type[label][kind], f"type {kind}"))
         for pattern in axis.patterns.get(label, ()):
-            for place, content, factor in places:
-                low = lowered[place]
-                if any(needle not in low for needle in pattern.needles):
-                    continue
-                if _matches(pattern, content, rules):
-                    found.append((pattern.weight * factor, f"{place} {pattern.name}"))
+            for place in places:
+                if pattern.runs <= place.tokens and _matches(pattern, place.content, rules):
+                    found.append((pattern.weight * place.factor, f"{place.name} {pattern.name}"))
         scores[label] = max(0.0, sum(points for points, _ in found))
         reasons[label] = found
     # max() keeps the first of equal scores, so ties go to the label listed first.
@@ -259,7 +272,7 @@ def _axis(
                     f'"{p}"',
                     _compile(_phrase(p), f'{at}.phrases."{p}"'),
                     w,
-                    tuple(sorted(set(p.lower().split()), key=len, reverse=True)),
+                    frozenset(RUN.findall(p.lower())),
                 )
                 for p, w in phrases.items()
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from intake.classification import (
     load_examples,
     load_rules,
 )
-from intake.classification.rules import Rules
+from intake.classification.rules import Axis, Rules
 from intake.errors import ConfigError, InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,6 +215,42 @@ def test_any_text_gives_valid_labels_and_confidences(subject, text):
         assert 0.0 <= decision.confidence <= 1.0
         assert decision.rules  # there is always a reason, if only the default
     assert result == classify(subject, text, rules)  # pure: same input, same answer
+
+
+def _scan_everything(rules: Rules) -> Rules:
+    """The same rules with every phrase's word-run shortcut removed: each is scanned."""
+
+    def axis(a: Axis) -> Axis:
+        patterns = {
+            label: tuple(replace(p, runs=frozenset()) for p in found)
+            for label, found in a.patterns.items()
+        }
+        return replace(a, patterns=patterns)
+
+    return replace(rules, type=axis(rules.type), severity=axis(rules.severity))
+
+
+# Text made of the shipped phrases' own words, in any case, with the separators that sit
+# on word boundaries: where a shortcut that skips a phrase too eagerly would show.
+PHRASE_WORDS = sorted(
+    {word for table in tomllib.loads(CONFIG.read_text()).get("type", {}).values()
+     for phrase in table.get("phrases", {}) for word in phrase.split()}
+)  # fmt: skip
+PIECES = st.one_of(
+    st.sampled_from(PHRASE_WORDS),
+    st.sampled_from(PHRASE_WORDS).map(str.upper),
+    st.sampled_from([" ", "  ", "\n", "'", "-", ".", ",", "_", "x", "é", "ǅ"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    subject=st.lists(PIECES, max_size=12).map("".join),
+    text=st.lists(PIECES, max_size=60).map("".join),
+)
+def test_skipping_phrases_whose_words_are_missing_never_changes_a_decision(subject, text):
+    rules = load_rules(CONFIG)
+    assert classify(subject, text, rules) == classify(subject, text, _scan_everything(rules))
 
 
 # -- the rules file ---------------------------------------------------------------------
