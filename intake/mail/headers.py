@@ -1,0 +1,82 @@
+"""The header fields intake reads: Message-IDs, addresses, the return path and the date,
+each tolerant of what real mail puts there."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parseaddr, parsedate_to_datetime
+
+from mailparser.dates import parse_mail_date
+from mailparser.utils import get_addresses
+
+from intake.mail.charsets import from_8bit, header_text, unfolded
+
+_MESSAGE_ID = re.compile(r"<([^<>]*)>")
+
+_ID_JUNK = re.compile(r"[\s\x00-\x1f\x7f<>]+")
+
+
+def first_value(fields: list[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in fields if key == name), None)
+
+
+def normalise_id(value: str) -> str | None:
+    found = _MESSAGE_ID.search(value)
+    return _ID_JUNK.sub("", found.group(1) if found else value) or None
+
+
+# Message-IDs kept from one In-Reply-To or References header.
+MAX_REFERENCES = 100
+
+
+def message_ids(fields: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for key, value in fields:
+        if key == name:
+            text = from_8bit(value)
+            tokens = _MESSAGE_ID.findall(text) or [t for t in text.split() if "@" in t]
+            found.extend(ident for ident in (_ID_JUNK.sub("", token) for token in tokens) if ident)
+    unique = tuple(dict.fromkeys(found))
+    if len(unique) > MAX_REFERENCES:
+        # As RFC 5322 suggests for long threads: the first (the thread's start) and the
+        # latest; a header of thousands is junk or an attack, never needed to thread.
+        unique = (unique[0], *unique[-(MAX_REFERENCES - 1) :])
+    return unique
+
+
+def addresses(fields: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for key, value in fields:
+        if key == name:
+            text = unfolded(value)
+            parsed = [
+                (" ".join(n.split()), a.lower())
+                for n, a in get_addresses(text, decode_names=True)
+                if a
+            ]
+            if not parsed:  # a bare local part such as "MAILER-DAEMON" is still a sender
+                display, address = parseaddr(text)
+                if address and not re.search(r"[\s<>]", address):
+                    parsed = [(header_text(display), address.lower())]
+            found.extend(parsed)
+    return list(dict.fromkeys(found))
+
+
+def return_path_address(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = header_text(value)
+    found = _MESSAGE_ID.search(text)
+    return (found.group(1) if found else text).strip().lower()
+
+
+def sent_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    text = header_text(value)
+    try:
+        when = parse_mail_date(text).value or parsedate_to_datetime(text)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
