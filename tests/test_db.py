@@ -19,4 +19,4 @@ def test_migrations_match_the_models(engine):
 def test_upgrading_twice_changes_nothing(engine):
     before = current_revision(engine)
     upgrade(engine)
-    assert current_revision(engine) == before == "0006"
+    assert current_revision(engine) == before == "0007"

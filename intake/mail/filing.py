@@ -469,6 +469,7 @@ def _file_new(
     mail: InboundMail,
     sender: Sender,
 ) -> Outcome:
+    opened = requests.opening_time(inbound.received_at, utcnow(), settings.sla.from_arrival_within)
     if sender.author is Author.UNKNOWN or sender.client is None:
         reason = (
             "staff message that matches no request"
@@ -483,6 +484,7 @@ def _file_new(
             inbound=inbound,
             status=Status.HELD,
             hold_reason=reason,
+            opened_at=opened,
         )
         notice = emails.staff_held(session, settings, request, inbound, reason)
         return _settle(inbound, Filing.HELD, request, reason, [notice])
@@ -492,6 +494,7 @@ def _file_new(
         contact_email=sender.address,
         subject=mail.subject,
         inbound=inbound,
+        opened_at=opened,
     )
     if sender.author is Author.NEW_CONTACT:
         requests.record(

@@ -10,6 +10,7 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -76,6 +77,7 @@ class Mailbox:
             raise ServerUnreachable(
                 f"imap.folder: cannot open {s.folder!r} on {where}: {_reason(exc)}"
             ) from None
+        client.normalise_times = False  # INTERNALDATE with its offset, not naive local time
         self._client = client
         self.can_idle = s.idle and client.has_capability("IDLE")
         return int(selected[b"UIDVALIDITY"])
@@ -101,15 +103,17 @@ class Mailbox:
         return {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in data.items()}
 
     def fetch(self, uids: Sequence[int]) -> list[Fetched]:
-        """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[])."""
+        """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[]), and when
+        each reached the mailbox (INTERNALDATE)."""
         if not uids:
             return []
-        data = self.client.fetch(list(uids), ["BODY.PEEK[]"])
+        data = self.client.fetch(list(uids), ["BODY.PEEK[]", "INTERNALDATE"])
         fetched = []
         for uid in sorted(data):
             body = data[uid].get(b"BODY[]")
             if body is not None:
-                fetched.append(Fetched(uid=uid, raw=bytes(body)))
+                arrived = _aware(data[uid].get(b"INTERNALDATE"))
+                fetched.append(Fetched(uid=uid, raw=bytes(body), received_at=arrived))
         return fetched
 
     def mark_seen(self, uids: Sequence[int]) -> None:
@@ -164,6 +168,13 @@ def by_size(uids: Sequence[int], sizes: dict[int, int], limit: int) -> list[list
             runs.append([uid])
             total = size
     return runs
+
+
+def _aware(value: object) -> datetime | None:
+    """INTERNALDATE in UTC; None when the server sent none (or no offset: then it is unknown)."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return value.astimezone(UTC)
 
 
 def _says_goodbye(response: object) -> bool:

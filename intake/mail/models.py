@@ -51,6 +51,8 @@ class InboundMessage(Base):
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
     size: Mapped[int] = mapped_column(sa.Integer)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the mail server received it (IMAP INTERNALDATE): a request's clocks start here.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     filing: Mapped[Filing] = mapped_column(_filing(), default=Filing.PENDING)
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +18,7 @@ from intake.db import utcnow
 from intake.mail.models import Filing, InboundMessage, MailboxCursor
 from intake.mail.parsing import body_digest, extract_message_id, message_key
 
-# Rows a statement when storing a batch (ten columns each).
+# Rows a statement when storing a batch (eleven columns each).
 INSERT_CHUNK = 500
 
 
@@ -26,6 +26,7 @@ INSERT_CHUNK = 500
 class Fetched:
     uid: int | None
     raw: bytes
+    received_at: datetime | None = None  # when it reached the mailbox (IMAP INTERNALDATE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def store_raw(
             "raw": item.raw,
             "size": len(item.raw),
             "stored_at": utcnow(),
+            "received_at": item.received_at,
             "filing": Filing.PENDING,
             "attempts": 0,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -41,6 +43,15 @@ def next_number(session: Session) -> int:
     return int(number)
 
 
+def opening_time(received_at: datetime | None, now: datetime, within: float) -> datetime:
+    """When a request opens, and so its clocks start: when its mail reached the mailbox, if
+    that was at most ``within`` seconds ago (time intake was down counts against the SLA);
+    else, or with a server clock ahead of ours, now."""
+    if received_at is not None and now - timedelta(seconds=within) <= received_at <= now:
+        return received_at
+    return now
+
+
 def open_request(
     session: Session,
     *,
@@ -50,6 +61,7 @@ def open_request(
     inbound: InboundMessage | None,
     status: Status = Status.NEW,
     hold_reason: str | None = None,
+    opened_at: datetime | None = None,
 ) -> Request:
     now = utcnow()
     request = Request(
@@ -59,7 +71,7 @@ def open_request(
         subject=subject[:2000],
         status=status,
         hold_reason=hold_reason,
-        opened_at=now,  # set here, not at the flush: the quote's clocks start from it
+        opened_at=opened_at or now,  # set here, not at the flush: the quote's clocks start from it
         updated_at=now,
         events=[],  # new: nothing to load when its first event is added
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,33 @@ def test_run_once_files_all_mail_and_only_then_marks_it_seen(
     assert runner.run_once(settings, timeout=60) == 0
     with transaction(factory) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Request)) == 8
+
+
+def test_a_request_is_timed_from_when_its_mail_reached_the_mailbox(
+    dovecot, smtp_sink, make_settings, db_url, factory
+):
+    # Given mail that reached the mailbox two hours ago, while intake was down, and mail of
+    # ten days ago in a mailbox intake reads for the first time
+    now = datetime.now(UTC).replace(microsecond=0)
+    late, old = now - timedelta(hours=2), now - timedelta(days=10)
+    dovecot.append(
+        message(subject="Checkout down", message_id="late@acme.example"), received_at=late
+    )
+    dovecot.append(message(subject="Old question", message_id="old@acme.example"), received_at=old)
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    # When intake runs
+    runner.run_once(settings, timeout=60)
+    # Then both arrival times are stored; the first request opened when its mail arrived
+    # (its clocks ran while intake was down), the old one when it was filed (beyond the
+    # three days of sla.from_arrival_within, so it is not opened already overdue)
+    with transaction(factory) as session:
+        arrived = dict(
+            session.execute(sa.select(InboundMessage.message_id, InboundMessage.received_at)).all()
+        )
+        opened = dict(session.execute(sa.select(Request.subject, Request.opened_at)).all())
+    assert arrived == {"late@acme.example": late, "old@acme.example": old}
+    assert opened["Checkout down"] == late
+    assert opened["Old question"] >= now
 
 
 def test_a_uidvalidity_change_rereads_the_folder_without_filing_twice(

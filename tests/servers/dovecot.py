@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -196,17 +197,31 @@ class Dovecot:
         client.login(self.user, self.password)
         return client
 
-    def append(self, raw: bytes, folder: str = "INBOX", flags: Iterable[str] = ()) -> int:
-        """Deliver one message; return its UID (Dovecot answers with APPENDUID)."""
-        return self.append_many([raw], folder, flags)[0]
+    def append(
+        self,
+        raw: bytes,
+        folder: str = "INBOX",
+        flags: Iterable[str] = (),
+        received_at: datetime | None = None,
+    ) -> int:
+        """Deliver one message; return its UID (Dovecot answers with APPENDUID).
+        ``received_at``: its INTERNALDATE, when it should seem to have arrived earlier."""
+        return self.append_many([raw], folder, flags, received_at)[0]
 
     def append_many(
-        self, raws: Iterable[bytes], folder: str = "INBOX", flags: Iterable[str] = ()
+        self,
+        raws: Iterable[bytes],
+        folder: str = "INBOX",
+        flags: Iterable[str] = (),
+        received_at: datetime | None = None,
     ) -> list[int]:
         """Deliver messages in order over one connection; return their UIDs."""
         flag_list = list(flags)
         with self.client() as client:
-            return [_appended_uid(client.append(folder, raw, flag_list)) for raw in raws]
+            return [
+                _appended_uid(client.append(folder, raw, flag_list, msg_time=received_at))
+                for raw in raws
+            ]
 
     def uids(self, criteria: str | list[str] = "ALL", folder: str = "INBOX") -> list[int]:
         """UIDs in the folder matching an IMAP SEARCH criteria."""
