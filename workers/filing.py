@@ -6,7 +6,8 @@ import logging
 
 from intake.clients.senders import NewContactWanted
 from intake.mail import store
-from intake.mail.filing import Outcome, file_batch, file_together
+from intake.mail.filing import file_batch, file_together
+from intake.mail.outcome import Outcome
 from intake.outbox import delivery
 from workers import runtime
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,24 +15,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake import memo
-from intake.approvals.authentication import check_sender
-from intake.approvals.service import handle_reply_to_quote, pending_quote
 from intake.clients.senders import Author, NewContactWanted, Sender, identify_sender
-from intake.commands.service import apply_staff_reply
 from intake.db import utcnow
 from intake.errors import UnparseableMail
-from intake.mail.machine import MachineVerdict, detect_machine
-from intake.mail.models import (
-    AddressFlag,
-    Attachment,
-    Filing,
-    InboundMessage,
-    OutboundMessage,
-)
+from intake.mail.follow_ups import file_follow_up
+from intake.mail.machine import detect_machine
+from intake.mail.machine_filing import file_machine
+from intake.mail.models import Attachment, Filing, InboundMessage
+from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail, parse
 from intake.mail.threads import find_thread, may_thread, quote_replied_to
 from intake.outbox import emails
-from intake.quotes.models import Quote
 from intake.quotes.service import Thread, quote_new_request
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -44,28 +37,6 @@ log = logging.getLogger(__name__)
 # A reply may arrive in the same batch as the message it answers: file that one first,
 # but never follow a chain of references deeper than this.
 MAX_REFERENCE_DEPTH = 3
-
-
-@dataclass(frozen=True)
-class Outcome:
-    inbound_id: int
-    filing: Filing
-    request_ref: str | None = None
-    reason: str | None = None
-    outbound: tuple[OutboundMessage, ...] = ()
-    # Messages it answers that were filed first, in the same transaction (their emails
-    # are sent by whoever sends this one's).
-    earlier: tuple[Outcome, ...] = ()
-
-    def with_earlier(self) -> list[Outcome]:
-        """This outcome and those filed before it, earliest first."""
-        return [*(o for e in self.earlier for o in e.with_earlier()), self]
-
-    @property
-    def outbound_ids(self) -> tuple[int, ...]:
-        """The outbox rows this filing queued (read after the filing's savepoint, which
-        writes them, so each has its id)."""
-        return tuple(m.id for m in self.outbound)
 
 
 def file_batch(session: Session, settings: Settings, ids: Iterable[int]) -> list[Outcome]:
@@ -169,7 +140,7 @@ def file_message(
     if inbound.attempts > settings.sweeper.max_attempts:
         # Counted before each try in a transaction of its own, so a worker that keeps
         # dying on this message (memory, a crash in a library) cannot loop forever.
-        return _settle(
+        return settle(
             inbound,
             Filing.FAILED,
             None,
@@ -178,7 +149,7 @@ def file_message(
     try:
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
-        return _settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
+        return settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
     threading = not alone and may_thread(settings, mail)
     if threading:
         # Filed together with others, unflushed: a message that may answer one of them
@@ -214,7 +185,7 @@ def _file_parsed(
         _keep_parsed(session, inbound, mail, settings)
         verdict = detect_machine(mail, settings.own_addresses)
         if verdict is not None:
-            return _file_machine(session, settings, inbound, mail, verdict)
+            return file_machine(session, settings, inbound, mail, verdict)
 
         sender = identify_sender(
             session, mail.from_address, mail.from_name, settings.staff_addresses, may_add=alone
@@ -224,29 +195,8 @@ def _file_parsed(
     if match is not None:
         request = session.get_one(Request, match.request_id)
         replied_to = quote_replied_to(session, settings, mail, request)
-        return _file_follow_up(session, settings, inbound, mail, sender, request, replied_to)
+        return file_follow_up(session, settings, inbound, mail, sender, request, replied_to)
     return _file_new(session, settings, inbound, mail, sender)
-
-
-def _settle(
-    inbound: InboundMessage,
-    filing: Filing,
-    request: Request | None,
-    reason: str | None = None,
-    outbound: Iterable[OutboundMessage | None] = (),
-) -> Outcome:
-    inbound.filing = filing
-    inbound.filed_at = utcnow()
-    inbound.reason = reason
-    if request is not None:
-        inbound.request = request
-    return Outcome(
-        inbound.id,
-        filing,
-        request.ref if request is not None else None,
-        reason,
-        tuple(m for m in outbound if m is not None),
-    )
 
 
 def _keep_parsed(
@@ -306,162 +256,6 @@ def _file_earlier(
     return [outcome for outcome in filed if outcome is not None]
 
 
-def _file_machine(
-    session: Session,
-    settings: Settings,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    verdict: MachineVerdict,
-) -> Outcome:
-    request = None
-    report = mail.delivery_report
-    if report is not None and report.original_message_id:
-        bounced = session.scalar(
-            sa.select(OutboundMessage).where(
-                OutboundMessage.message_id == report.original_message_id
-            )
-        )
-        request = session.get(Request, bounced.request_id) if bounced is not None else None
-        for address in report.recipients:
-            _flag_address(
-                session, address, f"bounced: {report.status} {report.diagnostic}", inbound
-            )
-        if request is not None:
-            requests.record(
-                session,
-                request,
-                "bounce",
-                mail.from_address or "mailer-daemon",
-                inbound,
-                f"our message bounced for {', '.join(report.recipients) or 'a recipient'}"
-                f" ({report.status or report.action})",
-            )
-            failed = report.recipients or (bounced.recipients if bounced is not None else [])
-            if any(address.lower() in settings.staff_addresses for address in failed):
-                # A notice about a staff mailbox that bounces would go there and bounce
-                # again, for ever: the bounce is on the request and in the log instead.
-                log.warning(
-                    "a staff address bounced (%s) for %s: no notice sent",
-                    ", ".join(failed),
-                    request.ref,
-                )
-                reason = f"{verdict.check}: {verdict.reason}; a staff address bounced"
-                return _settle(inbound, Filing.MACHINE, request, reason)
-            notice = emails.staff_bounce(
-                session,
-                settings,
-                request,
-                inbound,
-                report.recipients,
-                report.status,
-                report.diagnostic,
-            )
-            reason = f"{verdict.check}: {verdict.reason}"
-            return _settle(inbound, Filing.MACHINE, request, reason, [notice])
-    if request is None:
-        match = find_thread(session, settings, mail, None)
-        request = session.get(Request, match.request_id) if match is not None else None
-    return _settle(inbound, Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
-
-
-def _flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:
-    flag = session.scalar(sa.select(AddressFlag).where(AddressFlag.email == address))
-    if flag is None:
-        session.add(AddressFlag(email=address, reason=reason[:1000], inbound_id=inbound.id))
-    else:
-        flag.reason, flag.inbound_id, flag.flagged_at = reason[:1000], inbound.id, utcnow()
-
-
-def _file_follow_up(
-    session: Session,
-    settings: Settings,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    sender: Sender,
-    request: Request,
-    replied_to: Quote | None = None,
-) -> Outcome:
-    if sender.author is Author.STAFF:
-        if settings.authentication.required:
-            auth = settings.authentication
-            verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
-            if not verdict.passed:
-                return _hold_in_thread(
-                    session,
-                    settings,
-                    request,
-                    inbound,
-                    mail,
-                    ("held", sender.address),
-                    f"staff message not authenticated, nothing applied: {verdict.reason}",
-                    (
-                        "Staff message not authenticated",
-                        "no command applied, nothing sent to the client",
-                    ),
-                )
-        requests.record(session, request, "staff_reply", sender.address, inbound)
-        sent = apply_staff_reply(session, settings, request, inbound, mail, sender.address)
-        memo.forget(session)  # a command may add a contact or close work with hours logged
-        return _settle(inbound, Filing.FOLLOW_UP, request, outbound=sent)
-    if request.client_id is not None and (
-        sender.client is None or sender.client.id != request.client_id
-    ):
-        return _hold_in_thread(
-            session,
-            settings,
-            request,
-            inbound,
-            mail,
-            ("stranger_reply", sender.address),
-            f"{sender.address} wrote in the thread but is not a contact of its client",
-            ("Stranger in the thread", "nothing was sent to the sender"),
-        )
-    quote = pending_quote(session, request) if request.status is Status.QUOTED else None
-    if quote is not None and sender.contact is not None:
-        # A reply while a quote waits is read as an approval, a decline, or for staff.
-        requests.record(session, request, "follow_up", sender.address, inbound)
-        reply = handle_reply_to_quote(
-            session, settings, request, quote, inbound, mail, sender.contact, replied_to
-        )
-        filing = Filing.HELD if reply.held else Filing.FOLLOW_UP
-        return _settle(inbound, filing, request, reply.held, reply.outbound)
-    before = request.status
-    requests.add_follow_up(session, request, inbound, sender.address, reopen=True)
-    moved = f"; {before.value} -> {request.status.value}" if request.status is not before else ""
-    told = emails.staff_client_reply(
-        session,
-        settings,
-        request,
-        inbound,
-        mail,
-        "Client replied",
-        f"added it to the thread{moved}",
-        None,
-    )
-    return _settle(inbound, Filing.FOLLOW_UP, request, outbound=told)
-
-
-def _hold_in_thread(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    event: tuple[str, str],
-    reason: str,
-    notice: tuple[str, str],
-) -> Outcome:
-    """Hold a message in a request's thread for staff: an event (kind, actor) with the
-    reason, and a notice to staff (its title, and what was not done)."""
-    kind, actor = event
-    requests.record(session, request, kind, actor, inbound, reason)
-    title, not_done = notice
-    told = emails.staff_client_reply(
-        session, settings, request, inbound, mail, title, f"held it: {not_done}", reason
-    )
-    return _settle(inbound, Filing.HELD, request, reason, told)
-
-
 def _file_new(
     session: Session,
     settings: Settings,
@@ -487,7 +281,7 @@ def _file_new(
             opened_at=opened,
         )
         notice = emails.staff_held(session, settings, request, inbound, reason)
-        return _settle(inbound, Filing.HELD, request, reason, [notice])
+        return settle(inbound, Filing.HELD, request, reason, [notice])
     request = requests.open_request(
         session,
         client=sender.client,
@@ -517,4 +311,4 @@ def _file_new(
         mail.new_text,
         sender.contact,
     )
-    return _settle(inbound, Filing.REQUEST, request, outbound=replies)
+    return settle(inbound, Filing.REQUEST, request, outbound=replies)
