@@ -317,7 +317,7 @@ def _requote(
     left = included_hours_left(plan, promised_included_hours(session, settings, client))
     kind = request.type.value if request.type else "question"
     quoted = price(kind, command.hours, plan, rate, left)
-    start_by, done_by, _ = timeline(settings, client, plan, request, quoted)
+    start_by, done_by, _ = timeline(settings, client, plan, request, quoted, utcnow())
     quote = Quote(
         request_id=request.id,
         version=(latest.version + 1) if latest is not None else 1,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from intake import catalogue
 from intake.classification.rules import Classification, classify
 from intake.clients.models import Client, Contact
+from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.outbox import emails
 from intake.quotes.estimates import estimate_hours
@@ -48,8 +49,10 @@ def quote_new_request(
     thread: Thread,
     new_text: str,
     contact: Contact | None = None,
+    quoted_at: datetime | None = None,
 ) -> list[OutboundMessage]:
-    """``contact``: the sender, when the caller has already looked them up."""
+    """``contact``: the sender, when the caller has already looked them up. ``quoted_at``:
+    when the client is told (now, unless a test replays the past)."""
     client = request.client
     assert client is not None
     sheet = catalogue.plans(settings.plans_file)
@@ -87,7 +90,9 @@ def quote_new_request(
     quoted = price(
         decided.type.value, estimate.hours, plan, rate, included_hours_left(plan, promised)
     )
-    start_by, done_by, notes = timeline(settings, client, plan, request, quoted)
+    start_by, done_by, notes = timeline(
+        settings, client, plan, request, quoted, quoted_at or utcnow()
+    )
     quote = Quote(
         request=request,
         version=1,
@@ -149,14 +154,23 @@ def _record_classification(
 
 
 def timeline(
-    settings: Settings, client: Client, plan: Plan, request: Request, quoted: Price
+    settings: Settings,
+    client: Client,
+    plan: Plan,
+    request: Request,
+    quoted: Price,
+    quoted_at: datetime,
 ) -> tuple[datetime, date, list[str]]:
+    """When the work will start (the SLA's first response, counted from the request's
+    opening) and be done, and notes for staff. Never a start before ``quoted_at``: a
+    request quoted late (intake was down, a re-quote days on) is promised a start from now,
+    while its SLA clocks still count from the opening."""
     severity = request.severity.value if request.severity else "minor"
     opened = request.opened_at
     hours, notes = client_hours(
         settings, client, plan, severity, range(opened.year, opened.year + 2)
     )
-    start_by = due(opened, plan.first_response[severity], hours)
+    start_by = max(due(opened, plan.first_response[severity], hours), quoted_at)
     done_by = complete_by(opened, quoted.hours, settings.replies.daily_capacity_hours, hours)
     # Never promised done before it is promised started (a short job on a slow plan).
     done_by = max(done_by, start_by.astimezone(hours.zone).date())

@@ -30,7 +30,7 @@ def acme(session) -> Client:
     return session.scalar(sa.select(Client).where(Client.slug == "acme"))
 
 
-def quote_for(session, settings, client, subject, text, opened_at=None):
+def quote_for(session, settings, client, subject, text, opened_at=None, quoted_at=None):
     request = requests.open_request(
         session,
         client=client,
@@ -40,7 +40,15 @@ def quote_for(session, settings, client, subject, text, opened_at=None):
     )
     if opened_at is not None:
         request.opened_at = opened_at
-    sent = quote_new_request(session, settings, request, _inbound(session), Thread(None, ()), text)
+    sent = quote_new_request(
+        session,
+        settings,
+        request,
+        _inbound(session),
+        Thread(None, ()),
+        text,
+        quoted_at=quoted_at or opened_at,
+    )
     quote = session.scalar(sa.select(Quote).where(Quote.request_id == request.id))
     return request, quote, sent
 
@@ -89,6 +97,24 @@ def test_start_by_counts_the_plans_support_hours_in_the_clients_zone(session, se
     assert request.severity is Severity.CRITICAL
     assert quote.start_by == datetime(2026, 11, 9, 10, 30, tzinfo=UTC)
     assert quote.complete_by == date(2026, 11, 9)
+
+
+def test_a_request_quoted_after_its_first_response_was_due_is_promised_a_start_from_now(
+    session, settings, acme
+):
+    # Given a critical bug that reached the mailbox on Friday 2026-11-06 16:30 London, while
+    # intake was down, and is only quoted on Monday at 11:00 (its 2 h were up at 10:30)
+    opened = datetime(2026, 11, 6, 16, 30, tzinfo=UTC)
+    monday = datetime(2026, 11, 9, 11, 0, tzinfo=UTC)
+    request, quote, _ = quote_for(
+        session, settings, acme, "Site down", "The whole site is down", opened, monday
+    )
+    # Then the client is promised a start no earlier than the quote itself, and the request
+    # keeps its opening time, so its SLA clock shows the breach
+    assert request.severity is Severity.CRITICAL
+    assert quote.start_by == monday
+    assert quote.complete_by == date(2026, 11, 9)
+    assert request.opened_at == opened
 
 
 def test_history_replaces_the_default_estimate(session, settings, acme):
