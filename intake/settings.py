@@ -103,7 +103,7 @@ class SlaSettings(_Section):
     # A request's clocks start when its mail reached the mailbox, if that was at most this
     # many seconds before it was filed (an outage of intake counts against the SLA); older
     # mail, as on a first run over a mailbox of old mail, starts them when it is filed.
-    from_arrival_within: float = Field(3 * 24 * 3600.0, ge=0)
+    from_arrival_within: float = Field(3 * 24 * 3600.0, ge=0, le=365 * 24 * 3600.0)
     # When the daily digest of open requests goes to staff, in the agency's time zone.
     digest_at: time = time(8, 0)
 

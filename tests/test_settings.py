@@ -49,6 +49,7 @@ def test_relative_sqlite_path_is_next_to_the_file(tmp_path):
         ('database_url = "postgresqlfoo://x"\n', "database_url"),
         ('database_url = "postgresql+psycopg2://u@h/db"\n', "database_url"),
         ('[[staff]]\nemail = "not-an-address"\n', "staff.0.email"),
+        ("[sla]\nfrom_arrival_within = inf\n", "sla.from_arrival_within"),
     ],
 )
 def test_a_wrong_value_is_one_line_naming_the_key(tmp_path, text, named):
