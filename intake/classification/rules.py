@@ -37,6 +37,56 @@ WORD = re.compile(r"[\w']+")
 # The runs of word characters a phrase is made of: each is a whole run in any text the
 # phrase matches, so a text without one of them cannot match (see Place.tokens).
 RUN = re.compile(r"\w+")
+
+
+def _ignorecase_classes() -> tuple[dict[int, str], frozenset[str]] | None:
+    """What re.IGNORECASE takes for one letter beyond lower(): ſ and s, ı and i, ς and σ, ...
+    (each such class to one of its letters), and the non-word characters it takes for a
+    letter (U+0345 for ι), around which runs of word characters do not line up. None when
+    this Python does not say (then every phrase is scanned)."""
+    try:
+        from re import _casefix  # type: ignore[attr-defined]  # the table re itself uses
+    except ImportError:
+        return None
+    parent: dict[int, int] = {}
+
+    def root(code: int) -> int:
+        while parent.setdefault(code, code) != code:
+            code = parent[code]
+        return code
+
+    for code, others in _casefix._EXTRA_CASES.items():
+        for other in others:
+            parent[root(other)] = root(code)
+    classes: dict[int, list[int]] = {}
+    for code in parent:
+        classes.setdefault(root(code), []).append(code)
+    table: dict[int, str] = {}
+    for members in classes.values():
+        letters = sorted(chr(m) for m in members)
+        words = [c for c in letters if c.isalnum()]
+        table.update(dict.fromkeys(members, (words or letters)[0]))
+    mixed = {chr(m) for ms in classes.values() for m in ms if not chr(m).isalnum()}
+    return table, frozenset(mixed)
+
+
+_CASES = _ignorecase_classes()
+# İ: lower() makes it two characters (i and a combining dot), re.IGNORECASE takes it as i.
+_BEFORE_LOWER = {0x130: "i"}
+
+
+def _runs(text: str) -> frozenset[str] | None:
+    """The runs of word characters of ``text`` as re.IGNORECASE sees it (lowercase, one
+    character for one, letters it takes for one another made the same); None when they
+    cannot be trusted to line up with a match (then every phrase is scanned)."""
+    if _CASES is None:
+        return None
+    classes, mixed = _CASES
+    if not mixed.isdisjoint(text):
+        return None
+    return frozenset(RUN.findall(text.translate(_BEFORE_LOWER).lower().translate(classes)))
+
+
 CLAUSE_END = re.compile(r"[.!?;:,()\n]")
 NEGATION_LOOKBACK = 120
 # A request says what it is near its top; the rest of a long message (logs, pasted
@@ -73,9 +123,9 @@ class Pattern:
     name: str
     regex: re.Pattern[str]
     weight: float
-    # The lowercase runs of word characters every match is made of: a text lacking one
-    # ("all users" in a text with "users" but no "all") is skipped without a regex scan.
-    # Empty for a regex, which is always scanned.
+    # The folded runs of word characters every match is made of: a text lacking one ("all
+    # users" in a text with "users" but no "all") is skipped without a regex scan. Empty
+    # for a regex, which is always scanned.
     runs: frozenset[str] = frozenset()
 
 
@@ -86,12 +136,13 @@ class Place:
     name: str
     content: str
     factor: float
-    # Every run of word characters in it, lowercased: one set test a phrase, not a scan.
-    tokens: frozenset[str]
+    # Every run of word characters in it, folded: one set test a phrase, not a scan. None:
+    # every phrase is scanned (see _runs).
+    tokens: frozenset[str] | None
 
     @classmethod
     def of(cls, name: str, content: str, factor: float) -> Place:
-        return cls(name, content, factor, frozenset(RUN.findall(content.lower())))
+        return cls(name, content, factor, _runs(content))
 
 
 @dataclass(frozen=True)
@@ -217,7 +268,8 @@ def _decide(axis: Axis, places: tuple[Place, ...], rules: Rules, kind: str | Non
             found.append((axis.after_type[label][kind], f"type {kind}"))
         for pattern in axis.patterns.get(label, ()):
             for place in places:
-                if pattern.runs <= place.tokens and _matches(pattern, place.content, rules):
+                skip = place.tokens is not None and not pattern.runs <= place.tokens
+                if not skip and _matches(pattern, place.content, rules):
                     found.append((pattern.weight * place.factor, f"{place.name} {pattern.name}"))
         scores[label] = max(0.0, sum(points for points, _ in found))
         reasons[label] = found
@@ -272,7 +324,7 @@ def _axis(
                     f'"{p}"',
                     _compile(_phrase(p), f'{at}.phrases."{p}"'),
                     w,
-                    frozenset(RUN.findall(p.lower())),
+                    _runs(p) or frozenset(),
                 )
                 for p, w in phrases.items()
             ]

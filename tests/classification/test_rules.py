@@ -236,11 +236,34 @@ PHRASE_WORDS = sorted(
     {word for table in tomllib.loads(CONFIG.read_text()).get("type", {}).values()
      for phrase in table.get("phrases", {}) for word in phrase.split()}
 )  # fmt: skip
+# Letters re.IGNORECASE takes for others that lower() does not make the same.
+LOOKALIKES = {"s": "ſ", "i": "ı", "I": "İ", "K": "\u212a", "ι": "\u0345"}
 PIECES = st.one_of(
     st.sampled_from(PHRASE_WORDS),
     st.sampled_from(PHRASE_WORDS).map(str.upper),
-    st.sampled_from([" ", "  ", "\n", "'", "-", ".", ",", "_", "x", "é", "ǅ"]),
+    st.tuples(st.sampled_from(PHRASE_WORDS), st.sampled_from(sorted(LOOKALIKES))).map(
+        lambda pair: (
+            pair[0].upper().replace(pair[1], LOOKALIKES[pair[1]])
+            if pair[1].isupper()
+            else pair[0].replace(pair[1], LOOKALIKES[pair[1]])
+        )
+    ),
+    st.sampled_from([" ", "  ", "\n", "'", "-", ".", ",", "_", "x", "é", "ǅ", "ς", "Σ", "ι"]),
 )
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [
+        ("VİRUS on our site", "security"),
+        ("Our site got ranſomware", "security"),
+        ("ınfected", "security"),
+        ("\u0345virus", "security"),  # a combining mark re takes for ι, yet not a letter
+    ],
+)
+def test_letters_the_regex_takes_for_others_still_match(subject, kind):
+    rules = load_rules(CONFIG)
+    assert classify(subject, "", rules).type.value == kind
 
 
 @settings(max_examples=300, deadline=None)
