@@ -194,24 +194,62 @@ def _processes() -> Iterator[tuple[int, str, list[str]]]:
 
 
 class CpuMeter:
-    """CPU seconds spent while it runs: by this process's children that have ended (the
-    intake processes, once waited for) and by the PostgreSQL server. Steadier than wall
-    time on a shared machine, and it says where the time goes."""
+    """CPU seconds spent while it runs, by everything the benchmark runs on the two cores:
+    this process's children that have ended (the intake processes, once waited for), the
+    PostgreSQL server, this process itself (the aiosmtpd sink, and the samplers), Dovecot
+    (the benchmark's own, a child of this process) and Redis. Steadier than wall time on a
+    shared machine, and it says where the time goes."""
 
     def __enter__(self) -> CpuMeter:
         self._children = _children_cpu()
         self._postgres = postgres_cpu()
-        self.intake = self.postgres = 0.0
+        self._sink = _own_cpu()
+        self._servers = _servers_cpu()
+        self.intake = self.postgres = self.sink = self.dovecot_redis = 0.0
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.intake = _children_cpu() - self._children
         self.postgres = postgres_cpu() - self._postgres
+        self.sink = _own_cpu() - self._sink
+        self.dovecot_redis = _servers_cpu() - self._servers
+
+    def per_item(self, count: int) -> str:
+        """Milliseconds of CPU an item, by part, and their sum."""
+        parts = {
+            "intake": self.intake,
+            "PostgreSQL": self.postgres,
+            "SMTP sink": self.sink,
+            "Dovecot + Redis": self.dovecot_redis,
+        }
+        shown = ", ".join(f"{name} {sec / count * 1000:.1f}" for name, sec in parts.items())
+        return f"{shown}; all {sum(parts.values()) / count * 1000:.1f} ms"
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _servers_cpu() -> float:
+    """CPU seconds of the Redis server and of the processes under this one that are not
+    Python (Dovecot, started in the foreground by the benchmark), ended children included."""
+    own = os.getpid()
+    parents = {pid: int(fields[1]) for pid, _, fields in _processes()}
+    ticks = 0
+    for pid, name, fields in _processes():
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, own):
+            ancestor = parents.get(ancestor)
+        ours = ancestor == own and not name.startswith("python")
+        if ours or name == "redis-server":
+            ticks += sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu() -> float:

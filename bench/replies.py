@@ -12,6 +12,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     CpuMeter,
@@ -34,7 +35,7 @@ ASKS = [
 SENDERS = ["alice@acme.example", "zoe@zed.example"]
 
 
-def run(count: int, workers: int) -> dict[str, float]:
+def run(count: int, workers: int) -> dict[str, Any]:
     rng = random.Random(3)
     folder = Path(tempfile.mkdtemp(prefix="intake-replies-"))
     with Dovecot() as dovecot, SmtpSink() as sink:
@@ -97,6 +98,7 @@ def run(count: int, workers: int) -> dict[str, float]:
         "peak_rss_mb": sum(s.peak_kb for s in samplers) / 1024,
         "intake_ms": cpu.intake / max(clients, 1) * 1000,
         "postgres_ms": cpu.postgres / max(clients, 1) * 1000,
+        "cpu": cpu.per_item(max(clients, 1)),
     }
 
 
@@ -110,7 +112,7 @@ def main() -> None:
         f"replies: {r['replies']}/{args.requests} client replies at the SMTP sink in "
         f"{r['seconds']:.1f} s = {r['per_second']:.0f} replies/s; peak RSS "
         f"{r['peak_rss_mb']:.0f} MB (run --once + {args.workers} worker process); CPU a "
-        f"request: intake {r['intake_ms']:.1f} ms, PostgreSQL {r['postgres_ms']:.1f} ms"
+        f"request: {r['cpu']}"
     )
 
 
