@@ -43,6 +43,20 @@ def next_number(session: Session) -> int:
     return int(number)
 
 
+# A request filed this long after its mail arrived says so in its "opened" event: its SLA
+# clocks ran meanwhile (intake was down or behind).
+LATE = timedelta(minutes=5)
+
+
+def _span(length: timedelta) -> str:
+    """A length of time as staff read it: "3 days 4 h", "2 h 5 min", "7 min"."""
+    minutes = int(length.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} day{'s' if days > 1 else ''} {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def opening_time(received_at: datetime | None, now: datetime, within: float) -> datetime:
     """When a request opens, and so its clocks start: when its mail reached the mailbox, if
     that was at most ``within`` seconds ago (time intake was down counts against the SLA);
@@ -77,7 +91,10 @@ def open_request(
     )
     # Not flushed here: it goes to the database with its events, quote and emails.
     session.add(request)
-    detail = f"opened by {contact_email}" + (f"; held: {hold_reason}" if hold_reason else "")
+    detail = f"opened by {contact_email}"
+    if now - request.opened_at >= LATE:
+        detail += f"; arrived {_span(now - request.opened_at)} before it was filed"
+    detail += f"; held: {hold_reason}" if hold_reason else ""
     record(session, request, "opened", contact_email, inbound, detail, None, status)
     return request
 

@@ -3,6 +3,7 @@ held message or parked failure."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,20 @@ def test_a_contact_opens_a_request_with_the_next_reference(session, settings, cl
     assert [e.kind for e in request.events] == ["opened", "classified", "status"]
     # The client's reply and the staff notice wait in the outbox, stored with the change.
     assert len(first.outbound_ids) == 2
+
+
+def test_mail_filed_late_opens_at_its_arrival_and_says_so(session, settings, clients):
+    # Given mail that reached the mailbox 2 h 5 min ago, while intake was down
+    arrived = datetime.now(UTC) - timedelta(hours=2, minutes=5)
+    ids = store_raw(session, "box", 1, [Fetched(900, message(), received_at=arrived)])
+    # When it is filed
+    file_batch(session, settings, ids)
+    # Then the request opened when the mail arrived, and its history says why
+    request = requests_of(session)[0]
+    assert request.opened_at == arrived
+    assert request.events[0].detail == (
+        "opened by alice@acme.example; arrived 2 h 5 min before it was filed"
+    )
 
 
 def test_filing_twice_changes_nothing(session, settings, clients):
