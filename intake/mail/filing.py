@@ -263,7 +263,6 @@ def _file_new(
     mail: InboundMail,
     sender: Sender,
 ) -> Outcome:
-    opened = requests.opening_time(inbound.received_at, utcnow(), settings.sla.from_arrival_within)
     if sender.author is Author.UNKNOWN or sender.client is None:
         reason = (
             "staff message that matches no request"
@@ -278,7 +277,7 @@ def _file_new(
             inbound=inbound,
             status=Status.HELD,
             hold_reason=reason,
-            opened_at=opened,
+            from_arrival_within=settings.sla.from_arrival_within,
         )
         notice = emails.staff_held(session, settings, request, inbound, reason)
         return settle(inbound, Filing.HELD, request, reason, [notice])
@@ -288,7 +287,7 @@ def _file_new(
         contact_email=sender.address,
         subject=mail.subject,
         inbound=inbound,
-        opened_at=opened,
+        from_arrival_within=settings.sla.from_arrival_within,
     )
     if sender.author is Author.NEW_CONTACT:
         requests.record(

@@ -75,9 +75,12 @@ def open_request(
     inbound: InboundMessage | None,
     status: Status = Status.NEW,
     hold_reason: str | None = None,
-    opened_at: datetime | None = None,
+    from_arrival_within: float = 0.0,
 ) -> Request:
+    """A new request, opened when ``inbound`` reached the mailbox if that was at most
+    ``from_arrival_within`` seconds ago (see opening_time), else now."""
     now = utcnow()
+    arrived = inbound.received_at if inbound is not None else None
     request = Request(
         number=next_number(session),
         client=client,
@@ -85,7 +88,8 @@ def open_request(
         subject=subject[:2000],
         status=status,
         hold_reason=hold_reason,
-        opened_at=opened_at or now,  # set here, not at the flush: the quote's clocks start from it
+        # Set here, not at the flush: the quote's clocks start from it.
+        opened_at=opening_time(arrived, now, from_arrival_within),
         updated_at=now,
         events=[],  # new: nothing to load when its first event is added
     )
