@@ -161,21 +161,31 @@ class PeakRss:
 
 def tree_rss_kb(pid: int) -> int:
     """The summed RSS of a process and its descendants, read from /proc: only the tree's
-    own files (the kernel lists each thread's children), so sampling ten times a second
-    takes next to nothing from the processes measured."""
+    own files, so sampling ten times a second takes next to nothing from the processes
+    measured."""
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    total, todo = 0, [pid]
-    while todo:
-        process = todo.pop()
+    total = 0
+    for process in _tree(pid):
         try:
             with open(f"/proc/{process}/statm") as statm:
                 total += int(statm.read().split()[1]) * page_kb  # resident pages
+        except OSError:
+            continue  # the process ended while we looked
+    return total
+
+
+def _tree(pid: int) -> Iterator[int]:
+    """A process and its descendants (the kernel lists each thread's children)."""
+    todo = [pid]
+    while todo:
+        process = todo.pop()
+        yield process
+        try:
             for task in os.listdir(f"/proc/{process}/task"):
                 with open(f"/proc/{process}/task/{task}/children") as children:
                     todo += [int(child) for child in children.read().split()]
         except OSError:
             continue  # the process ended while we looked
-    return total
 
 
 def _processes() -> Iterator[tuple[int, str, list[str]]]:
@@ -239,16 +249,12 @@ def _own_cpu() -> float:
 def _servers_cpu() -> float:
     """CPU seconds of the Redis server and of the processes under this one that are not
     Python (Dovecot, started in the foreground by the benchmark), ended children included."""
-    own = os.getpid()
-    parents = {pid: int(fields[1]) for pid, _, fields in _processes()}
-    ticks = 0
-    for pid, name, fields in _processes():
-        ancestor = parents.get(pid)
-        while ancestor not in (None, 0, 1, own):
-            ancestor = parents.get(ancestor)
-        ours = ancestor == own and not name.startswith("python")
-        if ours or name == "redis-server":
-            ticks += sum(int(f) for f in fields[11:15])
+    ours = set(_tree(os.getpid()))
+    ticks = sum(
+        sum(int(f) for f in fields[11:15])
+        for pid, name, fields in _processes()
+        if (pid in ours and not name.startswith("python")) or name == "redis-server"
+    )
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
