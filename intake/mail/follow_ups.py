@@ -35,7 +35,7 @@ def file_follow_up(
             auth = settings.authentication
             verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
             if not verdict.passed:
-                return hold_in_thread(
+                return _hold_in_thread(
                     session,
                     settings,
                     request,
@@ -55,7 +55,7 @@ def file_follow_up(
     if request.client_id is not None and (
         sender.client is None or sender.client.id != request.client_id
     ):
-        return hold_in_thread(
+        return _hold_in_thread(
             session,
             settings,
             request,
@@ -90,7 +90,7 @@ def file_follow_up(
     return settle(inbound, Filing.FOLLOW_UP, request, outbound=told)
 
 
-def hold_in_thread(
+def _hold_in_thread(
     session: Session,
     settings: Settings,
     request: Request,

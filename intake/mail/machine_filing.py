@@ -39,7 +39,8 @@ def file_machine(
         )
         request = session.get(Request, bounced.request_id) if bounced is not None else None
         for address in report.recipients:
-            flag_address(session, address, f"bounced: {report.status} {report.diagnostic}", inbound)
+            why = f"bounced: {report.status} {report.diagnostic}"
+            _flag_address(session, address, why, inbound)
         if request is not None:
             requests.record(
                 session,
@@ -78,7 +79,7 @@ def file_machine(
     return settle(inbound, Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
 
 
-def flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:
+def _flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:
     flag = session.scalar(sa.select(AddressFlag).where(AddressFlag.email == address))
     if flag is None:
         session.add(AddressFlag(email=address, reason=reason[:1000], inbound_id=inbound.id))
