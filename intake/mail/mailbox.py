@@ -88,6 +88,8 @@ class Mailbox:
         return int(selected[b"UIDVALIDITY"])
 
     def uids_after(self, last_uid: int) -> list[int]:
+        # What the server announced before this search is answered by it: forget it.
+        self._heard_of_new_mail()
         # "n:*" always matches the newest message even when its UID is below n.
         found = self.client.search(["UID", f"{last_uid + 1}:*"])
         return sorted(uid for uid in found if uid > last_uid)
@@ -126,6 +128,8 @@ class Mailbox:
         IDLE is re-issued at least every ``imap.idle_renew`` seconds (servers drop it at
         29 minutes); without IDLE, this waits ``imap.poll_interval`` seconds.
         """
+        if self._heard_of_new_mail():
+            return
         if not self.can_idle:
             stop.wait(self.settings.poll_interval)
             return
@@ -147,6 +151,13 @@ class Mailbox:
         finally:
             with contextlib.suppress(*CONNECTION_ERRORS):
                 self.client.idle_done()
+
+    def _heard_of_new_mail(self) -> bool:
+        """Whether the server announced new mail (EXISTS) along with the answer to one of
+        our commands since this was last asked, e.g. mail that arrived while the last
+        search ran but after it looked. IDLE would not announce that mail again."""
+        # imaplib keeps the untagged responses it has not been asked for in this dict.
+        return bool(self.client._imap.untagged_responses.pop("EXISTS", None))
 
     def close(self) -> None:
         if self._client is not None:

@@ -277,6 +277,38 @@ def test_mail_arriving_while_a_batch_is_read_is_taken_before_waiting_for_more(
     assert filings(factory) == [Filing.REQUEST, Filing.REQUEST]
 
 
+def test_mail_arriving_while_the_last_search_runs_is_taken_without_waiting_for_idle(
+    dovecot, smtp_sink, make_settings, db_url, factory, monkeypatch
+):
+    # Given a mailbox where a message lands while the poller's search for new mail runs,
+    # after the search looked (Dovecot announces it in that search's answer, so IDLE
+    # afterwards stays silent; here the announcement comes with a command just after)
+    arrivals = [message(subject="Arrived during the search")]
+
+    class ArrivingMailbox(Mailbox):
+        def uids_after(self, last_uid):
+            found = super().uids_after(last_uid)
+            if not found and arrivals:
+                dovecot.append(arrivals.pop())
+                self.client.noop()
+            return found
+
+    monkeypatch.setattr("workers.poller.Mailbox", ArrivingMailbox)
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    stop = threading.Event()
+    service = threading.Thread(target=runner.run, args=(settings, stop))
+    # When the poller runs, waiting in IDLE (renewed every 25 minutes) when it finds nothing
+    service.start()
+    try:
+        # Then it files the message at once instead of at the next IDLE renewal
+        _wait_for(lambda: filings(factory) == [Filing.REQUEST], 15)
+        assert not arrivals
+    finally:
+        stop.set()
+        service.join(timeout=30)
+    assert not service.is_alive()
+
+
 def test_a_backlog_of_large_mail_is_read_a_few_megabytes_at_a_time(
     dovecot, smtp_sink, make_settings, db_url, factory, caplog
 ):
