@@ -15,7 +15,7 @@ import argparse
 import time
 from decimal import Decimal
 
-from bench.common import mixed_mail
+from bench.common import mixed_mail, yardstick
 from intake import catalogue
 from intake.classification.rules import classify
 from intake.db import utcnow
@@ -121,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
+    print(yardstick())
     spent, filed = run(args.messages)
     total = sum(spent.values()) / filed * 1000
     for part, seconds in spent.items():

@@ -23,6 +23,7 @@ from bench.common import (
     intake,
     mixed_mail,
     write_config,
+    yardstick,
 )
 from intake.db import make_engine
 from tests.servers.dovecot import Dovecot
@@ -90,6 +91,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1, help="extra `intake worker` processes")
     args = parser.parse_args()
+    print(yardstick())
     result = run(args.messages, args.workers)
     print(
         f"ingest: {result['filed']}/{result['messages']} messages "

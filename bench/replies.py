@@ -22,6 +22,7 @@ from bench.common import (
     intake,
     message,
     write_config,
+    yardstick,
 )
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink
@@ -107,6 +108,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
+    print(yardstick())
     r = run(args.requests, args.workers)
     print(
         f"replies: {r['replies']}/{args.requests} client replies at the SMTP sink in "
