@@ -25,6 +25,9 @@ from decimal import Decimal
 from intake.commands.hours import (
     HOURS_EXAMPLE,
     MINUTES_TOKEN,
+    MINUTES_WORD,
+    NUMBER,
+    UNIT_WORD,
     WHOLE_HOURS,
     format_hours,
     parse_hours,
@@ -70,6 +73,7 @@ class Log:
     hours: Decimal
     work_date: date | None
     note: str
+    days_ago: int = 0  # with no work_date: 0 today, 1 yesterday (the staff member's days)
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,16 @@ def _take_hours(name: str, rest: str) -> tuple[Decimal, str]:
     if not token:
         raise _Bad(f"#{name} needs hours such as {HOURS_EXAMPLE}")
     following, after_that = _take(after)
-    if WHOLE_HOURS.fullmatch(token) and MINUTES_TOKEN.fullmatch(following):
-        token, after = token + following, after_that  # "2h 30m"
+    if NUMBER.fullmatch(token) and UNIT_WORD.fullmatch(following):
+        token, after = token + following, after_that  # "90 min", "1.5 hours"
+        following, after_that = _take(after)
+    if WHOLE_HOURS.fullmatch(token):
+        if MINUTES_TOKEN.fullmatch(following):
+            token, after = token + following, after_that  # "2h 30m"
+        else:
+            unit, after_unit = _take(after_that)
+            if following.isascii() and following.isdigit() and MINUTES_WORD.fullmatch(unit):
+                token, after = token + following + unit, after_unit  # "2 hours 30 minutes"
     if not any(c in "0123456789" for c in token):
         raise _Bad(f"#{name} needs hours such as {HOURS_EXAMPLE}, not {token!r}")
     try:
@@ -185,13 +197,35 @@ def _quote(rest: str) -> Quote:
     return Quote(hours, due)
 
 
+_RELATIVE_DAYS = {"today": 0, "yesterday": 1}
+# Dates in other shapes ("30 Nov", "Nov 30", "11/30", "30.11."): refused, never logged
+# as today with the date left in the note.
+_DAY = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?,?", re.ASCII | re.IGNORECASE)
+_MONTH = re.compile(
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?",
+    re.ASCII | re.IGNORECASE,
+)
+_SHORT_DATE = re.compile(r"[0-9]{1,2}/[0-9]{1,2}|[0-9]{1,2}\.[0-9]{1,2}\.?", re.ASCII)
+
+
 def _log(rest: str) -> Log:
     hours, rest = _take_hours("log", rest)
     token, after = _take(rest)
-    work_date = None
     if _DATE_LIKE.fullmatch(token):
-        work_date, rest = _parse_date("log", token), after
-    return Log(hours, work_date, rest)
+        return Log(hours, _parse_date("log", token), after)
+    word = token.lower().rstrip(",:")
+    if word in _RELATIVE_DAYS:
+        return Log(hours, None, after, days_ago=_RELATIVE_DAYS[word])
+    following = _take(after)[0]
+    if (
+        _SHORT_DATE.fullmatch(token)
+        or (_DAY.fullmatch(token) and _MONTH.fullmatch(following))
+        or (_MONTH.fullmatch(token) and _DAY.fullmatch(following))
+    ):
+        shown = token if _SHORT_DATE.fullmatch(token) else f"{token} {following}"
+        raise _Bad(f"#log: {shown!r} is not a date; write YYYY-MM-DD or yesterday")
+    return Log(hours, None, rest)
 
 
 def _choice(name: str, choices: tuple[str, ...], rest: str) -> str:
@@ -268,8 +302,9 @@ def format_command(command: Command) -> str:
     match command:
         case Quote(hours, due):
             return f"#quote {format_hours(hours)}" + (f" due {due.isoformat()}" if due else "")
-        case Log(hours, work_date, note):
-            parts = ["#log", format_hours(hours), work_date.isoformat() if work_date else "", note]
+        case Log(hours, work_date, note, days_ago):
+            when = work_date.isoformat() if work_date else ("yesterday" if days_ago else "")
+            parts = ["#log", format_hours(hours), when, note]
             return " ".join(p for p in parts if p)
         case SetType(value):
             return f"#type {value}"

@@ -22,6 +22,10 @@ _HOURS_MINUTES = re.compile(rf"(?P<h>[0-9]+){_UNIT_H}(?P<m>[0-9]+){_UNIT_M}?", r
 _CLOCK = re.compile(r"(?P<h>[0-9]+):(?P<m>[0-9]{2})", re.ASCII)
 WHOLE_HOURS = re.compile(rf"[0-9]+{_UNIT_H}", re.ASCII | re.IGNORECASE)
 MINUTES_TOKEN = re.compile(rf"[0-9]+{_UNIT_M}", re.ASCII | re.IGNORECASE)
+# A figure and its unit written as two words: "90 min", "1.5 hours".
+NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", re.ASCII)
+UNIT_WORD = re.compile(rf"{_UNIT_H}|{_UNIT_M}", re.ASCII | re.IGNORECASE)
+MINUTES_WORD = re.compile(_UNIT_M, re.ASCII | re.IGNORECASE)
 
 
 def parse_hours(text: str) -> Decimal:

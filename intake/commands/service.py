@@ -7,7 +7,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -83,7 +83,7 @@ def dated(command: g.Command, days: Days, ref: str) -> g.Command:
     opened, and for a due date already past."""
     today = f"today is {days.today} in {days.zone}"
     if isinstance(command, g.Log):
-        when = command.work_date or days.today
+        when = command.work_date or days.today - timedelta(days=command.days_ago)
         if when > days.today:
             raise CommandRefused(f"{when} is in the future ({today})")
         if when < days.opened:

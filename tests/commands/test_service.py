@@ -344,6 +344,21 @@ def test_a_log_without_a_date_is_for_the_agency_s_day_not_the_utc_one(
     assert "2h logged for 2026-11-30" in receipt_text(session, outcome)
 
 
+def test_a_log_for_yesterday_is_the_day_before_the_agency_s_today(
+    session, make_settings, db_url, bug, clock
+):
+    # Given the same evening in New York (30 November there, 1 December in UTC)
+    new_york = make_settings(database_url=db_url, timezone="America/New_York")
+    clock(datetime(2026, 12, 1, 1, 5, tzinfo=UTC))
+    # When Dana logs yesterday's work
+    written = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    outcome = deliver(session, new_york, staff("#log 90 min yesterday call\n#internal\n", written))
+    # Then it is 29 November's hour and a half, not today's, and not 90 hours
+    [entry] = session.scalars(sa.select(TimeEntry)).all()
+    assert (str(entry.work_date), entry.hours) == ("2026-11-29", Decimal("1.50"))
+    assert "1.5h logged for 2026-11-29" in receipt_text(session, outcome)
+
+
 def test_the_agency_s_today_bounds_a_log_date(session, make_settings, db_url, bug, clock):
     # Given the same evening in New York
     new_york = make_settings(database_url=db_url, timezone="America/New_York")
@@ -379,6 +394,7 @@ def test_a_message_dated_after_the_clock_is_read_at_the_clock(session, settings,
         ),
         ("#log 4h 2016-11-10 typo", "2016-11-10 is before REQ-1001 was opened on 2026-11-02"),
         ("#log 1h 2026-11-01", "2026-11-01 is before REQ-1001 was opened on 2026-11-02"),
+        ("#log 1h yesterday", "2026-11-01 is before REQ-1001 was opened on 2026-11-02"),
     ],
 )
 def test_a_log_dated_after_today_or_before_the_request_is_refused(
