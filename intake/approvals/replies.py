@@ -132,12 +132,28 @@ class _Scan:
     others: tuple[_Found, ...]  # words that are none of the above
 
 
-def read_reply(new_text: str, phrases: ReplyPhrases) -> ReplyReading:
-    """What the new text of a reply to a quote means; anything short of plain is UNCLEAR."""
+def read_reply(
+    new_text: str,
+    phrases: ReplyPhrases,
+    *,
+    sender_names: tuple[str, ...] = (),
+    ref: str | None = None,
+) -> ReplyReading:
+    """What the new text of a reply to a quote means; anything short of plain is UNCLEAR.
+
+    ``sender_names``: the sender's own name as intake knows it (display name, contact
+    name, address); a line at the start or end made only of those words is a signature.
+    Any other line of capitalised words ("Pending Board Review") is read as words.
+    ``ref``: the reference of the request the reply is about; a reply that names another
+    request ("approved for REQ-1003") is not an answer to this one's quote."""
     po = find_po(new_text)
-    scan = _scan(new_text, phrases)
+    scan = _scan(new_text, phrases, _name_words(sender_names))
     if not WORD.search(scan.norm):
         return ReplyReading(Meaning.UNCLEAR, po, "empty reply")
+    others = sorted({r for r in REFERENCE.findall(scan.norm) if ref is None or r != ref.lower()})
+    if ref is not None and others:
+        named = ", ".join(r.upper() for r in others)
+        return ReplyReading(Meaning.UNCLEAR, po, f"names {named}, not {ref}")
     if scan.ambiguous:
         return ReplyReading(Meaning.UNCLEAR, po, f"ambiguous {_quote(scan.ambiguous[0], scan)}")
     if scan.approvals and scan.declines:
@@ -192,7 +208,15 @@ CHECKS: tuple[Callable[[_Scan], str | None], ...] = (
 )
 
 
-def _scan(text: str, phrases: ReplyPhrases) -> _Scan:
+def _name_words(names: tuple[str, ...]) -> frozenset[str]:
+    """The words of a sender's names, lowercase: "Zoe Becker", "zoe.becker@zed.example"."""
+    words: set[str] = set()
+    for name in names:
+        words.update(w.lower() for w in re.split(r"[^\w']+", name.partition("@")[0]) if w)
+    return frozenset(words)
+
+
+def _scan(text: str, phrases: ReplyPhrases, sender: frozenset[str] = frozenset()) -> _Scan:
     norm = _normalise(text)
     declines = _find(norm, phrases.decline)
     approvals: list[_Found] = []
@@ -215,7 +239,7 @@ def _scan(text: str, phrases: ReplyPhrases) -> _Scan:
         and not REFERENCE.fullmatch(w.phrase)
         and not any(_overlap(w, c) for c in covered)
     ]
-    names = _names(text, words, others, courtesy)
+    names = _names(text, words, others, courtesy, sender)
     return _Scan(
         text=text,
         norm=norm,
@@ -229,15 +253,26 @@ def _scan(text: str, phrases: ReplyPhrases) -> _Scan:
 
 
 def _names(
-    text: str, words: list[_Found], others: list[_Found], courtesy: list[_Found]
+    text: str,
+    words: list[_Found],
+    others: list[_Found],
+    courtesy: list[_Found],
+    sender: frozenset[str],
 ) -> set[_Found]:
-    """Other words that are names: after a greeting or thanks, or alone on an end line."""
+    """Other words that are names: after a greeting or thanks, or the sender's own name
+    alone on the first or last line."""
     other = set(others)
     greeting = {w for w in words if w.phrase in NAME_AFTER and _covered(w, courtesy)}
     names: set[_Found] = set()
     run = 0
     for before, word in zip([None, *words], words, strict=False):
-        follows = before is not None and (before in greeting or (before in names and run))
+        # A name goes on the greeting's line ("Thanks Zoe", "Hi Dana"), or on the next one
+        # when it is the sender's ("Thanks,\nZoe"); a run of names never crosses a line.
+        new_line = before is not None and "\n" in text[before.end : word.start]
+        follows = before is not None and (
+            (before in greeting and (not new_line or word.phrase in sender))
+            or (before in names and run and not new_line)
+        )
         if word in other and _capitalised(text, word) and follows and run < NAMES_ALLOWED:
             names.add(word)
             run += 1
@@ -245,7 +280,9 @@ def _names(
             run = 0
     lines = [line for line in _lines(words, text) if line]
     for line in (lines[0], lines[-1]) if lines else ():
-        if len(line) <= NAMES_ALLOWED and all(w in other and _capitalised(text, w) for w in line):
+        if len(line) <= NAMES_ALLOWED and all(
+            w in other and _capitalised(text, w) and w.phrase in sender for w in line
+        ):
             names.update(line)
     return names
 

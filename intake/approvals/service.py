@@ -128,7 +128,12 @@ def handle_reply_to_quote(
             reply_to=plus_address(settings, quote.token),
         )
         return ReplyOutcome(None, (again,))
-    reading = read_reply(mail.new_text, catalogue.reply_phrases(settings.rules_file))
+    reading = read_reply(
+        mail.new_text,
+        catalogue.reply_phrases(settings.rules_file),
+        sender_names=(mail.from_name, contact.name, contact.email),
+        ref=request.ref,
+    )
     if reading.meaning is Meaning.UNCLEAR:
         r.record("comment", reading.reason)
         told = r.tell_staff(

@@ -53,7 +53,46 @@ def phrases() -> ReplyPhrases:
     ],
 )
 def test_plain_approvals_approve(text: str, phrases: ReplyPhrases) -> None:
-    assert read_reply(text, phrases).meaning is Meaning.APPROVE
+    reading = read_reply(text, phrases, sender_names=("Zoe Becker",), ref="REQ-1002")
+    assert reading.meaning is Meaning.APPROVE
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Approved\n\nZoe Becker", ("Zoe Becker", "", "zoe@zed.example")),
+        ("Approved\n\nZoe", ("", "", "zoe.becker@zed.example")),
+        ("Yes, go ahead\nBecker", ("Becker, Zoe",)),
+        ("Zoe Becker\nApproved.", ("Zoe Becker",)),
+    ],
+)
+def test_the_sender_s_own_name_on_a_line_of_its_own_is_a_signature(
+    text: str, names: tuple[str, ...], phrases: ReplyPhrases
+) -> None:
+    assert read_reply(text, phrases, sender_names=names).meaning is Meaning.APPROVE
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # A line of capitalised words that are not the sender's name says something.
+        ("Approved, PO 4471\nTBC", 'approval that also says more ("TBC")'),
+        ("Approved\nPending Board Review", 'says more ("Pending Board Review")'),
+        ("Yes\nNext Year", 'says more ("Next Year")'),
+        ("Approved\n\nZoe Becker", 'says more ("Zoe Becker")'),  # not the sender: Alice
+        ("Approved. Thanks,\nTBC", 'says more ("TBC")'),
+        ("Approved, thanks Alice\nTBC", 'says more ("TBC")'),
+        # A reply in this request's thread that names another request is not about this one.
+        ("Approved for REQ-1003, PO 4471", "names REQ-1003, not REQ-1002"),
+        ("Approved REQ-1002 and REQ-1004", "names REQ-1004, not REQ-1002"),
+    ],
+)
+def test_what_is_not_the_sender_s_name_or_this_request_goes_to_staff(
+    text: str, reason: str, phrases: ReplyPhrases
+) -> None:
+    reading = read_reply(text, phrases, sender_names=("Alice Smith",), ref="REQ-1002")
+    assert reading.meaning is Meaning.UNCLEAR
+    assert reason in reading.reason
 
 
 @pytest.mark.parametrize(

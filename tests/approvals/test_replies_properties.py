@@ -7,7 +7,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.approvals.replies import Meaning, ReplyReading, load_reply_phrases, read_reply
+from intake.approvals.replies import (
+    FILLER,
+    Meaning,
+    ReplyReading,
+    load_reply_phrases,
+    read_reply,
+)
 
 PHRASES = load_reply_phrases(Path(__file__).resolve().parents[2] / "config" / "rules.toml")
 
@@ -119,3 +125,28 @@ def test_a_yes_with_a_word_of_delay_or_doubt_is_never_an_approval(phrase, word, 
     reply = f"{word} {phrase}" if before else f"{phrase}, {word}"
     # When it is read, then it is not taken as an approval
     assert read_reply(reply, PHRASES).meaning is not Meaning.APPROVE
+
+
+capitalised_words = st.lists(
+    st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=2, max_size=10).map(
+        str.capitalize
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(approval, capitalised_words)
+def test_a_last_line_that_is_not_the_sender_s_name_never_keeps_an_approval(
+    reply: str, words: list[str]
+) -> None:
+    # Words intake has as the sender's name are a signature; any other line says something
+    # ("Pending Board Review", "TBC"), unless every word of it is a reply phrase or courtesy.
+    line = " ".join(words)
+    said = read_reply(f"{reply}\n{line}", PHRASES, sender_names=("Zoe Weber",))
+    reads_as_words = read_reply(line, PHRASES).meaning is not Meaning.UNCLEAR or all(
+        w.lower() in {*PHRASES.approve, *PHRASES.courtesy, "zoe", "weber"} for w in words
+    )
+    if not reads_as_words and said.meaning is Meaning.APPROVE:
+        # Only filler words ("The", "It") may follow a yes without saying more.
+        assert all(w.lower() in FILLER for w in words), said

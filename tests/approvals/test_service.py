@@ -84,7 +84,13 @@ def test_a_decline_declines(session, settings, quoted):
 
 
 @pytest.mark.parametrize(
-    "text", ["Approved, but could you start on Monday?", "Approved if you also add PDF export"]
+    "text",
+    [
+        "Approved, but could you start on Monday?",
+        "Approved if you also add PDF export",
+        "Approved\nPending Board Review",  # a last line that is not Zoe's name
+        "Approved for REQ-1003,",  # another request than this thread's REQ-1001
+    ],
 )
 def test_an_unclear_reply_goes_to_staff_and_approves_nothing(session, settings, quoted, text):
     outcome = deliver(session, settings, reply(text + " PO 7781\n"))
