@@ -314,7 +314,7 @@ def _requote(
     if latest is not None and latest.status == "pending":
         latest.status = "superseded"
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
-    left = included_hours_left(plan, promised_included_hours(session, settings, client))
+    left = included_hours_left(plan, promised_included_hours(session, settings, client, request))
     kind = request.type.value if request.type else "question"
     quoted = price(kind, command.hours, plan, rate, left)
     start_by, done_by, _ = timeline(settings, client, plan, request, quoted, utcnow())

@@ -191,22 +191,36 @@ def client_hours(
         return business_hours_for(plan, severity, zone, None, years), [note]
 
 
-def promised_included_hours(session: Session, settings: Settings, client: Client) -> Decimal:
-    """Included hours this month already promised to approved feature work of the client."""
+def promised_included_hours(
+    session: Session, settings: Settings, client: Client, besides: Request | None = None
+) -> Decimal:
+    """Included hours this month already promised to approved feature work of the client;
+    ``besides``: leave out that request's own quotes (a new version replaces them)."""
     now = datetime.now(settings.zone)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     included = sa.func.coalesce(sa.func.sum(Quote.hours - Quote.chargeable_hours), 0)
-    with session.no_autoflush:
-        total = session.scalar(
-            sa.select(included)
-            .join(Request, Request.id == Quote.request_id)
-            .where(
-                Request.client_id == client.id,
-                Request.type == RequestType.FEATURE,
-                Quote.status.in_(("approved", "included")),
-                Quote.created_at >= month_start,
-            )
+    promised = ("approved", "included")
+    newer = sa.orm.aliased(Quote)
+    query = (
+        sa.select(included)
+        .join(Request, Request.id == Quote.request_id)
+        .where(
+            Request.client_id == client.id,
+            Request.type == RequestType.FEATURE,
+            Quote.status.in_(promised),
+            Quote.created_at >= month_start,
+            # A request's latest promise only: a new version replaces what it promised.
+            ~sa.exists().where(
+                newer.request_id == Quote.request_id,
+                newer.status.in_(promised),
+                newer.version > Quote.version,
+            ),
         )
+    )
+    if besides is not None:
+        query = query.where(Request.id != besides.id)
+    with session.no_autoflush:
+        total = session.scalar(query)
     # Quotes of this transaction not written yet (filing a batch together) count too.
     queued = sum(
         (
@@ -215,6 +229,7 @@ def promised_included_hours(session: Session, settings: Settings, client: Client
             if isinstance(q, Quote)
             and q.request is not None
             and q.request.client is client
+            and q.request is not besides
             and q.request.type is RequestType.FEATURE
             and q.status in ("approved", "included")
         ),

@@ -178,6 +178,49 @@ def test_a_new_quote_supersedes_the_waiting_one_and_goes_to_the_client(session, 
     assert relay["Reply-To"] == f"support+{quotes[1].token}@agency.example"
 
 
+def test_a_new_quote_counts_the_included_hours_its_own_earlier_quote_took_as_free_again(
+    session, settings
+):
+    # Given Acme (Professional: 5 included hours a month) with an export quoted as included
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        settings,
+        message(subject="Could you add an export?", body="Could you add a CSV export?\n"),
+    )
+    [first] = session.scalars(sa.select(Quote)).all()
+    assert first.status == "included" and first.chargeable_hours == 0 < first.hours <= 5
+    # When Dana quotes it again at 8 hours
+    deliver(session, settings, staff("#quote 8h\n#internal\n"))
+    # Then the new quote uses all 5 included hours (the first one's are not counted twice)
+    latest = session.scalars(sa.select(Quote).order_by(Quote.version.desc())).first()
+    assert (latest.version, latest.hours, latest.chargeable_hours, latest.amount) == (
+        2,
+        Decimal(8),
+        Decimal(3),
+        Decimal("450.00"),
+    )
+
+
+def test_a_smaller_new_quote_gives_back_the_included_hours_it_no_longer_needs(session, settings):
+    # Given Acme's export quoted as included, then quoted again by Dana at 1 hour
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    ask = "Could you add a CSV export?\n"
+    deliver(session, settings, message(subject="Could you add an export?", body=ask))
+    deliver(session, settings, staff("#quote 1h\n#internal\n"))
+    # When Acme asks for another feature
+    deliver(
+        session,
+        settings,
+        message(subject="Could you add a PDF export?", body=ask, message_id="pdf@acme.example"),
+    )
+    # Then 4 of the month's 5 included hours are left for it, not 5 - 1 - the first quote's
+    quotes = session.scalars(sa.select(Quote).order_by(Quote.id)).all()
+    assert [(q.version, q.status) for q in quotes][:2] == [(1, "included"), (2, "included")]
+    other = quotes[2]
+    assert other.chargeable_hours == max(Decimal(0), other.hours - 4)
+
+
 def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):
     deliver(session, settings, staff("#status in_progress\n#internal\n"))
     deliver(session, settings, staff("#quote 5h\n#internal\n"))
