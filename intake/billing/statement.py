@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -159,14 +159,22 @@ def compute_statement(
     before it has no plan for the client: no fee and no included hours (any given for it
     are ignored), and its hours, late ones too, are billed as with no plan.
 
-    Each entry's hours go, in work-date order (ties by id), to the first of:
+    Month by month (earliest first), each month's hours go:
 
     1. in a month the paid plan covers, bug, security and question hours: kind ``included``
        at 0.00. They are part of what the fee buys and use none of the included hours;
-    2. other hours in a month the plan covers (features): the included hours still left in
-       the entry's own month, kind ``included`` at 0.00 (with no plan there are none);
-    3. the request's approved chargeable hours not yet charged: kind ``charged`` at its rate;
+    2. other hours (features, and everything with no plan): the month's included hours
+       (none with no plan), kind ``included`` at 0.00, first to the hours of each request
+       that its approval does not cover, then to the rest, request by request in the
+       order of their first work that month (ties by entry id). So included hours are
+       all used, and never spent on hours the client approved paying for while other
+       work goes unbilled;
+    3. then the request's approved chargeable hours not yet charged: kind ``charged`` at
+       its rate;
     4. the rest: kind ``not_charged`` at 0.00, shown until a revised quote is approved.
+
+    Within a request and month the entries are split in work-date order (ties by id):
+    the first hours are its included ones, then the charged ones, then the rest.
 
     A ``charged`` line is its hours at the rate, rounded half-up to the cent, but never more
     than what is left of the request's approved amount: the lines are capped in month
@@ -187,19 +195,24 @@ def compute_statement(
         for t in requests.values()
     }
     shares: dict[tuple[Period, int, str], tuple[Decimal, tuple[int, ...]]] = {}
+
+    def add(month: Period, entry: Entry, kind: str, hours: Decimal) -> None:
+        if hours > ZERO:
+            before, ids = shares.get((month, entry.request_id, kind), (ZERO, ()))
+            shares[(month, entry.request_id, kind)] = (before + hours, (*ids, entry.id))
+
+    by_month: dict[Period, dict[int, list[Entry]]] = {}
     for entry in sorted(entries, key=lambda e: (e.work_date, e.id)):
-        month, left = Period.of(entry.work_date), entry.hours
-        if covered(month) and requests[entry.request_id].type in FREE_UNDER_A_PLAN:
-            taken = {INCLUDED: left}
-        else:
-            taken = {INCLUDED: _take(pools, month, left)}
-            taken[CHARGED] = _take(approval_left, entry.request_id, left - taken[INCLUDED])
-            taken[NOT_CHARGED] = left - taken[INCLUDED] - taken[CHARGED]
-        for kind, hours in taken.items():
-            if hours > ZERO:
-                key = (month, entry.request_id, kind)
-                before, ids = shares.get(key, (ZERO, ()))
-                shares[key] = (before + hours, (*ids, entry.id))
+        month = Period.of(entry.work_date)
+        by_month.setdefault(month, {}).setdefault(entry.request_id, []).append(entry)
+    for month in sorted(by_month):
+        for request_id, logged in list(by_month[month].items()):
+            if covered(month) and requests[request_id].type in FREE_UNDER_A_PLAN:
+                for entry in logged:
+                    add(month, entry, INCLUDED, entry.hours)
+                del by_month[month][request_id]
+        for entry, kind, hours in _share_work(by_month[month], pools, month, approval_left):
+            add(month, entry, kind, hours)
 
     def order(key: tuple[Period, int, str]) -> tuple[bool, Period, int, int, int]:
         month, request_id, kind = key
@@ -246,6 +259,34 @@ def compute_statement(
         charged_amount=charged_amount,
         entry_ids=tuple(sorted(e.id for e in entries)),
     )
+
+
+def _share_work(
+    work: Mapping[int, list[Entry]],
+    pools: dict[Period, Decimal],
+    month: Period,
+    approval_left: dict[int, Decimal],
+) -> Iterator[tuple[Entry, str, Decimal]]:
+    """One month's billable entries by request (in the order of their first work) split
+    into included, charged and not charged hours, taking from ``pools[month]`` and
+    ``approval_left``: the included hours go first to what no approval covers."""
+    worked = {r: sum((e.hours for e in logged), ZERO) for r, logged in work.items()}
+    pooled = dict.fromkeys(work, ZERO)
+    uncovered = {r: max(ZERO, worked[r] - approval_left.get(r, ZERO)) for r in work}
+    for wanted in (uncovered, worked):
+        for r in work:
+            pooled[r] += _take(pools, month, min(wanted[r], worked[r] - pooled[r]))
+    for request_id, logged in work.items():
+        approved = _take(approval_left, request_id, worked[request_id] - pooled[request_id])
+        budget = {INCLUDED: pooled[request_id], CHARGED: approved}
+        for entry in logged:
+            left = entry.hours
+            for kind in (INCLUDED, CHARGED):
+                part = min(left, budget[kind])
+                budget[kind] -= part
+                left -= part
+                yield entry, kind, part
+            yield entry, NOT_CHARGED, left
 
 
 def _take(budget: dict[K, Decimal], key: K, wanted: Decimal) -> Decimal:

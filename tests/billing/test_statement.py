@@ -232,6 +232,21 @@ def test_included_hours_go_to_features_in_work_date_order():
     assert draft.total == D("1300.00")
 
 
+def test_included_hours_go_first_to_work_the_client_did_not_approve_paying_for():
+    # Given feature A quoted within the 5 included hours (nothing to approve), and feature B
+    # quoted at 4 hours of which 3 chargeable, approved; B's hours were logged first
+    a, b = terms(1), terms(2, approved="3")
+    draft = bill(a, b, entries=[entry(1, 2, "4", 1), entry(2, 1, "4", 2)])
+    # Then A's hours use 4 included hours, B's the last one and its 3 approved hours: the
+    # client pays what it approved, and nothing goes unbilled
+    assert summary(draft)[1:] == [
+        ("included", 1, D(4), D("0.00")),
+        ("included", 2, D(1), D("0.00")),
+        ("charged", 2, D(3), D("450.00")),
+    ]
+    assert draft.total == D("1450.00")
+
+
 def test_ties_on_the_work_date_go_by_entry_id():
     first, second = terms(1, approved="10"), terms(2, approved="10")
     draft = bill(first, second, entries=[entry(9, 1, "4", 6), entry(3, 2, "4", 6)])

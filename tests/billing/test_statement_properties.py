@@ -124,6 +124,36 @@ def test_nothing_is_charged_beyond_what_was_approved(month):
             assert charged[request_id] == left
 
 
+@settings(max_examples=300)
+@given(months())
+def test_the_month_s_included_hours_are_spent_so_that_the_least_work_goes_unbilled(month):
+    # With no late hours: what goes unbilled this month is only what neither the included
+    # hours nor the approvals can cover, however the work is spread over requests.
+    period = month["period"]
+    month["entries"] = [e for e in month["entries"] if Period.of(e.work_date) == period]
+    draft = statement(month)
+    plan_covers = under_plan(month, period)
+    pool = month["plan"].included_hours if plan_covers else D(0)
+    uncovered: dict[int, Decimal] = defaultdict(D)
+    for e in month["entries"]:
+        terms = month["requests"][e.request_id]
+        if not (plan_covers and terms.type in FREE_UNDER_A_PLAN):
+            uncovered[e.request_id] += e.hours
+    beyond_approvals = sum(
+        (
+            max(D(0), logged - max(D(0), t.approved_chargeable_hours - t.already_charged_hours))
+            for r, logged in uncovered.items()
+            for t in [month["requests"][r]]
+        ),
+        D(0),
+    )
+    unbilled = sum((x.hours for x in draft.lines if x.kind == "not_charged"), D(0))
+    assert unbilled == max(D(0), beyond_approvals - pool)
+    # And included hours are left over only when no work of the month needed them.
+    if draft.included_left > 0:
+        assert not any(x.kind in ("charged", "not_charged") for x in draft.lines)
+
+
 @settings(max_examples=200)
 @given(months())
 def test_included_hours_never_exceed_the_plan_or_a_months_leftover(month):
