@@ -1,8 +1,9 @@
 """Which request a reply belongs to: pure rules over the clues a message carries.
 
 The order is fixed by DESIGN: In-Reply-To/References against the Message-IDs intake
-recorded, then the ``[REQ-n]`` reference in the subject (only when the sender belongs
-to that request's client, or is staff), then the plus-address token of a quote.
+recorded (one that points at more than one request is no evidence), then the ``[REQ-n]``
+reference in the subject (only when the sender belongs to that request's client, or is
+staff), then the plus-address token of a quote.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def clues_of(
             ids.append(mid)
     numbers = tuple(dict.fromkeys(int(n) for n in SUBJECT_REF.findall(subject)))
     return Clues(tuple(ids), numbers, plus_tokens(recipients, support_address))
+
+
+def by_message_id(pairs: Iterable[tuple[str, KnownRequest]]) -> dict[str, KnownRequest]:
+    """The request each recorded Message-ID points at, leaving out any Message-ID that
+    points at more than one: some mailers reuse one id for every message they send, and
+    such an id says nothing about which request a reply continues."""
+    seen: dict[str, set[KnownRequest]] = {}
+    for mid, known in pairs:
+        seen.setdefault(mid, set()).add(known)
+    return {mid: next(iter(found)) for mid, found in seen.items() if len(found) == 1}
 
 
 def plus_tokens(recipients: Iterable[str], support_address: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from intake.mail.matching import (
     Clues,
     KnownRequest,
     Match,
+    by_message_id,
     choose_thread,
     clues_of,
     plus_tokens,
@@ -48,7 +49,7 @@ def find_thread(
     session: Session, settings: Settings, mail: InboundMail, sender: Sender | None
 ) -> Match | None:
     clues = thread_clues(settings, mail)
-    by_message_id: dict[str, KnownRequest] = {}
+    recorded: dict[str, KnownRequest] = {}
     if clues.message_ids:
         ours = session.execute(
             sa.select(OutboundMessage.message_id, OutboundMessage.request_id).where(
@@ -64,7 +65,7 @@ def find_thread(
         ).all()
         pairs = [(mid, rid) for mid, rid in (*ours, *theirs) if mid and rid is not None]
         known = _known(session, {rid for _, rid in pairs})
-        by_message_id = {mid: known[rid] for mid, rid in pairs if rid in known}
+        recorded = by_message_id((mid, known[rid]) for mid, rid in pairs if rid in known)
     by_number: dict[int, KnownRequest] = {}
     if clues.subject_numbers:
         rows = session.scalars(
@@ -80,7 +81,7 @@ def find_thread(
         by_token = {token: known[rid] for token, rid in quoted if rid in known}
     return choose_thread(
         clues,
-        by_message_id=by_message_id,
+        by_message_id=recorded,
         by_number=by_number,
         by_token=by_token,
         sender_client_id=sender.client.id if sender and sender.client else None,

@@ -16,6 +16,7 @@ from intake.mail.store import Fetched, store_raw
 from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status
+from tests.conftest import mail_fixture
 from tests.mailbuilder import STAFF_AUTH, bounce, message
 from tests.pipeline import deliver
 
@@ -103,6 +104,31 @@ def test_a_reply_to_our_own_message_id_threads(session, settings, clients):
         session, settings, message(subject="Re: quote", in_reply_to="q1@agency.example")
     )
     assert outcome.request_ref == "REQ-1001" and outcome.filing is Filing.FOLLOW_UP
+
+
+def test_a_reply_to_a_message_id_shared_by_two_requests_follows_its_subject(
+    session, settings, clients
+):
+    # Given a client's mailer that gives every message the same Message-ID,
+    # and two of its messages filed as two requests
+    first = deliver(session, settings, mail_fixture("shared_message_id_1.eml"))
+    second = deliver(session, settings, mail_fixture("shared_message_id_2.eml"))
+    assert (first.request_ref, second.request_ref) == ("REQ-1001", "REQ-1002")
+    # When a reply to that Message-ID names the first request in its subject
+    shared = "d41d8cd98f00b204e9800998ecf8427e@zed.example"
+    reply = deliver(
+        session,
+        settings,
+        message(
+            sender="zoe@zed.example",
+            subject="Re: [REQ-1001] Newsletter signup form broken",
+            body="Still broken, any news?\n",
+            message_id=shared,
+            in_reply_to=shared,
+        ),
+    )
+    # Then it is filed to the request its subject names
+    assert (reply.filing, reply.request_ref) == (Filing.FOLLOW_UP, "REQ-1001")
 
 
 def test_a_subject_reference_from_another_client_opens_a_new_request(session, settings, clients):

@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.mail.matching import KnownRequest, choose_thread, clues_of, plus_tokens
+from intake.mail.matching import (
+    KnownRequest,
+    by_message_id,
+    choose_thread,
+    clues_of,
+    plus_tokens,
+)
 
 SUPPORT = "support@agency.example"
 ACME = KnownRequest(id=1, number=1001, client_id=10)
@@ -43,6 +49,23 @@ def test_message_id_wins_over_subject_and_token():
     )
     # Then the headers decide
     assert match is not None and match.request_id == ACME.id and match.via == "message_id"
+
+
+def test_a_message_id_shared_by_two_requests_is_no_evidence():
+    # Given a mailer that gave one Message-ID to two messages filed as two requests
+    shared = "d41d8cd98f00b204e9800998ecf8427e@zed.example"
+    recorded = by_message_id([(shared, ACME), (shared, GLOBEX), ("q1@agency.example", ACME)])
+    # When a reply to that id names the first request in its subject
+    clues = clues_of([shared], [], "Re: [REQ-1001] Website down", [], SUPPORT)
+    match = choose(clues, mids=recorded, numbers={1001: ACME}, client=10)
+    # Then the shared id is passed over and the subject reference decides
+    assert recorded == {"q1@agency.example": ACME}
+    assert match is not None and (match.request_id, match.via) == (ACME.id, "subject")
+
+
+def test_a_message_id_recorded_twice_for_one_request_still_threads():
+    recorded = by_message_id([("m@acme.example", ACME), ("m@acme.example", ACME)])
+    assert recorded == {"m@acme.example": ACME}
 
 
 def test_subject_reference_only_for_the_requests_own_client_or_staff():
