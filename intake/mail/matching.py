@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 SUBJECT_REF = re.compile(r"\[\s*REQ-(\d{1,12})\s*\]", re.IGNORECASE)
+# Request numbers are stored as 32-bit integers: a larger [REQ-n] names no request, and
+# must never reach a query (PostgreSQL refuses the number itself).
+HIGHEST_REQUEST_NUMBER = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,13 @@ def clues_of(
     for mid in (*in_reply_to, *reversed(tuple(references))):
         if mid and mid not in ids:
             ids.append(mid)
-    numbers = tuple(dict.fromkeys(int(n) for n in SUBJECT_REF.findall(subject)))
+    numbers = tuple(
+        dict.fromkeys(
+            number
+            for number in map(int, SUBJECT_REF.findall(subject))
+            if number <= HIGHEST_REQUEST_NUMBER
+        )
+    )
     return Clues(tuple(ids), numbers, plus_tokens(recipients, support_address))
 
 

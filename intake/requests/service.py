@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from intake.clients.models import Client
 from intake.db import utcnow
 from intake.errors import IntakeError, NotFound
+from intake.mail.matching import HIGHEST_REQUEST_NUMBER
 from intake.mail.models import InboundMessage
 from intake.requests.models import Counter, Event, Request
 from intake.requests.states import Status, can_move
@@ -154,8 +155,10 @@ def add_follow_up(
 
 def parse_ref(ref: str) -> int:
     text = ref.strip().upper().removeprefix("REQ-")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise NotFound(f"not a request reference: {ref!r} (expected REQ-1042)")
+    if int(text) > HIGHEST_REQUEST_NUMBER:
+        raise NotFound(f"no request {ref}")
     return int(text)
 
 

@@ -139,6 +139,17 @@ def test_a_subject_reference_from_another_client_opens_a_new_request(session, se
     assert (outcome.filing, outcome.request_ref) == (Filing.REQUEST, "REQ-1002")
 
 
+def test_a_subject_reference_beyond_any_request_number_opens_a_new_request(
+    session, settings, clients
+):
+    # Given a contact whose subject names a request number no database column can hold
+    raw = message(subject="Re: [REQ-99999999999] order fails")
+    # When it is filed
+    outcome = deliver(session, settings, raw)
+    # Then it matches no request and opens a new one, instead of being parked
+    assert (outcome.filing, outcome.request_ref) == (Filing.REQUEST, "REQ-1001")
+
+
 def test_the_clients_reply_reopens_finished_work(session, settings, clients):
     deliver(session, settings, message(message_id="done@acme.example"))
     [request] = requests_of(session)

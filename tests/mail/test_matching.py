@@ -81,6 +81,13 @@ def test_subject_reference_is_case_and_space_tolerant():
     assert clues.subject_numbers == (1001,)
 
 
+def test_a_subject_reference_beyond_any_request_number_names_none():
+    # Given subjects naming numbers too large to be stored as a request number
+    clues = clues_of([], [], "Re: [REQ-99999999999] [REQ-2147483648] [REQ-2147483647]", [], SUPPORT)
+    # Then only the number a request could have is a clue
+    assert clues.subject_numbers == (2147483647,)
+
+
 def test_plus_token_matches_only_our_support_address():
     recipients = [
         "Support+ABC@Agency.Example",
