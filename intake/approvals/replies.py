@@ -102,10 +102,15 @@ def load_reply_phrases(path: Path) -> ReplyPhrases:
     return ReplyPhrases(lists["approve"], lists["decline"], lists["scope_change"], courtesy)
 
 
+# The longest PO number kept (the column's size, and what staff may type in #approve): a
+# longer "number" is no purchase order anyone issued.
+MAX_PO = 64
+
+
 def find_po(text: str) -> str | None:
     """The first purchase-order number in ``text``, as written minus its label, or None."""
     match = PO.search(text)
-    return match.group("number") if match else None
+    return match.group("number") if match and len(match.group("number")) <= MAX_PO else None
 
 
 # -- reading ----------------------------------------------------------------------------

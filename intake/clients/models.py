@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, Money, UTCDateTime, utcnow
 
+# The longest contact name kept: names learnt from mail are cut to it.
+CONTACT_NAME = 200
+
 
 class Client(Base):
     __tablename__ = "clients"
@@ -52,7 +55,7 @@ class Contact(Base):
         sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME), default="")
     can_approve: Mapped[bool] = mapped_column(default=False)
     # "import" for contacts from clients.toml, "mail" for those learnt from mail.
     source: Mapped[str] = mapped_column(sa.String(16), default="import")

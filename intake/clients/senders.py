@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from intake import memo
-from intake.clients.models import Client, ClientDomain, Contact
+from intake.clients.models import CONTACT_NAME, Client, ClientDomain, Contact
 
 
 class Author(enum.StrEnum):
@@ -57,7 +57,10 @@ def identify_sender(
         return Sender(Author.UNKNOWN, address)
     if not may_add:
         raise NewContactWanted(address)
-    contact = Contact(email=address, name=name, can_approve=False, source="mail", client=client)
+    # The display name is whatever the sender's mail program says: keep what the column holds.
+    contact = Contact(
+        email=address, name=name[:CONTACT_NAME], can_approve=False, source="mail", client=client
+    )
     session.add(contact)
     session.flush()
     return Sender(Author.NEW_CONTACT, address, client, contact)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from intake.mail.charsets import decode_text, header_text
-from intake.mail.headers import first_value, normalise_id
+from intake.mail.headers import MAX_ADDRESS, first_value, normalise_id
 from intake.mail.mime import body_bytes, declared_charset, parts, read_tree
 
 _STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
@@ -92,7 +92,7 @@ def _delivery_report(parts: list[Message], text: str) -> DeliveryReport | None:
     status = _STATUS_CODE.search(first.get("status", ""))
     return DeliveryReport(
         original_message_id=original,
-        recipients=tuple(dict.fromkeys(a for a in addresses if a)),
+        recipients=tuple(dict.fromkeys(a for a in addresses if 0 < len(a) <= MAX_ADDRESS)),
         status=status.group(0) if status else first.get("status", "").strip(),
         action=first.get("action", "").strip().lower(),
         diagnostic=first.get("diagnostic-code", "").partition(";")[2].strip()
@@ -112,7 +112,7 @@ def _plain_bounce(text: str) -> DeliveryReport | None:
     code = status.group(0) if status else ""
     return DeliveryReport(
         original_message_id=normalise_id(quoted.group(1)),
-        recipients=tuple(dict.fromkeys(address.lower() for address in recipients)),
+        recipients=tuple(dict.fromkeys(a.lower() for a in recipients if len(a) <= MAX_ADDRESS)),
         status=code,
         action={"5": "failed", "4": "delayed"}.get(code[:1], ""),
         diagnostic=" ".join(explained.group(1).split()) if explained else "",

@@ -16,6 +16,11 @@ _MESSAGE_ID = re.compile(r"<([^<>]*)>")
 
 _ID_JUNK = re.compile(r"[\s\x00-\x1f\x7f<>]+")
 
+# The longest address anyone can receive mail at (RFC 5321: a 64-character local part, "@",
+# a 255-character domain), and the size of every column that keeps one. A longer one in a
+# header is no address: it would only fail to be stored.
+MAX_ADDRESS = 320
+
 
 def first_value(fields: list[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in fields if key == name), None)
@@ -53,11 +58,12 @@ def addresses(fields: list[tuple[str, str]], name: str) -> list[tuple[str, str]]
             parsed = [
                 (" ".join(n.split()), a.lower())
                 for n, a in get_addresses(text, decode_names=True)
-                if a
+                if a and len(a) <= MAX_ADDRESS
             ]
             if not parsed:  # a bare local part such as "MAILER-DAEMON" is still a sender
                 display, address = parseaddr(text)
-                if address and not re.search(r"[\s<>]", address):
+                usable = len(address) <= MAX_ADDRESS and not re.search(r"[\s<>]", address)
+                if address and usable:
                     parsed = [(header_text(display), address.lower())]
             found.extend(parsed)
     return list(dict.fromkeys(found))

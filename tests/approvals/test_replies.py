@@ -204,6 +204,8 @@ def test_the_po_is_kept_even_when_the_reply_is_unclear(phrases: ReplyPhrases) ->
         ("Pool 7", None),
         ("order 7781", None),
         ("", None),
+        (f"PO {'1' * 64}", "1" * 64),
+        (f"PO {'1' * 65}", None),
     ],
 )
 def test_find_po_keeps_the_number_as_written_without_its_label(text: str, po: str | None) -> None:

@@ -77,6 +77,14 @@ def test_an_approval_without_the_required_po_asks_for_it_then_takes_it(session, 
     assert detail and "PO 7781" in detail[0]
 
 
+def test_a_po_number_too_long_to_be_real_is_asked_for_again(session, settings, quoted):
+    # Given Zed, who must give a PO, When an approval carries a 100-character "PO number"
+    outcome = deliver(session, settings, reply(f"Approved, PO {'7' * 100}\n\nZoe\n"))
+    # Then it is no PO: the client is asked for one, and nothing is approved or parked
+    assert outcome.filing is Filing.FOLLOW_UP and kinds(session, outcome) == ["po_needed"]
+    assert quoted.status is Status.QUOTED and quote_of(session, quoted).po is None
+
+
 def test_a_decline_declines(session, settings, quoted):
     outcome = deliver(session, settings, reply("No thanks.\n"))
     assert quoted.status is Status.DECLINED and quote_of(session, quoted).status == "declined"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
 from intake.mail.filing import file_batch
 from intake.mail.models import AddressFlag, Filing, InboundMessage, OutboundMessage
@@ -176,6 +177,27 @@ def test_a_new_address_at_a_client_domain_becomes_a_contact(session, settings, c
     assert any("may not approve" in e.detail for e in request.events if e.kind == "new_contact")
 
 
+def test_a_new_contact_with_a_very_long_name_is_added_with_it_shortened(session, settings, clients):
+    # Given a new address at Acme's domain whose mail program sends a 250-character name
+    raw = message(sender="carol@acme.example", name="C" * 250)
+    # When it is filed
+    outcome = deliver(session, settings, raw)
+    # Then Carol opens a request as a new contact, her name cut to what is kept
+    assert outcome.filing is Filing.REQUEST
+    contact = session.scalar(sa.select(Contact).where(Contact.email == "carol@acme.example"))
+    assert contact.name == "C" * 200
+
+
+@pytest.mark.parametrize("domain", ["acme.example", "gmail.com"])
+def test_an_address_too_long_to_receive_mail_is_no_sender(session, settings, clients, domain):
+    # Given a From address longer than any mail system delivers to
+    raw = message(sender=f"{'x' * 400}@{domain}")
+    # When it is filed
+    outcome = deliver(session, settings, raw)
+    # Then it is held for staff as mail with no sender, not parked
+    assert outcome.filing is Filing.HELD and outcome.reason == "unknown sender (no address)"
+
+
 def test_a_stranger_writing_in_a_clients_thread_is_held(session, settings, clients):
     deliver(session, settings, message(message_id="t@acme.example"))
     outcome = deliver(
@@ -297,6 +319,14 @@ def test_a_bounce_of_our_message_is_attached_and_flags_the_address(session, sett
     assert outcome.filing is Filing.MACHINE and outcome.request_ref == "REQ-1001"
     assert session.scalar(sa.select(sa.func.count()).select_from(AddressFlag)) >= 1
     assert [e.kind for e in request.events][-1] == "bounce"
+
+
+def test_a_bounce_naming_an_address_too_long_to_exist_flags_nothing(session, settings, clients):
+    # When a bounce reports a failed recipient longer than any real address
+    outcome = deliver(session, settings, bounce("x@agency.example", recipient=f"{'r' * 400}@a.b"))
+    # Then it is recorded as machine mail, and no address is flagged
+    assert outcome.filing is Filing.MACHINE
+    assert session.scalar(sa.select(sa.func.count()).select_from(AddressFlag)) == 0
 
 
 def test_a_bounce_of_a_notice_to_a_staff_mailbox_that_is_gone_sends_no_new_notice(
