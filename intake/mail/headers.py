@@ -50,11 +50,41 @@ def message_ids(fields: list[tuple[str, str]], name: str) -> tuple[str, ...]:
     return unique
 
 
+# Comments in an address header nest, and the standard library's address parser recurses
+# once per level: a header of hundreds of "(" exhausts the stack. Real mail nests one or two.
+MAX_COMMENT_DEPTH = 16
+
+
+def comment_depth(text: str) -> int:
+    """How deeply the comments of an address header nest (quoted text and ``\\(`` aside)."""
+    depth = deepest = 0
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")" and depth:
+            depth -= 1
+    return deepest
+
+
 def addresses(fields: list[tuple[str, str]], name: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of every ``name`` field; a field whose comments
+    nest deeper than any mail program writes gives none."""
     found: list[tuple[str, str]] = []
     for key, value in fields:
         if key == name:
             text = unfolded(value)
+            if comment_depth(text) > MAX_COMMENT_DEPTH:
+                continue
             parsed = [
                 (" ".join(n.split()), a.lower())
                 for n, a in get_addresses(text, decode_names=True)

@@ -198,6 +198,17 @@ def test_an_address_too_long_to_receive_mail_is_no_sender(session, settings, cli
     assert outcome.filing is Filing.HELD and outcome.reason == "unknown sender (no address)"
 
 
+def test_a_from_header_of_hundreds_of_nested_comments_is_held_as_from_no_sender(
+    session, settings, clients
+):
+    # Given mail whose From header opens 500 comments before Alice's address
+    raw = b"From: " + b"(" * 500 + b" alice@acme.example\r\nSubject: s\r\n\r\nb\r\n"
+    # When it is filed
+    outcome = deliver(session, settings, raw)
+    # Then it is held for staff as mail from no sender, not parked
+    assert outcome.filing is Filing.HELD and outcome.reason == "unknown sender (no address)"
+
+
 def test_a_stranger_writing_in_a_clients_thread_is_held(session, settings, clients):
     deliver(session, settings, message(message_id="t@acme.example"))
     outcome = deliver(

@@ -113,6 +113,22 @@ def test_missing_or_null_from_gives_empty_address_and_bare_daemon_is_kept() -> N
     assert parse(b"From: MAILER-DAEMON\r\n\r\nbody").from_address == "mailer-daemon"
 
 
+@pytest.mark.parametrize("field", [b"From", b"To", b"Cc", b"Reply-To"])
+def test_an_address_header_of_hundreds_of_nested_comments_gives_no_address(field: bytes) -> None:
+    # Given a header that opens 500 comments before its address
+    raw = field + b": " + b"(" * 500 + b" a@acme.example\r\nSubject: s\r\n\r\nb\r\n"
+    # When it is parsed
+    mail = parse(raw)
+    # Then it gives no address, and the rest of the message is read
+    assert (mail.from_address, mail.to, mail.cc, mail.reply_to) == ("", (), (), ())
+    assert mail.subject == "s"
+
+
+def test_comments_as_real_mail_writes_them_still_give_the_address() -> None:
+    raw = b'From: "Jo (((Acme)))" <jo@acme.example> (via (the (web)))\r\n\r\nbody'
+    assert parse(raw).from_address == "jo@acme.example"
+
+
 def test_message_ids_are_normalised_and_kept_in_order() -> None:
     raw = (
         b"From: a@acme.example\r\nMessage-ID:  <abc.123@acme.example> \r\n"
