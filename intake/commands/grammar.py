@@ -327,8 +327,9 @@ def format_command(command: Command) -> str:
 
 # ---- a whole message ---------------------------------------------------------------------
 
-_COMMAND_LINE = re.compile(r"[ \t\u00a0]*#(?P<word>\S+)(?P<rest>.*)")
-_FENCE = re.compile(r"[ \t\u00a0]*(?:```|~~~)")
+# A byte-order mark an editor wrote before the first line is not part of what staff typed.
+_COMMAND_LINE = re.compile(r"[ \t\u00a0\ufeff]*#(?P<word>\S+)(?P<rest>.*)")
+_FENCE = re.compile(r"[ \t\u00a0\ufeff]*(?:```|~~~)")
 _WORD_PREFIX = re.compile(r"[a-z]+(?![a-z_-])")
 # At most one of each per message (a repeat is dropped), and never one with its rivals.
 _ONCE = frozenset({Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal})

@@ -22,6 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Python's cp1252 leaves five bytes undefined; mail in the wild means the Latin-1 ones.
 _CP1252_GAPS = {0xDC00 + byte: byte for byte in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
+_BYTE_ORDER_MARK = "\ufeff"
+
 # Labels Python does not know, and labels whose real-world text is a superset (WHATWG Encoding):
 # mail labelled ISO-8859-1 routinely carries windows-1252 quotes and the euro sign.
 _CHARSET_LABELS = {
@@ -71,9 +73,13 @@ def _codec(charset: str | None) -> str | None:
     return _SUPERSETS.get(info.name, info.name)
 
 
+def _windows_1252(data: bytes) -> str:
+    return data.decode("cp1252", "surrogateescape").translate(_CP1252_GAPS)
+
+
 def _try_decode(data: bytes, codec: str) -> str | None:
     if codec == "cp1252":
-        return data.decode("cp1252", "surrogateescape").translate(_CP1252_GAPS)
+        return _windows_1252(data)
     try:
         text = data.decode(codec)
         text.encode("utf-8")  # some codecs yield lone surrogates, which are not text
@@ -83,7 +89,13 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Decode text by its declared charset, else UTF-8, else windows-1252; never raises."""
+    """Decode text by its declared charset, else UTF-8, else windows-1252; a leading
+    byte-order mark is dropped. Never raises."""
+    text, note = _decoded(data, charset)
+    return text.removeprefix(_BYTE_ORDER_MARK), note
+
+
+def _decoded(data: bytes, charset: str | None) -> tuple[str, str | None]:
     codec = _codec(charset)
     if codec is not None:
         text = _try_decode(data, codec)
@@ -97,9 +109,7 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     text = _try_decode(data, "utf-8")
     if text is not None:
         return text, f"{what} decoded as utf-8"
-    return data.decode("cp1252", "surrogateescape").translate(_CP1252_GAPS), (
-        f"{what} decoded as windows-1252"
-    )
+    return _windows_1252(data), f"{what} decoded as windows-1252"
 
 
 def from_8bit(value: str) -> str:

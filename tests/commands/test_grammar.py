@@ -274,6 +274,14 @@ def test_hashtags_and_quoted_lines_are_relayed_untouched(text: str) -> None:
     assert message.relay_text == text
 
 
+def test_a_command_after_a_byte_order_mark_is_still_a_command() -> None:
+    # Given a staff reply that starts with a byte-order mark its editor wrote
+    message = parse_staff_message("\ufeff#note internal: client is late paying\nHi Alice")
+    # Then the first line is read as the command and is not relayed to the client
+    assert message.commands == (Note("internal: client is late paying"),)
+    assert message.relay_text == "Hi Alice"
+
+
 def test_lines_in_a_code_fence_are_never_commands() -> None:
     text = "Try this:\n```\n#define DECLINE 1\n#quote 6h\n```\n#type bug"
     message = parse_staff_message(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -67,6 +68,25 @@ def test_declared_utf8_that_is_really_latin1_falls_back() -> None:
 
 def test_windows_1252_gaps_are_kept_as_latin1_not_dropped() -> None:
     assert parse(raw_with(b"", b"a\x81b\x93")).text == "a\x81b“"
+
+
+@pytest.mark.parametrize(
+    ("content_headers", "encoded"),
+    [
+        (b"Content-Type: text/plain; charset=utf-8\r\n", "utf-8"),
+        (b"", "utf-8"),
+        (b"Content-Type: text/plain; charset=UTF-16LE\r\n", "utf-16-le"),
+        (b"Content-Type: text/plain; charset=utf-16be\r\n", "utf-16-be"),
+    ],
+)
+def test_a_leading_byte_order_mark_is_dropped(content_headers: bytes, encoded: str) -> None:
+    # Given a staff reply whose editor wrote a byte-order mark before its first line
+    body = "\ufeff#note internal: client is late paying\r\nHi Alice\r\n".encode(encoded)
+    cte = b"Content-Transfer-Encoding: base64\r\n"
+    # When it is parsed
+    mail = parse(raw_with(content_headers + cte, base64.encodebytes(body)))
+    # Then the text starts with what was typed, so a command on the first line is seen
+    assert mail.text == "#note internal: client is late paying\nHi Alice\n"
 
 
 # --- headers -----------------------------------------------------------------------------------
