@@ -77,6 +77,18 @@ def _windows_1252(data: bytes) -> str:
     return data.decode("cp1252", "surrogateescape").translate(_CP1252_GAPS)
 
 
+def _stray_bytes_as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 in otherwise UTF-8 text (a signature pasted
+    from an older program, a name typed into a form) are read as windows-1252 one by one."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return _windows_1252(error.object[error.start : error.end]), error.end
+
+
+_STRAY_BYTES = "intake-stray-bytes-as-windows-1252"
+codecs.register_error(_STRAY_BYTES, _stray_bytes_as_windows_1252)
+
+
 def _try_decode(data: bytes, codec: str) -> str | None:
     if codec == "cp1252":
         return _windows_1252(data)
@@ -89,8 +101,8 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Decode text by its declared charset, else UTF-8, else windows-1252; a leading
-    byte-order mark is dropped. Never raises."""
+    """Decode text by its declared charset, else UTF-8, with any bytes that are not UTF-8 read
+    as windows-1252; a leading byte-order mark is dropped. Never raises."""
     text, note = _decoded(data, charset)
     return text.removeprefix(_BYTE_ORDER_MARK), note
 
@@ -109,7 +121,12 @@ def _decoded(data: bytes, charset: str | None) -> tuple[str, str | None]:
     text = _try_decode(data, "utf-8")
     if text is not None:
         return text, f"{what} decoded as utf-8"
-    return _windows_1252(data), f"{what} decoded as windows-1252"
+    # One stray byte must not garble a whole UTF-8 body; text with no UTF-8 in it at all comes
+    # out exactly as windows-1252 would read it, and is noted so.
+    text = data.decode("utf-8", _STRAY_BYTES)
+    if text == _windows_1252(data):
+        return text, f"{what} decoded as windows-1252"
+    return text, f"{what} decoded as utf-8, stray bytes as windows-1252"
 
 
 def from_8bit(value: str) -> str:

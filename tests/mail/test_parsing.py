@@ -70,6 +70,16 @@ def test_windows_1252_gaps_are_kept_as_latin1_not_dropped() -> None:
     assert parse(raw_with(b"", b"a\x81b\x93")).text == "a\x81b“"
 
 
+def test_a_stray_8bit_byte_in_utf8_text_garbles_only_itself() -> None:
+    # Given a UTF-8 reply whose signature was pasted from an older program, in windows-1252
+    body = "Grüße aus München – €50".encode() + b"\nSent from Caf\xe9\n"
+    # When it is parsed
+    mail = parse(raw_with(b"Content-Type: text/plain; charset=utf-8\r\n", body))
+    # Then the UTF-8 text reads right and only the stray byte is read as windows-1252
+    assert mail.text == "Grüße aus München – €50\nSent from Café\n"
+    assert mail.defects == ("text declared utf-8 decoded as utf-8, stray bytes as windows-1252",)
+
+
 @pytest.mark.parametrize(
     ("content_headers", "encoded"),
     [

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from intake.errors import UnparseableMail
+from intake.mail.charsets import decode_text
 from intake.mail.parsing import body_digest, extract_message_id, message_key, parse
 from tests.mail import build_message
 
@@ -209,3 +210,41 @@ def test_encoded_word_subjects_in_any_charset_round_trip(case: tuple[str, str, s
     mail = parse(message.as_bytes())
     assert mail.subject == " ".join(subject.split())
     assert mail.text.rstrip("\n") == written_text(body)
+
+
+# Bytes that are never part of UTF-8 where they are put: one between two whole characters is a
+# continuation byte with nothing to continue, a lead byte with nothing after it, or never UTF-8.
+STRAY_BYTES = st.sampled_from(
+    [*range(0x80, 0xC0), 0xC0, 0xC1, 0xC3, 0xE2, 0xF0, *range(0xF5, 0x100)]
+)
+
+
+def as_windows_1252(byte: int) -> str:
+    """The character a stray byte reads as: windows-1252, Latin-1 in its five gaps."""
+    return bytes([byte]).decode("cp1252", "ignore") or chr(byte)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60).filter(
+        lambda text: not text.startswith("\ufeff")
+    ),
+    strays=st.dictionaries(st.integers(0, 60), STRAY_BYTES, max_size=5),
+    charset=st.sampled_from(["utf-8", "UTF-8", None]),
+)
+def test_stray_bytes_in_utf8_text_add_only_their_own_characters(
+    text: str, strays: dict[int, int], charset: str | None
+) -> None:
+    # Given UTF-8 text with single bytes that are not UTF-8 put between some of its characters
+    data, expected = b"", ""
+    for index, char in enumerate(text + "\0"):
+        if index in strays:
+            data += bytes([strays[index]])
+            expected += as_windows_1252(strays[index])
+        if index < len(text):
+            data += char.encode()
+            expected += char
+    # When it is decoded
+    decoded, _ = decode_text(data, charset)
+    # Then it is the text with only those bytes' characters added, each where its byte was
+    assert decoded == expected
