@@ -93,6 +93,19 @@ def declared_charset(part: Message) -> str | None:
         return None
 
 
+def flowed_format(part: Message) -> tuple[bool, bool]:
+    """Whether a part is format=flowed (RFC 3676), and whether its DelSp is yes."""
+    try:
+        flowed, delete_space = part.get_param("format"), part.get_param("delsp")
+    except EMAIL_QUIRKS:
+        return False, False
+    return _is(flowed, "flowed"), _is(delete_space, "yes")
+
+
+def _is(value: object, wanted: str) -> bool:
+    return isinstance(value, str) and value.strip().strip("\"'").lower() == wanted
+
+
 def defect_notes(parts: list[Message]) -> list[str]:
     notes = []
     for part in parts:

@@ -20,6 +20,7 @@ from intake.errors import UnparseableMail
 from intake.mail.attachments import Attachment, raw_filename, read_attachment
 from intake.mail.bounces import REPORT_PARTS, DeliveryReport, read_bounce
 from intake.mail.charsets import decode_text, from_8bit, header_text
+from intake.mail.flowed import unflowed
 from intake.mail.headers import (
     addresses,
     first_value,
@@ -29,7 +30,14 @@ from intake.mail.headers import (
     sent_date,
 )
 from intake.mail.html import html_to_text
-from intake.mail.mime import body_bytes, declared_charset, defect_notes, leaves, read_tree
+from intake.mail.mime import (
+    body_bytes,
+    declared_charset,
+    defect_notes,
+    flowed_format,
+    leaves,
+    read_tree,
+)
 from intake.mail.newtext import new_part_of
 
 __all__ = ["Attachment", "DeliveryReport", "InboundMail", "body_digest", "message_key", "parse"]
@@ -121,6 +129,9 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
             and (ctype in ("text/plain", "text/html") or ctype.startswith("multipart/"))
         ):
             text, note = decode_text(body_bytes(part), declared_charset(part))
+            flowed, delete_space = flowed_format(part)
+            if flowed and ctype == "text/plain":
+                text = unflowed(text, delete_space=delete_space)
             (markup if ctype == "text/html" else plain).append(text.replace("\x00", ""))
             notes.extend([note] if note else [])
         else:

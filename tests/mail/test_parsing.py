@@ -260,6 +260,59 @@ def test_nul_characters_never_reach_the_text() -> None:
     assert parse(raw_with(b"", b"a\x00b")).text == "ab"
 
 
+# --- format=flowed (RFC 3676) ------------------------------------------------------------------
+
+FLOWED = b"Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
+
+
+def test_a_flowed_reply_is_read_with_its_soft_line_breaks_joined() -> None:
+    # Given a staff reply from Thunderbird, which wraps a long command line at 72 characters
+    body = (
+        b"#log 1.5h traced it to our own bad deploy on Friday, so do not bill Acme for \r\n"
+        b"this one, it was our fault\r\n\r\nHi Alice, it is fixed now.\r\n"
+    )
+    # When it is parsed
+    mail = parse(raw_with(FLOWED, body))
+    # Then the command is one line again and the greeting starts its own paragraph
+    assert mail.text == (
+        "#log 1.5h traced it to our own bad deploy on Friday, so do not bill Acme for "
+        "this one, it was our fault\n\nHi Alice, it is fixed now.\n"
+    )
+
+
+def test_delsp_yes_drops_the_space_the_wrapping_added() -> None:
+    headers = b"Content-Type: text/plain; format=flowed; delsp=yes\r\n"
+    mail = parse(raw_with(headers, b"See https://acme.example/a-very- \r\nlong-path now\r\n"))
+    assert mail.text == "See https://acme.example/a-very-long-path now\n"
+
+
+def test_flowed_quotes_join_only_lines_of_the_same_depth() -> None:
+    # Given a flowed reply quoting two levels, each wrapped, and one quoted line ending oddly
+    body = (
+        b"Yes.\r\n>> What time \r\n>> works?\r\n> Friday \r\n> at ten.\r\n"
+        b"> Or Monday \r\nNo, Friday.\r\n"
+    )
+    # When it is parsed
+    mail = parse(raw_with(FLOWED, body))
+    # Then each quote is one line at its own depth, never run into a line of another depth
+    assert mail.text == "Yes.\n>> What time works?\n> Friday at ten.\n> Or Monday \nNo, Friday.\n"
+
+
+def test_flowed_space_stuffing_is_removed() -> None:
+    mail = parse(raw_with(FLOWED, b" From the log:\r\n   indented\r\n >not a quote\r\n"))
+    assert mail.text == "From the log:\n  indented\n>not a quote\n"
+
+
+def test_the_signature_separator_is_never_a_soft_line_break() -> None:
+    mail = parse(raw_with(FLOWED, b"See you Friday \r\n-- \r\nDana, Example Agency\r\n"))
+    assert mail.text == "See you Friday \n-- \nDana, Example Agency\n"
+
+
+def test_lines_ending_in_a_space_are_kept_when_the_text_is_not_flowed() -> None:
+    mail = parse(raw_with(b"Content-Type: text/plain\r\n", b"#log 1h fixed \r\nthe form\r\n"))
+    assert mail.text == "#log 1h fixed \nthe form\n"
+
+
 # --- attachments -------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import codecs
 from email.header import Header
 from email.message import EmailMessage, Message
@@ -248,3 +249,53 @@ def test_stray_bytes_in_utf8_text_add_only_their_own_characters(
     decoded, _ = decode_text(data, charset)
     # Then it is the text with only those bytes' characters added, each where its byte was
     assert decoded == expected
+
+
+# format=flowed: what a sender wraps, intake reads back as it was typed.
+typed_line = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff"),
+    max_size=120,
+).map(str.rstrip)  # a line ending in a space would be a soft break: senders trim them
+
+
+def flowed_lines(line: str, cuts: set[int], delete_space: bool) -> list[str]:
+    """A typed line as a sender wraps it (RFC 3676 section 4): broken after a space, or anywhere
+    with DelSp=yes and a space added; each piece space-stuffed where it could be misread."""
+    pieces, start = [], 0
+    for cut in sorted(cuts):
+        piece = line[start:cut] if not delete_space else line[start:cut] + " "
+        if (delete_space or line[cut - 1] == " ") and piece != "-- ":  # never a separator
+            pieces.append(piece)
+            start = cut
+    pieces.append(line[start:])
+    return [" " + piece if piece.startswith((" ", ">", "From ")) else piece for piece in pieces]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(typed_line, min_size=1, max_size=6),
+    cuts=st.lists(st.sets(st.integers(1, 119), max_size=6), min_size=6, max_size=6),
+    delete_space=st.booleans(),
+)
+def test_flowed_text_reads_back_as_it_was_typed(
+    lines: list[str], cuts: list[set[int]], delete_space: bool
+) -> None:
+    assume("".join(lines).strip())
+    # Given lines as a person typed them, wrapped by their mail client as format=flowed
+    wrapped = [
+        piece
+        for line, at in zip(lines, cuts, strict=False)
+        for piece in flowed_lines(line, {cut for cut in at if cut < len(line)}, delete_space)
+    ]
+    body = "\r\n".join(wrapped).encode() + b"\r\n"
+    delsp = b"; delsp=yes" if delete_space else b""
+    raw = (
+        b"From: alice@acme.example\r\nContent-Type: text/plain; charset=utf-8; format=flowed"
+        + delsp
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(body)
+    )
+    # When intake reads it
+    mail = parse(raw)
+    # Then the text is the lines as they were typed
+    assert mail.text == "\n".join(lines) + "\n"
