@@ -9,7 +9,7 @@ from email.message import Message
 
 from intake.mail.charsets import decode_text, header_text
 from intake.mail.headers import MAX_ADDRESS, first_value, normalise_id
-from intake.mail.mime import body_bytes, declared_charset, parts, read_tree
+from intake.mail.mime import body_bytes, declared_charset, parts, read_tree, text_of_message_part
 
 _STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
 
@@ -120,14 +120,16 @@ def _plain_bounce(text: str) -> DeliveryReport | None:
 
 
 def _status_blocks(part: Message) -> list[dict[str, str]]:
-    blocks = parts(part)
+    blocks = parts(part) if part.get_content_type() == "message/delivery-status" else None
     if blocks is not None:  # the stdlib reads each block of fields as a header-only message
         return [
             {key.lower(): header_text(value) for key, value in reversed(list(block.raw_items()))}
             for block in blocks
             if isinstance(block, Message)
         ]
-    text = decode_text(body_bytes(part), declared_charset(part))[0].replace("\r\n", "\n")
+    # The international form (RFC 6533) is read by the stdlib as one message; its fields are UTF-8.
+    data = text_of_message_part(part)
+    text = decode_text(data, declared_charset(part) or "utf-8")[0].replace("\r\n", "\n")
     return [
         {
             name.lower(): " ".join(value.split())

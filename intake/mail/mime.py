@@ -3,10 +3,13 @@ boundaries and broken parameters give notes, never exceptions."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from email import message_from_bytes
+from email.generator import BytesGenerator
 from email.message import Message
+from email.policy import compat32
 
 # The stdlib email package raises these on hostile parameters (a NUL in a charset name, broken
 # RFC 2231 values); they are caught where it is called, never further out.
@@ -84,6 +87,26 @@ def body_bytes(part: Message) -> bytes:
     except EMAIL_QUIRKS:
         return b""
     return payload if isinstance(payload, bytes) else b""
+
+
+def text_of_message_part(part: Message) -> bytes:
+    """The decoded body of a message/* part that is text, not a message, such as
+    message/global-delivery-status (RFC 6533): the stdlib reads it as a message, so its first
+    block of fields is put back in front of the rest, and its transfer encoding undone."""
+    inner = parts(part)
+    if not inner:
+        return body_bytes(part)
+    written = io.BytesIO()
+    try:
+        BytesGenerator(written, mangle_from_=False, maxheaderlen=0, policy=compat32).flatten(
+            inner[0]
+        )
+    except (*EMAIL_QUIRKS, RecursionError):  # a status part holds fields, never deep nesting
+        return b""
+    leaf = Message()
+    leaf["Content-Transfer-Encoding"] = str(part.get("content-transfer-encoding", "8bit"))
+    leaf.set_payload(written.getvalue().decode("ascii", "surrogateescape"))
+    return body_bytes(leaf)
 
 
 def declared_charset(part: Message) -> str | None:

@@ -503,6 +503,51 @@ def test_returned_message_as_message_rfc822_gives_its_id() -> None:
     assert report is not None and report.original_message_id == "orig@agency.example"
 
 
+def test_international_delivery_status_notification_is_read() -> None:
+    # Given a bounce in the international format (RFC 6533), about an address with an umlaut
+    status = (
+        "Reporting-MTA: dns; mx.acme.example\r\n\r\n"
+        "Final-Recipient: utf-8; Jörg@Acme.Example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <jörg@acme.example>: Recipient address\r\n rejected\r\n"
+    ).encode()
+    raw = DSN.replace(b"message/delivery-status", b"message/global-delivery-status")
+    raw = (
+        raw[: raw.index(b"Reporting-MTA")]
+        + status
+        + raw[raw.index(b"\r\n--R\r\nContent-Type: text/rfc822") :]
+    )
+    # When it is parsed
+    report = parse(raw).delivery_report
+    # Then its recipient, status and diagnostic are read as from the classic format
+    assert report is not None
+    assert report.original_message_id == "quote-42@agency.example"
+    assert report.recipients == ("jörg@acme.example",)
+    assert (report.status, report.action) == ("5.1.1", "failed")
+    assert report.diagnostic == "550 5.1.1 <jörg@acme.example>: Recipient address rejected"
+
+
+def test_international_delivery_status_in_base64_is_read() -> None:
+    status = b"Reporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; bob@acme.example\r\n"
+    status += b"Action: failed\r\nStatus: 5.2.2\r\n"
+    head = b"Content-Type: message/global-delivery-status\r\n"
+    raw = DSN.replace(
+        b"Content-Type: message/delivery-status\r\n",
+        head + b"Content-Transfer-Encoding: base64\r\n",
+    )
+    raw = (
+        raw[: raw.index(b"Reporting-MTA")]
+        + base64.encodebytes(status)
+        + raw[raw.index(b"\r\n--R\r\nContent-Type: text/rfc822") :]
+    )
+    report = parse(raw).delivery_report
+    assert report is not None
+    assert (report.recipients, report.status, report.action) == (
+        ("bob@acme.example",),
+        "5.2.2",
+        "failed",
+    )
+
+
 def test_plain_mail_has_no_delivery_report() -> None:
     assert parse(build_message()).delivery_report is None
 

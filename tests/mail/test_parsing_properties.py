@@ -28,6 +28,12 @@ SEEDS = [
     b"Final-Recipient: rfc822; x@y.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--R\r\n"
     b"Content-Type: message/rfc822\r\n\r\nMessage-ID: <o@agency.example>\r\nSubject: q\r\n\r\n"
     b"body\r\n--R--\r\n",
+    b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example\r\nContent-Type: multipart/report; "
+    b"report-type=delivery-status; boundary=R\r\n\r\n--R\r\nContent-Type: "
+    b"message/global-delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+    b"Final-Recipient: utf-8; j\xc3\xb6rg@y.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+    b"--R\r\nContent-Type: message/global-headers\r\n\r\nMessage-ID: <o@agency.example>\r\n"
+    b"\r\n--R--\r\n",
 ]
 
 HOSTILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
