@@ -46,6 +46,17 @@ _SIGN_OFF = re.compile(
     r"met vriendelijke groet(?:en)?|groeten|hälsningar)[\s,.!]*",
     re.IGNORECASE,
 )
+_LOWER_WORD = re.compile(r"[a-zà-ÿ'’]+[,;]?")
+# Words in names and titles that are written in lower case: "Head of Digital", "Jan de Vries".
+_NAME_PARTICLES = frozenset(
+    {"of", "and", "for", "at", "the", "to", "in", "on", "&", "de", "du", "des", "la", "le"}
+    | {"van", "der", "den", "von", "und", "y", "e", "et", "di", "da", "del", "dos"}
+)
+# Company and title endings a signature line may close with a full stop: "Acme Ltd."
+_ABBREVIATIONS = frozenset(
+    {"ltd", "inc", "co", "corp", "llc", "plc", "gmbh", "ag", "bv", "nv", "sa", "sas", "sarl"}
+    | {"srl", "ab", "jr", "sr", "dr"}
+)
 _RULE = re.compile(r"[_\-=*]{8,}")
 _MAX_HEADER_SCANS = 500
 
@@ -69,10 +80,14 @@ def new_part_of(text: str) -> str:
             any(_QUOTED.match(line) for line in after) or not "".join(kept).strip()
         ):
             kept += _unquoted(after)
-    new = "\n".join(_without_signature(kept)).strip()
+    # When the whole new part reads as a signature ("Thanks,\nAlice" and nothing else), it is all
+    # the sender wrote: keep it, but never fall back to the text with its quoted history.
+    new = "\n".join(_without_signature(kept)).strip() or "\n".join(kept).strip()
     if forward < len(lines):  # a forward is new to us: keep what was forwarded
         new = (new + "\n\n" + "\n".join(lines[forward:]).strip()).strip()
-    return new or text.strip()
+    if new or header is not None:
+        return new
+    return text.strip()  # nothing but ">" lines and no attribution: a quote is all there is
 
 
 def _reply_header(probe: list[str], limit: int) -> tuple[int, int, str] | None:
@@ -113,13 +128,16 @@ def _unquoted(lines: Sequence[str]) -> list[str]:
 
 
 def _without_signature(lines: list[str]) -> list[str]:
+    """The lines without a trailing signature: a sign-off or "-- ", then only signature lines."""
     end = len(lines)
     while end and (not lines[end - 1].strip() or _RULE.fullmatch(lines[end - 1].strip())):
         end -= 1  # blank lines and the rule Outlook draws above the quoted message
+    opening = next((index for index in range(end) if lines[index].strip()), end)
     for index in range(end):
         stripped = lines[index].strip()
         if stripped == "--" or (
-            (_SENT_FROM.fullmatch(stripped) or _SIGN_OFF.fullmatch(stripped))
+            # a "Thanks!" that opens the message is what the sender says, not how they sign off
+            (_SENT_FROM.fullmatch(stripped) or (index > opening and _SIGN_OFF.fullmatch(stripped)))
             and _looks_like_signature(lines, index + 1, end)
         ):
             return lines[:index]
@@ -128,9 +146,24 @@ def _without_signature(lines: list[str]) -> list[str]:
 
 def _looks_like_signature(lines: list[str], start: int, end: int) -> bool:
     """A sign-off is followed by a name and a few contact lines, never by more of the message."""
-    rest = [line for line in lines[start:end] if line.strip()] if end - start <= 30 else None
-    return (
-        rest is not None
-        and len(rest) <= 6
-        and all(len(line) <= 80 and not line.lstrip().startswith("#") for line in rest)
-    )
+    if end - start > 30:
+        return False
+    rest = [line.strip() for line in lines[start:end] if line.strip()]
+    return len(rest) <= 6 and all(map(_is_signature_line, rest))
+
+
+def _is_signature_line(line: str) -> bool:
+    """A name, title, company, phone number, address or link; not a sentence ("Approved.")."""
+    if len(line) > 80 or line.startswith("#"):
+        return False
+    if _SENT_FROM.fullmatch(line):
+        return True
+    words = line.split()
+    if line.endswith(("!", "?")) or (
+        line.endswith(".") and words[-1].lower().rstrip(".") not in _ABBREVIATIONS
+    ):
+        return False  # a sentence ends so; of signature lines, only "Acme Ltd." does
+    # Addresses, links and phone numbers are not lower-case words, and names and titles have
+    # few: "we are on it" is prose, "Head of Digital" or "alice@acme.example" is not.
+    prose = [w for w in words if _LOWER_WORD.fullmatch(w) and w not in _NAME_PARTICLES]
+    return len(prose) < 2

@@ -99,6 +99,25 @@ def test_corrections_and_a_relay(session, settings, bug):
     assert "Done" in mails["staff_receipt"].subject
 
 
+def test_a_reply_opening_with_thanks_relays_what_staff_wrote_and_never_the_quoted_notice(
+    session, settings, bug
+):
+    # Given Dana answers the staff notice with a "Thanks!" on top and the notice quoted below
+    text = (
+        "Thanks!\n\nWe are on it, a fix goes out tonight.\n\nDana\n\n"
+        "On Mon, 2 Nov 2026 at 10:16, Example Agency <support@agency.example> wrote:\n"
+        "> New request REQ-1001: Site down\n"
+        '> Classified bug / critical (rule "down", score 0.92)\n'
+    )
+    # When her reply is filed
+    outcome = deliver(session, settings, staff(text))
+    # Then Alice gets what Dana wrote, and nothing of the internal notice
+    relay = email.message_from_bytes(sent(session, outcome)["staff_relay"].raw, policy=default)
+    body = relay.get_body(("plain",)).get_content()
+    assert "We are on it, a fix goes out tonight." in body
+    assert "score 0.92" not in body and "Classified" not in body
+
+
 def test_logging_time_and_closing(session, settings, bug):
     deliver(
         session,

@@ -669,6 +669,61 @@ def test_new_text_is_only_what_the_sender_wrote_now(text: str, expected: str) ->
     assert parse(build_message(body=text)).new_text == expected
 
 
+STAFF_NOTICE_QUOTE = """
+
+On Mon, 2 Nov 2026 at 10:16, Example Agency <support@agency.example> wrote:
+> New request REQ-1001 from alice@acme.example: Site down
+> Classified bug / critical (rule "down", score 0.92); quoted 0 h, included in the plan.
+"""
+
+
+def test_a_thanks_that_opens_a_reply_is_what_the_sender_says_and_the_quote_still_goes() -> None:
+    # Given Dana's reply to a staff notice that opens with "Thanks!" and ends with her name
+    body = "Thanks!\n\nWe are on it, a fix goes out tonight.\n\nDana" + STAFF_NOTICE_QUOTE
+    # When it is parsed
+    new_text = parse(build_message(body=body)).new_text
+    # Then all she wrote is kept, and none of the notice she quoted
+    assert new_text == "Thanks!\n\nWe are on it, a fix goes out tonight.\n\nDana"
+
+
+def test_a_closing_with_more_of_the_message_after_it_is_not_a_signature() -> None:
+    # Given a reply with "Thanks!" in its middle, followed by a sentence and a name
+    body = "Hi Alice,\n\nThanks!\n\nWe are on it, a fix goes out tonight.\n\nDana\n"
+    # When it is parsed, Then nothing is cut
+    assert parse(build_message(body=body)).new_text == body.strip()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Thanks,\nApproved, PO 4471.\nZoe", "Thanks,\nPlease go ahead\nZoe", "Regards"],
+    ids=["sentence-after-thanks", "words-after-thanks", "sign-off-only"],
+)
+def test_a_reply_that_only_looks_like_a_signature_keeps_its_words_not_the_quote(
+    body: str,
+) -> None:
+    # Given a short reply above the quote whose lines could pass for a sign-off and a signature
+    # When it is parsed
+    new_text = parse(build_message(body=body + STAFF_NOTICE_QUOTE)).new_text
+    # Then what the sender wrote is kept, and the quoted history is not
+    assert new_text == body
+
+
+def test_a_real_signature_at_the_end_is_still_cut() -> None:
+    # Given an approval signed with a closing, a name, a title and contact lines
+    body = (
+        "Approved.\n\nKind regards,\nAlice Smith\nHead of Digital\nAcme Ltd.\n"
+        "+44 20 7946 0000\nalice@acme.example | www.acme.example" + STAFF_NOTICE_QUOTE
+    )
+    # When it is parsed, Then only the approval is left
+    assert parse(build_message(body=body)).new_text == "Approved."
+
+
+def test_a_reply_with_nothing_above_the_quote_has_no_new_text() -> None:
+    # Given a reply sent with nothing written above the attribution and the quote
+    # When it is parsed, Then its new part is empty, never the quoted history
+    assert parse(build_message(body=STAFF_NOTICE_QUOTE)).new_text == ""
+
+
 def test_latin1_reply_is_stripped_not_choked_on() -> None:
     body = "Oui, c'est approuvé.\n\nLe lun. 3 nov. 2025 à 10:00, Support a écrit :\n> Devis\n"
     raw = raw_with(b"Content-Type: text/plain; charset=iso-8859-1\r\n", body.encode("latin-1"))
