@@ -19,6 +19,25 @@ _REPLY_HEADER = (
     .read("")
     .HEADER_REGEX
 )
+# Attribution lines the library misses: its French pattern gives up when the name contains "le "
+# (as "Example Agency" does), its Spanish one wants two spaces before "escribió", and its Dutch one
+# wants "schreef:" at the end, where Gmail and Thunderbird write the name after "schreef" and Apple
+# Mail writes "heeft ... het volgende geschreven:". Each must open the line, give a date (a year or
+# 02/11/26) and then a time, and end it with the verb and a colon, so a sentence that merely has
+# these words is never cut. The date is looked ahead for, and only the time and the end have a
+# colon, so a match costs one pass over the line.
+_WHEN = r"(?=[^:]*(?:\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}))[^:]*\d:\d{2}(?::\d{2})?[^:]*"
+_ATTRIBUTIONS = (
+    # Le lun. 2 nov. 2026 à 10:16, Example Agency <support@agency.example> a écrit :
+    re.compile(rf"Le\s{_WHEN}\sa\s+écrit\s*:"),
+    # El lun, 2 nov 2026 a las 10:16, Example Agency (<support@agency.example>) escribió:
+    re.compile(rf"El\s{_WHEN}\sescribió\s*:"),
+    # Op ma 2 nov 2026 om 10:16 schreef Example Agency <support@agency.example>:
+    # Op 2 nov. 2026 om 10:16 heeft Example Agency <...> het volgende geschreven:
+    re.compile(rf"Op\s{_WHEN}\s(?:schreef(?:\s[^:]*)?|geschreven)\s*:"),
+)
+_ATTRIBUTION_OPENINGS = ("Le ", "El ", "Op ")
+_ATTRIBUTION_LINES = 3  # Gmail wraps a long attribution over two or three lines
 _QUOTED = re.compile(r"\s*>")
 _FORWARD = re.compile(
     r"-{2,} ?(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|"
@@ -102,6 +121,9 @@ def _reply_header(probe: list[str], limit: int) -> tuple[int, int, str] | None:
         scans += 1
         if scans > _MAX_HEADER_SCANS:
             return None
+        own = _attribution_around(probe, line_no, limit)
+        if own is not None:
+            return own[0], own[1], "attribution"
         start = max(0, line_no - 1)
         window = "\n".join(probe[start : line_no + 7])
         for found in _REPLY_HEADER.finditer(window):
@@ -120,6 +142,22 @@ def _reply_header(probe: list[str], limit: int) -> tuple[int, int, str] | None:
             if attribution:
                 return first, last, "attribution"
             return first, last, "forward" if _OUTLOOK_FORWARD.search(block) else "block"
+    return None
+
+
+def _attribution_around(probe: list[str], line_no: int, limit: int) -> tuple[int, int] | None:
+    """First and last line of one of our own attributions that spans `line_no`, if there is one."""
+    for first in range(max(0, line_no - _ATTRIBUTION_LINES + 1), line_no + 1):
+        if not probe[first].startswith(_ATTRIBUTION_OPENINGS):
+            continue
+        for last in range(line_no, min(first + _ATTRIBUTION_LINES, limit)):
+            block = probe[first : last + 1]
+            if not all(block) or any(line.startswith(">") for line in block):
+                break  # an attribution is one paragraph of the new text
+            if block[-1].endswith(":") and any(
+                pattern.fullmatch(" ".join(block)) for pattern in _ATTRIBUTIONS
+            ):
+                return first, last
     return None
 
 

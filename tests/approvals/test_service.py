@@ -94,6 +94,26 @@ def test_a_decline_declines(session, settings, quoted):
 @pytest.mark.parametrize(
     "text",
     [
+        "OK, approved, PO 7781\n\nLe 02/11/2026 à 10:16, Example Agency a écrit :\n",
+        "Aprobado, PO 7781\n\nEl 2 nov 2026, a las 10:16, Example Agency escribió:\n",
+        "Akkoord, PO 7781\n\nOp ma 2 nov 2026 om 10:16 schreef Example Agency:\n",
+    ],
+    ids=["fr", "es", "nl"],
+)
+def test_an_approval_above_a_french_spanish_or_dutch_attribution_approves(
+    session, settings, quoted, text
+):
+    # Given Zoe approves with her PO above the quote her mail program introduced in her language
+    body = text + "> Reply approved to go ahead, or decline.\n"
+    # When her reply is filed
+    deliver(session, settings, reply(body))
+    # Then the work is approved, not sent to staff as an approval that says more
+    assert quoted.status is Status.APPROVED and quote_of(session, quoted).po == "7781"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Approved, but could you start on Monday?",
         "Approved if you also add PDF export",
         "Approved\nPending Board Review",  # a last line that is not Zoe's name

@@ -730,6 +730,115 @@ def test_latin1_reply_is_stripped_not_choked_on() -> None:
     assert parse(raw).new_text == "Oui, c'est approuvé."
 
 
+QUOTED = "\n> Devis : 6 h, 900,00 €.\n> Example Agency\n"
+UNMARKED = "\nDevis : 6 h, 900,00 €.\n"  # Outlook leaves the message below its header unmarked
+
+
+@pytest.mark.parametrize(
+    ("header", "quote"),
+    [
+        pytest.param(
+            "Le lun. 2 nov. 2026 à 10:16, Example Agency <support@agency.example> a écrit :\n",
+            QUOTED,
+            id="fr-gmail",
+        ),
+        pytest.param(
+            "Le lun. 2 nov. 2026 à 10:16, Example Agency <support@agency.example> a\nécrit :\n",
+            QUOTED,
+            id="fr-gmail-wrapped",
+        ),
+        pytest.param(
+            "Le 2 nov. 2026 à 10:16, Example Agency <support@agency.example> a écrit :\n",
+            QUOTED,
+            id="fr-apple-mail",
+        ),
+        pytest.param(
+            "Le 02/11/2026 à 10:16, Example Agency a écrit :\n", QUOTED, id="fr-thunderbird"
+        ),
+        pytest.param(
+            "De : Example Agency <support@agency.example>\nEnvoyé : lundi 2 novembre 2026 10:16\n"
+            "À : Alice Smith <alice@acme.example>\nObjet : RE: [REQ-1001] Devis\n",
+            UNMARKED,
+            id="fr-outlook",
+        ),
+        pytest.param(
+            "El lun, 2 nov 2026 a las 10:16, Example Agency (<support@agency.example>) escribió:\n",
+            QUOTED,
+            id="es-gmail",
+        ),
+        pytest.param(
+            "El lun, 2 nov 2026 a las 10:16, Example Agency (<support@agency.example>)\n"
+            "escribió:\n",
+            QUOTED,
+            id="es-gmail-wrapped",
+        ),
+        pytest.param(
+            "El 2 nov 2026, a las 10:16, Example Agency <support@agency.example> escribió:\n",
+            QUOTED,
+            id="es-apple-mail",
+        ),
+        pytest.param(
+            "De: Example Agency <support@agency.example>\n"
+            "Enviado: lunes, 2 de noviembre de 2026 10:16\n"
+            "Para: Alice Smith <alice@acme.example>\nAsunto: RE: [REQ-1001] Presupuesto\n",
+            UNMARKED,
+            id="es-outlook",
+        ),
+        pytest.param(
+            "Op ma 2 nov 2026 om 10:16 schreef Example Agency <support@agency.example>:\n",
+            QUOTED,
+            id="nl-gmail",
+        ),
+        pytest.param(
+            "Op ma 2 nov 2026 om 10:16 schreef Example Agency <\nsupport@agency.example>:\n",
+            QUOTED,
+            id="nl-gmail-wrapped",
+        ),
+        pytest.param(
+            "Op 2 nov. 2026 om 10:16 heeft Example Agency <support@agency.example> het volgende "
+            "geschreven:\n",
+            QUOTED,
+            id="nl-apple-mail",
+        ),
+        pytest.param(
+            "Op 02-11-2026 om 10:16 schreef Example Agency:\n", QUOTED, id="nl-thunderbird"
+        ),
+        pytest.param(
+            "Van: Example Agency <support@agency.example>\n"
+            "Verzonden: maandag 2 november 2026 10:16\n"
+            "Aan: Alice Smith <alice@acme.example>\nOnderwerp: RE: [REQ-1001] Offerte\n",
+            UNMARKED,
+            id="nl-outlook",
+        ),
+    ],
+)
+def test_french_spanish_and_dutch_reply_headers_are_not_part_of_the_new_text(
+    header: str, quote: str
+) -> None:
+    # Given an approval above the quoted quote, introduced as the client's mail program writes it
+    body = "OK, approved\n\n" + header + quote
+    # When it is parsed
+    new_text = parse(build_message(body=body)).new_text
+    # Then only the approval is left, without the attribution or the quote
+    assert new_text == "OK, approved"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le 2 novembre 2026 à 10:30, le client a écrit : « le paiement échoue ».\nMerci de voir.",
+        "Bonjour,\nLe client a écrit :\nça ne marche plus depuis 10:30 le 2/11/2026",
+        "Hola,\nEl 2/11/2026 a las 10:30 el cliente escribió: no funciona.\nGracias",
+        "Hoi,\nOp 2 nov 2026 om 10:00 schreef Jan: de site ligt plat.\nGroet, Piet",
+    ],
+    ids=["fr", "fr-no-date", "es", "nl"],
+)
+def test_a_sentence_with_the_words_of_an_attribution_is_kept(text: str) -> None:
+    # Given a reply whose own sentences say who wrote what and when
+    # When it is parsed, Then none of it is cut
+    assert parse(build_message(body=text + "\n")).new_text == text
+
+
 # --- keys and digests --------------------------------------------------------------------------
 
 
