@@ -878,3 +878,25 @@ def test_body_digest_ignores_headers_and_line_endings() -> None:
 def test_extract_message_id_matches_parse() -> None:
     raw = b"From: a@b\r\nMessage-Id:\r\n  <folded@acme.example>\r\n\r\nx"
     assert extract_message_id(raw) == parse(raw).message_id == "folded@acme.example"
+
+
+def test_a_body_of_thousands_of_header_like_lines_is_scanned_a_bounded_number_of_times(
+    monkeypatch,
+) -> None:
+    # Given a body of 3,000 lines shaped like a Dutch attribution, none of them one
+    from intake.mail import newtext
+
+    looked = []
+    real = newtext._attribution_around
+
+    def counted(probe, line_no, limit):
+        looked.append(line_no)
+        return real(probe, line_no, limit)
+
+    monkeypatch.setattr(newtext, "_attribution_around", counted)
+    line = "Op 2026 ma 2 nov om 10:16 " + "abc def " * 35 + ":"
+    # When its new part is read
+    text = newtext.new_part_of("Hello\n" + "\n".join([line] * 3000))
+    # Then at most 100 lines are tried as a reply header, and nothing is lost
+    assert 0 < len(looked) <= 100
+    assert text.startswith("Hello\n") and text.count("\n") == 3000
