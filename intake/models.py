@@ -2,7 +2,7 @@
 
 from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
 from intake.classification.models import LabelledExample
-from intake.clients.models import Client, ClientDomain, Contact
+from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
 from intake.mail.models import (
     AddressFlag,
     Attachment,
@@ -21,6 +21,7 @@ __all__ = [
     "BillingRun",
     "Client",
     "ClientDomain",
+    "ClientPlan",
     "Contact",
     "Counter",
     "Digest",

@@ -78,8 +78,9 @@ def gather(
         used = _pool_used(session, {cid for cid, _ in late_months})
         for cid, month in late_months:
             client = by_id[cid]
-            plan = sheet.plan(client.plan)
-            if has_paid_plan(plan):  # compute_statement drops months before the contract
+            # The plan the client had then; compute_statement drops months before the contract
+            plan = sheet.plans.get(client.plan_on(month.first_day))
+            if plan is not None and has_paid_plan(plan):
                 left = plan.included_hours - used.get((cid, month.label), ZERO)
                 inputs[cid][2][month] = max(ZERO, left)
     return inputs

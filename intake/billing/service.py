@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from intake import catalogue
 from intake.billing.documents import statement_attachments
@@ -89,15 +89,19 @@ def bill(
         )
     resending = resend and not dry_run
     sheet = catalogue.plans(settings.plans_file)
-    query = sa.select(Client).order_by(Client.slug)
+    query = sa.select(Client).options(selectinload(Client.plans)).order_by(Client.slug)
     if client is not None:
         query = query.where(Client.slug == client)
     clients = list(session.scalars(query))
     if client is not None and not clients:
         raise BillingError(f"there is no client {client!r} (intake clients list)")
+    plans = {each.id: each.plan_on(period.first_day) for each in clients}
     for each in clients:
-        if each.plan not in sheet.plans:
-            raise BillingError(f"client {each.slug} has plan {each.plan!r}, not in plans_file")
+        if plans[each.id] not in sheet.plans:
+            raise BillingError(
+                f"client {each.slug} had plan {plans[each.id]!r} in {period.label}, "
+                "not in plans_file"
+            )
     existing = {
         s.client_id: s
         for s in session.scalars(sa.select(Statement).where(Statement.period == period.label))
@@ -112,7 +116,7 @@ def bill(
         elif resending:
             results.append(Billed(each.slug, period.label, NOT_STORED))
         else:
-            plan = sheet.plan(each.plan)
+            plan = sheet.plan(plans[each.id])
             terms, entries, unused = inputs[each.id]
             draft = compute_statement(period, plan, each.since, terms, entries, unused)
             made = _new(session, settings, each, draft, terms, plan.key, dry_run, ended)

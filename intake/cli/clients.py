@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -21,7 +21,7 @@ from intake.clients.service import (
     read_clients_file,
     to_toml,
 )
-from intake.db import transaction
+from intake.db import transaction, utcnow
 from intake.errors import InvalidInput
 from intake.quotes.plans import load_plans
 
@@ -41,7 +41,7 @@ def import_command(ctx: Context, file: Path) -> None:
     plans = frozenset(catalogue.check(ctx.settings).plans)
     specs = read_clients_file(file, plans)
     with transaction(database(ctx)) as session:
-        result = import_clients(session, specs)
+        result = import_clients(session, specs, _agency_today(ctx))
     click.echo(f"{len(result.created)} clients created, {len(result.updated)} updated")
 
 
@@ -108,8 +108,13 @@ def add_command(
         raw.update({key: value for key, value in given.items() if value is not None})
         raw["contact"] = [_contact(c) for c in contacts]  # added or changed; none removed
         spec: ClientSpec = parse_client(raw, f"client {slug}", plans)
-        result = import_clients(session, [spec])
+        result = import_clients(session, [spec], _agency_today(ctx))
     click.echo(f"client {slug} {'created' if result.created else 'updated'}")
+
+
+def _agency_today(ctx: Context) -> date:
+    """Today on the agency's clock: the day a changed plan holds from."""
+    return utcnow().astimezone(ctx.settings.zone).date()
 
 
 def _contact(text: str) -> dict[str, object]:

@@ -35,6 +35,37 @@ class Client(Base):
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="Contact.email"
     )
+    plans: Mapped[list[ClientPlan]] = relationship(
+        back_populates="client",
+        cascade="all, delete-orphan",
+        order_by="(ClientPlan.effective_from, ClientPlan.id)",
+    )
+
+    def plan_on(self, day: date) -> str:
+        """The plan in force on ``day``: the last change made by then; the first plan the
+        client had before any change (a client's first plan holds from the start)."""
+        current = self.plans[0].plan if self.plans else self.plan
+        for change in self.plans:
+            if change.effective_from <= day:
+                current = change.plan
+        return current
+
+
+class ClientPlan(Base):
+    """A client's plan from a day on: one row when the client is created (from the start:
+    ``date.min``), and one each time an import changes the plan (from the day it did)."""
+
+    __tablename__ = "client_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    plan: Mapped[str] = mapped_column(sa.String(64))
+    effective_from: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="plans")
 
 
 class ClientDomain(Base):

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from intake.clients.models import Client, ClientDomain, Contact
+from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
+from intake.db import utcnow
 from intake.errors import InvalidInput
 from intake.tomlfile import read_toml
 
@@ -126,8 +127,12 @@ def _address(value: Any, where: str) -> str:
     return value.strip().lower()
 
 
-def import_clients(session: Session, specs: list[ClientSpec]) -> ImportResult:
-    """Create or update each client by slug; re-importing never duplicates."""
+def import_clients(
+    session: Session, specs: list[ClientSpec], today: date | None = None
+) -> ImportResult:
+    """Create or update each client by slug; re-importing never duplicates. A changed plan
+    holds from ``today`` (the agency's date; default the UTC one): months before it are
+    still billed at the plan they had."""
     created: list[str] = []
     updated: list[str] = []
     for spec in specs:
@@ -138,13 +143,22 @@ def import_clients(session: Session, specs: list[ClientSpec]) -> ImportResult:
             created.append(spec.slug)
         else:
             updated.append(spec.slug)
-        apply_spec(session, client, spec)
+        apply_spec(session, client, spec, today)
     session.flush()
     return ImportResult(tuple(created), tuple(updated))
 
 
-def apply_spec(session: Session, client: Client, spec: ClientSpec) -> None:
+def apply_spec(
+    session: Session, client: Client, spec: ClientSpec, today: date | None = None
+) -> None:
     client.name = spec.name
+    if not client.plans:  # a new client: its first plan holds from the start
+        client.plans.append(ClientPlan(plan=spec.plan, effective_from=date.min))
+    elif client.plan != spec.plan:
+        day = today or utcnow().date()
+        for change in [c for c in client.plans if c.effective_from >= day]:
+            client.plans.remove(change)  # changed again the same day: the last one holds
+        client.plans.append(ClientPlan(plan=spec.plan, effective_from=day))
     client.plan = spec.plan
     client.timezone = spec.timezone
     client.country = spec.country

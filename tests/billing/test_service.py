@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import email
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from email.policy import default
@@ -226,6 +227,20 @@ def test_an_unapproved_quote_charges_nothing(session, settings, clients):
     )
     zed = by_client(billing.bill(session, settings, OCTOBER))["zed"]
     assert zed.total == Decimal("0.00") and [line["kind"] for line in zed.lines] == ["not_charged"]
+
+
+def test_a_month_is_billed_at_the_plan_the_client_had_in_it(session, settings, october):
+    # Given Acme, on Professional all October, moved to Premium on 1 November
+    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
+    spec = next(s for s in read_clients_file(CLIENTS, PLANS) if s.slug == "acme")
+    import_clients(session, [replace(spec, plan="premium")], date(2026, 11, 1))
+    assert acme.plan == "premium"
+    # When October is billed after the change
+    results = by_client(billing.bill(session, settings, OCTOBER))
+    # Then it is October's plan that is billed: its fee and its 5 included hours
+    assert results["acme"].total == Decimal("1150.00")
+    assert results["acme"].lines[0] == {**results["acme"].lines[0], "amount": "1000.00"}
+    assert "Professional plan, 2026-10" in results["acme"].lines[0]["description"]
 
 
 def test_the_statement_email_with_csv_and_pdf(session, settings, october):

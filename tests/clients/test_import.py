@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,24 @@ def test_who_sent_it(session):
     # The second message from Bob finds the contact learnt from the first.
     assert identify_sender(session, "bob@acme.example", "", staff).author is Author.CONTACT
     assert identify_sender(session, "someone@gmail.com", "", staff).author is Author.UNKNOWN
+
+
+def test_a_changed_plan_holds_from_the_day_of_the_import(session):
+    # Given Acme imported on Professional
+    specs = read_clients_file(EXAMPLE, PLANS)
+    import_clients(session, specs)
+    acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
+    # When it is moved to Basic on 1 December, then (a mistake put right) Premium that day
+    to = {s.slug: s for s in specs}
+    for plan in ("basic", "premium"):
+        import_clients(session, [replace(to["acme"], plan=plan)], date(2026, 12, 1))
+    # And re-imported unchanged later
+    import_clients(session, [replace(to["acme"], plan="premium")], date(2026, 12, 9))
+    # Then November was Professional, and December on is Premium
+    assert acme.plan == "premium"
+    assert [(p.plan, p.effective_from) for p in acme.plans] == [
+        ("professional", date.min),
+        ("premium", date(2026, 12, 1)),
+    ]
+    assert acme.plan_on(date(2026, 11, 1)) == acme.plan_on(date(2026, 11, 30)) == "professional"
+    assert acme.plan_on(date(2026, 12, 1)) == "premium"
