@@ -391,34 +391,27 @@ def test_approval_on_the_client_s_behalf_names_the_staff_message(session, settin
 # ---- dates in #log and #quote ---------------------------------------------------------------
 
 
-def test_a_log_without_a_date_is_for_the_agency_s_day_not_the_utc_one(
-    session, make_settings, db_url, bug, clock
+@pytest.mark.parametrize(
+    ("line", "day", "hours"),
+    [
+        ("#log 2h fixed it tonight", "2026-11-30", "2"),
+        # a figure and its unit as two words: an hour and a half, not 90 hours
+        ("#log 90 min yesterday call", "2026-11-29", "1.5"),
+    ],
+)
+def test_a_log_is_dated_on_the_agency_s_day_not_the_utc_one(
+    session, make_settings, db_url, bug, clock, line, day, hours
 ):
     # Given an agency in New York, where 01:00 UTC on 1 December is 20:00 on 30 November
     new_york = make_settings(database_url=db_url, timezone="America/New_York")
     clock(datetime(2026, 12, 1, 1, 5, tzinfo=UTC))
-    # When Dana logs an evening's work without a date
+    # When Dana logs an evening's work without a date, or yesterday's
     written = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-    outcome = deliver(session, new_york, staff("#log 2h fixed it tonight\n#internal\n", written))
+    outcome = deliver(session, new_york, staff(f"{line}\n#internal\n", written))
     # Then it is November's work, on November's statement
     [entry] = session.scalars(sa.select(TimeEntry)).all()
-    assert str(entry.work_date) == "2026-11-30"
-    assert "2h logged for 2026-11-30" in receipt_text(session, outcome)
-
-
-def test_a_log_for_yesterday_is_the_day_before_the_agency_s_today(
-    session, make_settings, db_url, bug, clock
-):
-    # Given the same evening in New York (30 November there, 1 December in UTC)
-    new_york = make_settings(database_url=db_url, timezone="America/New_York")
-    clock(datetime(2026, 12, 1, 1, 5, tzinfo=UTC))
-    # When Dana logs yesterday's work
-    written = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-    outcome = deliver(session, new_york, staff("#log 90 min yesterday call\n#internal\n", written))
-    # Then it is 29 November's hour and a half, not today's, and not 90 hours
-    [entry] = session.scalars(sa.select(TimeEntry)).all()
-    assert (str(entry.work_date), entry.hours) == ("2026-11-29", Decimal("1.50"))
-    assert "1.5h logged for 2026-11-29" in receipt_text(session, outcome)
+    assert (str(entry.work_date), entry.hours) == (day, Decimal(hours))
+    assert f"{hours}h logged for {day}" in receipt_text(session, outcome)
 
 
 def test_the_agency_s_today_bounds_a_log_date(session, make_settings, db_url, bug, clock):
