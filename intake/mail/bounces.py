@@ -120,14 +120,16 @@ def _plain_bounce(text: str) -> DeliveryReport | None:
 
 
 def _status_blocks(part: Message) -> list[dict[str, str]]:
-    blocks = parts(part) if part.get_content_type() == "message/delivery-status" else None
+    classic = part.get_content_type() == "message/delivery-status"
+    blocks = parts(part) if classic and not _encoded(part) else None
     if blocks is not None:  # the stdlib reads each block of fields as a header-only message
         return [
             {key.lower(): header_text(value) for key, value in reversed(list(block.raw_items()))}
             for block in blocks
             if isinstance(block, Message)
         ]
-    # The international form (RFC 6533) is read by the stdlib as one message; its fields are UTF-8.
+    # The international form (RFC 6533) is read by the stdlib as one message, and a status part
+    # in base64 or quoted-printable as its encoded text: read as text; fields may be UTF-8.
     data = text_of_message_part(part)
     text = decode_text(data, declared_charset(part) or "utf-8")[0].replace("\r\n", "\n")
     return [
@@ -144,8 +146,19 @@ def _status_blocks(part: Message) -> list[dict[str, str]]:
 def _returned_message_id(part: Message) -> str | None:
     """The Message-ID of the returned message (or its headers) in a report part."""
     inner = parts(part)
-    returned = read_tree(body_bytes(part)) if inner is None else next(iter(inner), None)
+    if _encoded(part):  # the stdlib read the encoded text as the message: decode it first
+        returned = read_tree(text_of_message_part(part))
+    elif inner is None:
+        returned = read_tree(body_bytes(part))
+    else:
+        returned = next(iter(inner), None)
     if returned is None:
         return None
     value = first_value([(k.lower(), v) for k, v in returned.raw_items()], "message-id")
     return normalise_id(header_text(value)) if value else None
+
+
+def _encoded(part: Message) -> bool:
+    """Whether a part is sent in base64 or quoted-printable (a message/* part should not be)."""
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    return encoding not in ("", "7bit", "8bit", "binary")

@@ -526,10 +526,12 @@ def test_international_delivery_status_notification_is_read() -> None:
     assert report.diagnostic == "550 5.1.1 <jörg@acme.example>: Recipient address rejected"
 
 
-def test_international_delivery_status_in_base64_is_read() -> None:
+@pytest.mark.parametrize("kind", [b"global-delivery-status", b"delivery-status"])
+def test_a_delivery_status_in_base64_is_read(kind: bytes) -> None:
+    # Given a bounce whose status part, international or classic, is sent in base64
     status = b"Reporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; bob@acme.example\r\n"
     status += b"Action: failed\r\nStatus: 5.2.2\r\n"
-    head = b"Content-Type: message/global-delivery-status\r\n"
+    head = b"Content-Type: message/" + kind + b"\r\n"
     raw = DSN.replace(
         b"Content-Type: message/delivery-status\r\n",
         head + b"Content-Transfer-Encoding: base64\r\n",
@@ -546,6 +548,24 @@ def test_international_delivery_status_in_base64_is_read() -> None:
         "5.2.2",
         "failed",
     )
+
+
+def test_a_returned_message_in_base64_still_names_our_message() -> None:
+    # Given a bounce that returns our whole message as message/rfc822 in base64
+    returned = b"From: support@agency.example\r\nSubject: [REQ-1001] x\r\n"
+    returned += b"Message-ID: <quote-77@agency.example>\r\n\r\nYour quote.\r\n"
+    start = DSN.index(b"Content-Type: text/rfc822")
+    end = DSN.index(b"\r\n--R--")
+    raw = (
+        DSN[:start]
+        + b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(returned)
+        + DSN[end:]
+    )
+    # When it is parsed
+    report = parse(raw).delivery_report
+    # Then the bounce is attached to the message it returns
+    assert report is not None and report.original_message_id == "quote-77@agency.example"
 
 
 def test_plain_mail_has_no_delivery_report() -> None:
