@@ -12,8 +12,11 @@ from intake.quotes.plans import Target
 from intake.quotes.sla import BusinessHours, add_business_time, business_time_between, due
 from intake.requests.states import Status
 
-# The client's turn: the clocks stand still.
+# The client's turn: the clocks stand still. A quote waiting for approval stops only the
+# resolution clock: the automatic quote is no response from a person, so the first-response
+# clock runs on through it.
 WAITING_ON_CLIENT = frozenset({Status.QUOTED, Status.WAITING_ON_CLIENT})
+FIRST_RESPONSE_WAITS_ON = frozenset({Status.WAITING_ON_CLIENT})
 # Nobody's turn: the resolution clock has stopped (until a reply reopens the request).
 CLOSED = frozenset({Status.DONE, Status.DECLINED})
 WARN_AT = 0.75
@@ -83,13 +86,14 @@ def read(
     now: datetime,
     *,
     stopped_at: datetime | None = None,
+    waiting: frozenset[Status] = WAITING_ON_CLIENT,
 ) -> Reading:
-    """One clock from ``opened_at``, standing still while the client has the turn and while
-    the request is done or declined. The first-response clock stops for good at
-    ``stopped_at``, the first reply the client saw from a person."""
+    """One clock from ``opened_at``, standing still while the client has the turn (a status
+    in ``waiting``) and while the request is done or declined. The first-response clock
+    stops for good at ``stopped_at``, the first reply the client saw from a person."""
     length = allowed(opened_at, target, hours)
     until = min(now, stopped_at) if stopped_at is not None else now
-    spans = running_spans(opened_at, changes, until, WAITING_ON_CLIENT | CLOSED)
+    spans = running_spans(opened_at, changes, until, waiting | CLOSED)
     elapsed, due_at = timedelta(0), None
     for begin, end in spans:
         run = business_time_between(begin, end, hours)
@@ -101,7 +105,7 @@ def read(
         state = "met"
     elif current in CLOSED:
         state = "closed"
-    elif current in WAITING_ON_CLIENT:
+    elif current in waiting:
         state = "paused"
     else:
         state = "running"

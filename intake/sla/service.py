@@ -19,7 +19,7 @@ from intake.quotes.service import client_hours
 from intake.requests.models import Request
 from intake.requests.states import OPEN
 from intake.settings import Settings
-from intake.sla.clocks import Reading, read
+from intake.sla.clocks import FIRST_RESPONSE_WAITS_ON, Reading, read
 from intake.sla.models import Digest, SlaAlert
 
 CLOCK_NAMES = {"first_response": "first response", "resolution": "resolution"}
@@ -65,6 +65,7 @@ def standing(settings: Settings, request: Request, now: datetime) -> Standing | 
         hours,
         now,
         stopped_at=request.first_response_at,
+        waiting=FIRST_RESPONSE_WAITS_ON,
     )
     resolution = read(opened, changes, plan.resolution[severity], hours, now)
     return Standing(request, first, resolution)

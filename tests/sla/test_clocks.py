@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from intake.quotes.plans import Target
 from intake.quotes.sla import BusinessHours, business_time_between, due
 from intake.requests.states import Status
-from intake.sla.clocks import allowed, read, running_spans
+from intake.sla.clocks import FIRST_RESPONSE_WAITS_ON, allowed, read, running_spans
 
 LONDON = ZoneInfo("Europe/London")
 HOURS = BusinessHours(LONDON, (0, 1, 2, 3, 4), time(9), time(17), frozenset())
@@ -58,6 +58,25 @@ class TestPauses:
         reading = read(at(23, 9), self.CHANGES, EIGHT_HOURS, HOURS, at(23, 15))
         assert reading.elapsed == h(1 + 2)
         assert reading.due_at == at(24, 12)  # three hours later than without the pause
+
+    def test_an_automatic_quote_waiting_for_approval_does_not_stop_the_first_response(self):
+        # Given a request quoted automatically at 10:00 and still waiting at 15:00
+        quoted = ((at(23, 10), Status.QUOTED),)
+        # Then the first-response clock ran all along (the quote is no reply from a person)
+        first = read(
+            at(23, 9), quoted, EIGHT_HOURS, HOURS, at(23, 15), waiting=FIRST_RESPONSE_WAITS_ON
+        )
+        assert (first.state, first.elapsed, first.due_at) == ("running", h(6), at(23, 17))
+        assert first.warned
+        # While the resolution clock waits for the client's approval
+        resolution = read(at(23, 9), quoted, EIGHT_HOURS, HOURS, at(23, 15))
+        assert (resolution.state, resolution.elapsed) == ("paused", h(1))
+        # And staff waiting on the client stop both
+        waiting = ((at(23, 10), Status.WAITING_ON_CLIENT),)
+        first = read(
+            at(23, 9), waiting, EIGHT_HOURS, HOURS, at(23, 15), waiting=FIRST_RESPONSE_WAITS_ON
+        )
+        assert (first.state, first.elapsed) == ("paused", h(1))
 
     def test_a_paused_clock_cannot_fall_due(self):
         changes = [*self.CHANGES, (at(23, 14), Status.WAITING_ON_CLIENT)]

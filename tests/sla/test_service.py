@@ -112,6 +112,30 @@ def test_the_clocks_pause_while_waiting_on_the_client(session, team, outage):
     assert standing.resolution.state == "running"
 
 
+def test_a_quote_waiting_for_approval_still_wants_a_first_response_from_a_person(session, team):
+    # Given Zed's feature (no plan: every hour is paid), quoted automatically Monday 09:00
+    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    deliver(
+        session,
+        team,
+        message(
+            sender="zoe@zed.example",
+            subject="A booking system",
+            body="Could you add a new booking system?\n",
+        ),
+    )
+    request = session.scalar(sa.select(Request))
+    assert request.status is Status.QUOTED and request.first_response_at is None
+    opened_at(session, request, at(23, 9))
+    # When nobody at the agency writes to Zed all week
+    [standing] = sla.open_standings(session, team, at(27, 16))
+    # Then the first response is overdue (the automatic quote is not one), while the work's
+    # own clock waits for the approval
+    assert standing.first_response.state == "running" and standing.first_response.breached
+    assert standing.resolution.state == "paused"
+    assert any("first response" in m.subject for m in sla.check(session, team, at(27, 16)))
+
+
 def test_requests_sort_by_what_is_due_next(session, team, outage):
     deliver(session, team, message(subject="Typo on the about page", body="A small typo.\n"))
     typo = session.scalar(sa.select(Request).where(Request.number == 1002))
