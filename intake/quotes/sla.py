@@ -77,10 +77,17 @@ def public_holidays(country: str | None, years: Iterable[int]) -> frozenset[date
     return _calendar(country.strip().upper(), tuple(sorted(set(years))))
 
 
+# Countries whose own calendar holds only the days common to all their parts, where a client
+# writing the country means its main part: "GB" alone has no Easter Monday and no August bank
+# holiday, which England, Wales and Northern Ireland keep. "GB-SCT" etc. name the others.
+_MAIN_PART = {"GB": "ENG", "UK": "ENG"}
+
+
 @lru_cache(maxsize=256)
 def _calendar(country: str, years: tuple[int, ...]) -> frozenset[date]:
     # Building a calendar takes milliseconds; every quote of a client asks for the same one.
     code, _, subdivision = country.partition("-")
+    subdivision = subdivision or _MAIN_PART.get(code, "")
     try:
         calendar = holiday_calendars.country_holidays(
             code, subdiv=subdivision or None, years=list(years)
