@@ -72,8 +72,13 @@ def send_outbound(ids: list[int]) -> None:
     """Deliver these outbox messages (those still pending) over SMTP."""
     rt = runtime.current()
     result = delivery.deliver(rt.factory, rt.settings, ids)
-    if result.sent or result.failed:
-        log.info("sent %d, refused %d", len(result.sent), len(result.failed))
+    if result.sent or result.failed or result.waiting:
+        log.info(
+            "sent %d, refused %d, refused for now %d",
+            len(result.sent),
+            len(result.failed),
+            len(result.waiting),
+        )
     if result.deferred:
         log.info("the rest waits for the sweeper: %s", result.deferred)
 

@@ -62,6 +62,12 @@ def command(
         for r in results:
             to = f" -> {', '.join(r.sent_to)}" if r.sent_to else ""
             click.echo(f"{r.client:<16} {r.period}  {r.outcome:<24} {_money(r.total):>12}{to}")
+    if sent is not None and sent.waiting:
+        click.echo(
+            f"refused for now by a recipient's mail server: {len(sent.waiting)} email(s) "
+            "wait in the outbox for `intake run`",
+            err=True,
+        )
     deferred = next((r.deferred for r in (sent, told) if r is not None and r.deferred), None)
     if deferred:
         click.echo(f"mail waits in the outbox for `intake run`: {deferred}", err=True)

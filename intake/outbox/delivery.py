@@ -1,6 +1,8 @@
 """Delivering the outbox over SMTP: each message is locked, sent and recorded in its own
 transaction on one reused connection, so a second worker never sends it too, and only a
-crash between the server's accept and our commit can send it again (same Message-ID)."""
+crash between the server's accept and our commit can send it again (same Message-ID).
+A message whose recipients are refused, for now or for good, waits or fails alone; only
+trouble with the server itself holds back the rest of the batch."""
 
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ _MARK_SENT = (
 class DeliveryResult:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)  # refused for now, tried again alone
     deferred: str | None = None  # why the rest of the batch waits
 
 
@@ -83,6 +86,11 @@ def deliver(
                     # One statement, not the ORM's unit of work: this runs once an email.
                     session.execute(_MARK_SENT, {"email": row.id, "sent_at_now": utcnow()})
                     result.sent.append(row.id)
+                elif delivery.temporary_error is not None:
+                    # Its recipients' mailboxes are full or busy: only this email waits.
+                    email = session.get_one(OutboundMessage, row.id)
+                    _back_off(email, delivery.temporary_error)
+                    result.waiting.append(row.id)
                 else:
                     email = session.get_one(OutboundMessage, row.id)
                     email.attempts += 1
@@ -93,7 +101,8 @@ def deliver(
     except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
         # Nothing is lost: the rest stays pending and the sweeper brings it back later.
         log.warning("SMTP delivery deferred: %s", exc)
-        _note_deferral(factory, ids, str(exc))
+        waiting = set(result.waiting)  # backed off already, once is enough
+        _note_deferral(factory, [i for i in ids if i not in waiting], str(exc))
         result.deferred = str(exc)
     finally:
         if connection is not None:
@@ -125,10 +134,15 @@ def _note_deferral(factory: sessionmaker[Session], ids: Sequence[int], error: st
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            row.attempts += 1
-            row.last_error = error[:1000]
-            wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
-            row.next_attempt_at = utcnow() + timedelta(seconds=wait)
+            _back_off(row, error)
+
+
+def _back_off(row: OutboundMessage, error: str) -> None:
+    """Count a failed try of a pending email and keep it back for its next wait."""
+    row.attempts += 1
+    row.last_error = error[:1000]
+    wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+    row.next_attempt_at = utcnow() + timedelta(seconds=wait)
 
 
 def claim_due(session: Session, stale_after: float, limit: int = 5000) -> list[int]:

@@ -1,8 +1,10 @@
 """The SMTP adapter: one connection for a batch of messages, ssl / starttls / none, login.
 
-Errors are sorted into "try again later" (the server or network is away, a 4xx answer) and
-"this message will never go" (a 5xx answer for it), so the outbox retries only what can
-succeed.
+Errors are sorted into "try again later" for the whole server (it or the network is away,
+a 4xx answer to the connection, MAIL FROM or DATA), "try this message again later" (a 4xx
+answer to its recipients, such as a full mailbox) and "this message will never go" (a 5xx
+answer for it), so the outbox retries only what can succeed, and one recipient's trouble
+holds back no one else's mail.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from intake.settings import SmtpSettings
 
 
 class SmtpTemporaryError(IntakeError):
-    """The server said "try again later" (4xx) or the connection failed mid-send."""
+    """The server said "try again later" to everything (421, or a 4xx at MAIL FROM or DATA)
+    or the connection failed mid-send: the rest of the batch waits too."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,16 @@ class Parcel:
 
 @dataclass(frozen=True)
 class Delivery:
+    """What the server did with one message.
+
+    ``accepted``: it took the message. Otherwise nobody got it, and either
+    ``permanent_error`` says why it never will, or ``temporary_error`` why only this
+    message must wait and be tried again.
+    """
+
     accepted: bool
     permanent_error: str | None = None
+    temporary_error: str | None = None
 
 
 class SmtpConnection:
@@ -122,11 +133,20 @@ class SmtpConnection:
 
 
 def _refused(recipients: dict[str, tuple[int, bytes]]) -> Delivery:
+    """Every recipient refused, so nobody got it: for good if every answer was 5xx; if
+    some was 4xx (a full mailbox, a greylist), this message is tried again later, alone.
+    A 421 is the server closing the connection, which ends the batch."""
     codes = [code for code, _ in recipients.values()]
-    detail = "; ".join(f"{r}: {c} {_text(m)}" for r, (c, m) in recipients.items())
+    detail = "; ".join(f"{r}: {_answer(c, m)}" for r, (c, m) in recipients.items())
+    if 421 in codes:
+        raise SmtpTemporaryError(detail)
     if all(500 <= c < 600 for c in codes):
         return Delivery(False, detail)
-    raise SmtpTemporaryError(detail)
+    return Delivery(False, temporary_error=detail)
+
+
+def _answer(code: int, message: bytes | str) -> str:
+    return f"{code} {_text(message)}"
 
 
 def _text(message: bytes | str) -> str:

@@ -78,3 +78,68 @@ def test_an_email_that_can_never_go_fails_alone_and_the_rest_are_sent(
     assert first == ("sent", None) and last == ("sent", None)
     assert jose[0] == "failed" and "SMTPUTF8" in (jose[1] or "")
     assert [m.rcpt_tos for m in sink.messages] == [["alice@acme.example"], ["bob@acme.example"]]
+
+
+FULL = "452 4.2.2 Mailbox full"
+
+
+def pending(factory) -> list[tuple[int, str | None, bool]]:
+    """Each pending email's attempts, last error and whether it is held back for later."""
+    with transaction(factory) as session:
+        rows = session.scalars(
+            sa.select(OutboundMessage)
+            .where(OutboundMessage.state == "pending")
+            .order_by(OutboundMessage.id)
+        )
+        return [(row.attempts, row.last_error, row.next_attempt_at is not None) for row in rows]
+
+
+def test_a_full_mailbox_holds_back_only_the_email_to_it(factory, make_settings, sink_for):
+    # Given Bob's mailbox is full, and his email is queued before Alice's and Carol's
+    sink = sink_for()
+    sink.refused_recipients = {"bob@zed.example": FULL}
+    settings = make_settings(smtp={"host": sink.host, "port": sink.port, "security": "none"})
+    ids = queue(factory, "bob@zed.example", "alice@acme.example", "carol@acme.example")
+    # When the outbox is delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then Alice and Carol get theirs now, and the batch was not cut short
+    assert result.sent == ids[1:] and result.deferred is None and result.failed == []
+    assert [m.rcpt_tos for m in sink.messages] == [["alice@acme.example"], ["carol@acme.example"]]
+    # And Bob's alone waits to be tried again, saying why
+    assert result.waiting == [ids[0]]
+    [(attempts, error, held_back)] = pending(factory)
+    assert attempts == 1 and held_back and error == f"bob@zed.example: {FULL}"
+
+
+def test_a_server_closing_the_connection_still_holds_back_the_batch(
+    factory, make_settings, sink_for
+):
+    # Given a server that answers the first recipient 421 (it is shutting down)
+    sink = sink_for()
+    sink.refused_recipients = {"bob@zed.example": "421 4.3.2 Service shutting down"}
+    settings = make_settings(smtp={"host": sink.host, "port": sink.port, "security": "none"})
+    ids = queue(factory, "bob@zed.example", "alice@acme.example")
+    # When the outbox is delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then nothing is sent and every email waits, each counted once, for the server
+    assert result.sent == [] and result.deferred is not None and "421" in result.deferred
+    assert sink.messages == []
+    assert [(attempts, held) for attempts, _, held in pending(factory)] == [(1, True), (1, True)]
+
+
+def test_an_email_held_back_alone_is_counted_once_when_the_server_then_fails(
+    factory, make_settings, sink_for
+):
+    # Given Bob's mailbox is full, and the server takes no message at all today
+    sink = sink_for()
+    sink.refused_recipients = {"bob@zed.example": FULL}
+    sink.refusing = True
+    settings = make_settings(smtp={"host": sink.host, "port": sink.port, "security": "none"})
+    ids = queue(factory, "bob@zed.example", "alice@acme.example")
+    # When the outbox is delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then Bob's waits for his mailbox, Alice's for the server, each tried once
+    assert result.waiting == [ids[0]] and result.deferred is not None
+    [bob, alice] = pending(factory)
+    assert bob == (1, f"bob@zed.example: {FULL}", True)
+    assert alice[0] == 1 and "451" in (alice[1] or "") and alice[2]

@@ -21,8 +21,10 @@ class SmtpSink(EmbeddedSmtp):
     """aiosmtpd on a free loopback port that records every message it accepts.
 
     While ``refusing`` is set, every DATA is answered 451 and nothing is recorded (an
-    outage). With ``auth_required=(user, password)`` a sender must log in first with
-    AUTH PLAIN or LOGIN; without it, any login is accepted and none is needed.
+    outage). ``refused_recipients`` maps an address to the answer its RCPT TO gets, such
+    as "452 4.2.2 Mailbox full"; other recipients are taken. With
+    ``auth_required=(user, password)`` a sender must log in first with AUTH PLAIN or LOGIN;
+    without it, any login is accepted and none is needed.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class SmtpSink(EmbeddedSmtp):
         super().__init__(authenticator=self._authenticate, **options)
         self.auth_required = auth_required
         self.refusing = False
+        self.refused_recipients: dict[str, str] = {}
         self.logins: list[str] = []
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[SentMessage]:
@@ -92,6 +95,22 @@ class SmtpSink(EmbeddedSmtp):
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """aiosmtpd's hook for RCPT TO: give a refused address its answer, take the rest."""
+        refusal = self.refused_recipients.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
