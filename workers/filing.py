@@ -74,8 +74,9 @@ def send_outbound(ids: list[int]) -> None:
     result = delivery.deliver(rt.factory, rt.settings, ids)
     if result.sent or result.failed or result.waiting:
         log.info(
-            "sent %d, refused %d, refused for now %d",
+            "sent %d (%d not to every recipient), refused %d, refused for now %d",
             len(result.sent),
+            len(result.refused_in_part),
             len(result.failed),
             len(result.waiting),
         )

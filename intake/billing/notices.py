@@ -1,7 +1,10 @@
-"""Telling staff of a statement email the mail server refused for good: the notice names
-the client and the month, so the address can be corrected and the statement resent."""
+"""Telling staff of a statement email the mail server refused, for good or for some of its
+recipients: the notice names the client, the month and the addresses, so an address can
+be corrected and the statement resent."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,10 +21,14 @@ STATEMENT, NOTICE = "statement", "staff_statement_undeliverable"
 
 
 def statement_undeliverable(
-    session: Session, settings: Settings, row: OutboundMessage
+    session: Session,
+    settings: Settings,
+    row: OutboundMessage,
+    refused: Sequence[str] | None = None,
 ) -> OutboundMessage | None:
-    """Queue a notice to staff if ``row``, just refused for good, is a statement email;
-    None for any other email, or when there are no staff to tell."""
+    """Queue a notice to staff if ``row`` is a statement email just refused for good, or
+    (with ``refused``) sent to its other recipients but not to these; None for any other
+    email, or when there are no staff to tell."""
     if row.kind != STATEMENT or not settings.staff:
         return None
     found = session.execute(
@@ -31,6 +38,7 @@ def statement_undeliverable(
     ).first()
     statement, client = found if found is not None else (None, None)
     period = Period.parse(statement.period) if statement is not None else None
+    reached = [r for r in row.recipients if r not in refused] if refused else []
     return queue_email(
         session,
         settings,
@@ -41,7 +49,8 @@ def statement_undeliverable(
             "client_name": client.name if client is not None else "an unknown client",
             "period": period.label if period is not None else "(unknown month)",
             "period_name": period_name(period) if period is not None else "an unknown month",
-            "recipients": ", ".join(row.recipients),
+            "recipients": ", ".join(refused or row.recipients),
+            "delivered_to": ", ".join(reached),  # empty: nobody got it
             "reason": row.last_error or "refused",
         },
         request=None,

@@ -76,11 +76,18 @@ def command(
 def _tell_staff_of_refusals(
     factory: sessionmaker[Session], settings: Settings, sent: delivery.DeliveryResult
 ) -> delivery.DeliveryResult | None:
-    """A statement the mail server refused for good is named to staff in a notice queued
-    with the refusal; send that now rather than at the next `intake run`."""
-    if not sent.failed:
+    """A statement the mail server refused, for good or for some of its addresses, is
+    named to staff in a notice queued with the refusal; send that now rather than at the
+    next `intake run`."""
+    if not sent.failed and not sent.refused_in_part:
         return None
-    click.echo(f"refused by the mail server for good: {len(sent.failed)} email(s)", err=True)
+    if sent.failed:
+        click.echo(f"refused by the mail server for good: {len(sent.failed)} email(s)", err=True)
+    if sent.refused_in_part:
+        click.echo(
+            f"sent, but refused for some recipients: {len(sent.refused_in_part)} email(s)",
+            err=True,
+        )
     with transaction(factory) as session:
         ids = notices.pending_notices(session)
     return delivery.deliver(factory, settings, ids) if ids else None

@@ -42,7 +42,7 @@ _MARK_SENT = (
     .values(
         state="sent",
         sent_at=sa.bindparam("sent_at_now"),
-        last_error=None,
+        last_error=sa.bindparam("refusal"),  # None unless some recipients were refused
         attempts=OutboundMessage.attempts + 1,
     )
     .execution_options(synchronize_session=False)
@@ -51,8 +51,9 @@ _MARK_SENT = (
 
 @dataclass
 class DeliveryResult:
-    sent: list[int] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)  # including those in ``refused_in_part``
     failed: list[int] = field(default_factory=list)
+    refused_in_part: list[int] = field(default_factory=list)  # sent, but not to everyone
     waiting: list[int] = field(default_factory=list)  # refused for now, tried again alone
     deferred: str | None = None  # why the rest of the batch waits
 
@@ -84,8 +85,20 @@ def deliver(
                     connection = None
                 if delivery.accepted:
                     # One statement, not the ORM's unit of work: this runs once an email.
-                    session.execute(_MARK_SENT, {"email": row.id, "sent_at_now": utcnow()})
+                    session.execute(
+                        _MARK_SENT,
+                        {"email": row.id, "sent_at_now": utcnow(), "refusal": delivery.refusal},
+                    )
                     result.sent.append(row.id)
+                    if delivery.refused:
+                        # Those who got it keep it; those refused are named where a
+                        # refused email is: on its request, and to staff for a statement.
+                        email = session.get_one(OutboundMessage, row.id)
+                        result.refused_in_part.append(row.id)
+                        _tell_request(session, email, refused=list(delivery.refused))
+                        billing_notices.statement_undeliverable(
+                            session, settings, email, refused=list(delivery.refused)
+                        )
                 elif delivery.temporary_error is not None:
                     # Its recipients' mailboxes are full or busy: only this email waits.
                     email = session.get_one(OutboundMessage, row.id)
@@ -110,19 +123,22 @@ def deliver(
     return result
 
 
-def _tell_request(session: Session, row: OutboundMessage) -> None:
+def _tell_request(
+    session: Session, row: OutboundMessage, refused: Sequence[str] | None = None
+) -> None:
+    """An "undeliverable" event on the email's request: refused for everyone, or (with
+    ``refused``) sent, but not to those recipients."""
     if row.request_id is None:
         return
     request = session.get(Request, row.request_id)
-    if request is not None:
-        requests.record(
-            session,
-            request,
-            "undeliverable",
-            "intake",
-            None,
-            f"{row.kind} to {', '.join(row.recipients)} refused: {row.last_error}",
-        )
+    if request is None:
+        return
+    if refused:
+        reached = [r for r in row.recipients if r not in refused]
+        detail = f"{row.kind} sent to {', '.join(reached)}, but {row.last_error}"
+    else:
+        detail = f"{row.kind} to {', '.join(row.recipients)} refused: {row.last_error}"
+    requests.record(session, request, "undeliverable", "intake", None, detail)
 
 
 def _note_deferral(factory: sessionmaker[Session], ids: Sequence[int], error: str) -> None:

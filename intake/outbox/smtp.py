@@ -12,8 +12,8 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from intake.errors import IntakeError, LoginRejected, ServerUnreachable
 from intake.settings import SmtpSettings
@@ -35,14 +35,23 @@ class Parcel:
 class Delivery:
     """What the server did with one message.
 
-    ``accepted``: it took the message. Otherwise nobody got it, and either
-    ``permanent_error`` says why it never will, or ``temporary_error`` why only this
-    message must wait and be tried again.
+    ``accepted``: it took the message, though perhaps not for every recipient: ``refused``
+    names each one it turned down, with its answer ("452 4.2.2 Mailbox full").
+    Otherwise nobody got it, and either ``permanent_error`` says why it never will, or
+    ``temporary_error`` why only this message must wait and be tried again.
     """
 
     accepted: bool
     permanent_error: str | None = None
     temporary_error: str | None = None
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def refusal(self) -> str | None:
+        """The recipients a sent message did not reach, each with the server's answer."""
+        if not self.refused:
+            return None
+        return "not delivered to " + "; ".join(f"{r}: {a}" for r, a in self.refused.items())
 
 
 class SmtpConnection:
@@ -121,7 +130,9 @@ class SmtpConnection:
             raise SmtpTemporaryError(_reason(exc)) from None
         if refused and len(refused) == len(parcel.recipients):
             return _refused(refused)
-        return Delivery(True)
+        # Sent to the others: sending it again would give them a second copy, so the
+        # refusal is reported for the caller to record, never retried here.
+        return Delivery(True, refused={r: _answer(c, m) for r, (c, m) in refused.items()})
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -1,5 +1,6 @@
-"""A statement email the mail server refuses for good: staff are told which client's
-statement for which month did not go, over a real aiosmtpd sink that refuses the address."""
+"""A statement email the mail server refuses, for good or for one of its addresses: staff
+are told which client's statement for which month did not reach whom, over a real aiosmtpd
+sink that refuses the address."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from email.policy import default
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.smtp import SMTP, Envelope
-from aiosmtpd.smtp import Session as SmtpSession
 
 from intake.billing import notices
 from intake.billing import service as billing
 from intake.billing.statement import Period
+from intake.clients.models import Client
 from intake.db import transaction
 from intake.mail.models import OutboundMessage
 from intake.outbox import delivery
@@ -24,33 +24,16 @@ from tests.servers.smtp import SmtpSink
 
 OCTOBER = Period(2026, 10)
 GONE = "accounts@acme.example"
-
-
-class RefusingSink(SmtpSink):
-    """The sink, answering RCPT TO for some addresses with a permanent 550 (no such user)."""
-
-    def __init__(self, refused: set[str]) -> None:
-        super().__init__()
-        self.refused = refused
-
-    async def handle_RCPT(
-        self,
-        server: SMTP,
-        session: SmtpSession,
-        envelope: Envelope,
-        address: str,
-        rcpt_options: list[str],
-    ) -> str:
-        """aiosmtpd's hook for RCPT TO: refuse for good, or take the recipient."""
-        if address in self.refused:
-            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
+CFO = "cfo@acme.example"
 
 
 @pytest.fixture
-def sink() -> Iterator[RefusingSink]:
-    server = RefusingSink({GONE}).start()
+def sink() -> Iterator[SmtpSink]:
+    """The sink, answering RCPT TO for Acme's billing address with a permanent 550."""
+    server = SmtpSink().start()
+    server.refused_recipients = {
+        GONE: f"550 5.1.1 <{GONE}>: Recipient address rejected: User unknown"
+    }
     try:
         yield server
     finally:
@@ -124,5 +107,66 @@ def test_intake_bill_sends_the_notice_at_once(tmp_path, db_url, factory, sink):
     assert len(sink.messages) == 3
 
 
+def test_intake_bill_sends_the_notice_of_a_partly_refused_statement_at_once(
+    tmp_path, db_url, factory, sink
+):
+    # Given October's work, and Acme billing to two addresses, the first one's mailbox full
+    sink.refused_recipients = {GONE: "452 4.2.2 Mailbox full"}
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'database_url = "{db_url}"\n'
+        f'[smtp]\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"\n'
+        '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
+    )
+    with transaction(factory) as session:
+        example_clients(session)
+        october_work(session)
+        acme = session.scalars(sa.select(Client).where(Client.slug == "acme")).one()
+        acme.billing_emails = [GONE, CFO]
+    # When October is billed by hand
+    result = intake(config, "bill", "--period", "2026-10")
+    # Then the run says so, and staff have been told already
+    assert result.exit_code == 0, result.output
+    assert "sent, but refused for some recipients: 1 email(s)" in result.stderr
+    subjects = {_subject(m.raw): m.rcpt_tos for m in sink.messages}
+    assert subjects[f"Statement for 2026-10 not delivered to {GONE}: acme (sent to {CFO})"] == [
+        "dana@agency.example"
+    ]
+
+
 def _subject(raw: bytes) -> str:
     return str(parsed(raw)["Subject"])
+
+
+def test_staff_are_told_of_a_statement_one_billing_address_did_not_get(factory, settings, sink):
+    # Given Acme bills to two addresses, and the first one's mailbox is full
+    sink.refused_recipients = {GONE: "452 4.2.2 Mailbox full"}
+    with transaction(factory) as session:
+        example_clients(session)
+        october_work(session)
+        acme = session.scalars(sa.select(Client).where(Client.slug == "acme")).one()
+        acme.billing_emails = [GONE, CFO]
+        results = billing.bill(session, settings, OCTOBER)
+        ids = [i for r in results for i in r.outbound_ids]
+    # When the statements are delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then Acme's reaches its other address, is counted sent and will not go again
+    assert sorted(result.sent) == sorted(ids) and result.refused_in_part == [ids[0]]
+    assert sorted(m.rcpt_tos for m in sink.messages) == [["buchhaltung@zed.example"], [CFO]]
+    assert delivery.deliver(factory, settings, ids).sent == []
+    # And the statement email records whom it did not reach, and why
+    with transaction(factory) as session:
+        statement = session.get_one(OutboundMessage, ids[0])
+        assert statement.state == "sent"
+        assert statement.last_error == f"not delivered to {GONE}: 452 4.2.2 Mailbox full"
+        # And staff get a notice saying so, not that the statement was never sent
+        [notice] = session.scalars(
+            sa.select(OutboundMessage).where(OutboundMessage.kind == notices.NOTICE)
+        ).all()
+        assert notice.subject == (
+            f"Statement for 2026-10 not delivered to {GONE}: acme (sent to {CFO})"
+        )
+        text = parsed(notice.raw).get_body(("plain",)).get_content()
+    assert f"October 2026 was not delivered to\n{GONE}" in text
+    assert f"It did reach\n{CFO}" in text and "could not be sent" not in text
+    assert "452 4.2.2 Mailbox full" in text

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from intake.db import transaction
 from intake.mail.models import OutboundMessage
 from intake.outbox import delivery
+from intake.requests.models import Request
+from tests.billing.test_service import example_clients, work
 from tests.mailbuilder import message
 from tests.servers.smtp import SmtpSink
 
@@ -143,3 +145,40 @@ def test_an_email_held_back_alone_is_counted_once_when_the_server_then_fails(
     [bob, alice] = pending(factory)
     assert bob == (1, f"bob@zed.example: {FULL}", True)
     assert alice[0] == 1 and "451" in (alice[1] or "") and alice[2]
+
+
+def test_a_recipient_refused_among_several_is_recorded_and_told_on_the_request(
+    factory, make_settings, sink_for
+):
+    # Given a reply on Acme's request to Bob and Alice, and Bob's mailbox is full
+    sink = sink_for()
+    sink.refused_recipients = {"bob@acme.example": FULL}
+    settings = make_settings(smtp={"host": sink.host, "port": sink.port, "security": "none"})
+    with transaction(factory) as session:
+        example_clients(session)
+        request = work(session, "acme", "CSV export", "feature")
+        email = OutboundMessage(
+            message_id="reply@agency.example",
+            kind="reply",
+            recipients=["bob@acme.example", "alice@acme.example"],
+            subject="Re: CSV export",
+            raw=message(subject="Re: CSV export", message_id="reply@agency.example"),
+            request_id=request.id,
+        )
+        session.add(email)
+        session.flush()
+        ids, request_id = [email.id], request.id
+    # When the outbox is delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then Alice gets it, and it counts as sent: she never gets it twice
+    assert result.sent == ids and result.refused_in_part == ids
+    assert [m.rcpt_tos for m in sink.messages] == [["alice@acme.example"]]
+    assert delivery.deliver(factory, settings, ids).sent == [] and len(sink.messages) == 1
+    # But the email says Bob did not get it, and why
+    refusal = f"not delivered to bob@acme.example: {FULL}"
+    assert states(factory) == [("sent", refusal)]
+    # And the request shows it, as it shows an email refused for everyone
+    with transaction(factory) as session:
+        events = session.get_one(Request, request_id).events
+        [event] = [e for e in events if e.kind == "undeliverable"]
+        assert event.detail == f"reply sent to alice@acme.example, but {refusal}"

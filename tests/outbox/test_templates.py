@@ -69,6 +69,7 @@ SAMPLES = {
         "period": "2026-10",
         "period_name": "October 2026",
         "recipients": "accounts@acme.example",
+        "delivered_to": "",  # refused for everyone
         "reason": "550 5.1.1 user unknown",
     },
     "staff_bounce": {
