@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -96,35 +98,74 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
             hourly_rate = Decimal(str(rate)).quantize(Decimal("0.01"))
         except InvalidOperation:
             raise InvalidInput(f"{where}: hourly_rate {rate!r} is not an amount") from None
-    contacts = tuple(
-        ContactSpec(
-            email=_address(c.get("email"), f"{where}: contact"),
-            name=str(c.get("name", "")),
-            can_approve=bool(c.get("can_approve", False)),
-        )
-        for c in entry.get("contact", [])
-    )
     return ClientSpec(
         slug=slug.strip(),
         name=str(entry.get("name", slug)),
         plan=plan,
-        domains=tuple(d.strip().lower() for d in entry.get("domains", [])),
+        domains=_unique(_domain(d, f"{where}: domains") for d in _list(entry, "domains", where)),
         timezone=zone,
         country=entry.get("country"),
-        requires_po=bool(entry.get("requires_po", False)),
+        requires_po=_flag(entry, "requires_po", where),
         since=since,
-        billing_emails=tuple(
-            _address(e, f"{where}: billing_emails") for e in entry.get("billing_emails", [])
+        billing_emails=_unique(
+            _address(e, f"{where}: billing_emails") for e in _list(entry, "billing_emails", where)
         ),
         hourly_rate=hourly_rate,
-        contacts=contacts,
+        contacts=tuple(_contact(c, f"{where}: contact") for c in _list(entry, "contact", where)),
     )
 
 
+def _contact(entry: Any, where: str) -> ContactSpec:
+    if not isinstance(entry, dict):
+        raise InvalidInput(f"{where}: expected [[client.contact]] tables")
+    email = _address(entry.get("email"), where)
+    return ContactSpec(
+        email=email,
+        name=str(entry.get("name", "")),
+        can_approve=_flag(entry, "can_approve", f"{where} {email}"),
+    )
+
+
+def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:
+    """A list key; a lone string is refused, not read letter by letter."""
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        raise InvalidInput(f"{where}: {key} must be a list, e.g. {key} = [...], not {value!r}")
+    return value
+
+
+def _flag(entry: dict[str, Any], key: str, where: str) -> bool:
+    """A TOML true or false: text such as "false" or "no" is refused, never read as true."""
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{where}: {key} must be true or false (no quotes), not {value!r}")
+    return value
+
+
+# A mail domain: dot-separated labels of letters, digits and inner hyphens.
+LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"  # \w less "_": letters and digits
+DOMAIN = re.compile(rf"(?:{LABEL}\.)+{LABEL}")
+
+
+def _domain(value: Any, where: str) -> str:
+    domain = value.strip().lower() if isinstance(value, str) else None
+    if domain is None or len(domain) > 253 or not DOMAIN.fullmatch(domain):
+        raise InvalidInput(f"{where}: {value!r} is not a mail domain such as acme.example")
+    return domain
+
+
 def _address(value: Any, where: str) -> str:
-    if not isinstance(value, str) or "@" not in value:
+    address = value.strip().lower() if isinstance(value, str) else ""
+    local, _, domain = address.rpartition("@")
+    spaced = any(c.isspace() for c in local)
+    if len(address) > 320 or not local or spaced or not DOMAIN.fullmatch(domain):
         raise InvalidInput(f"{where}: {value!r} is not an email address")
-    return value.strip().lower()
+    return address
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    """In order, each once: a domain or address listed twice (in any case) counts once."""
+    return tuple(dict.fromkeys(values))
 
 
 def import_clients(

@@ -388,6 +388,33 @@ def test_a_clients_file_that_is_not_utf8_is_one_line(tmp_path):
     assert_one_line(done, 2, f"clients file {clients} is not UTF-8 text")
 
 
+@pytest.mark.parametrize(
+    ("entry", "names"),
+    [
+        ('requires_po = "false"', "client #1 (odd): requires_po must be true or false"),
+        ('domains = "odd.example"', "client #1 (odd): domains must be a list"),
+        (
+            'domains = ["odd.example", "odd"]',
+            "client #1 (odd): domains: 'odd' is not a mail domain",
+        ),
+        (
+            '[[client.contact]]\nemail = "x@odd.example"\ncan_approve = "no"',
+            "client #1 (odd): contact x@odd.example: can_approve must be true or false",
+        ),
+    ],
+)
+def test_a_clients_file_with_a_value_of_the_wrong_kind_is_one_line(tmp_path, entry, names):
+    # Given a clients file with text for a yes-or-no or a lone string for a list
+    config = tmp_path / "intake.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n')
+    clients = tmp_path / "clients.toml"
+    clients.write_text(f'[[client]]\nslug = "odd"\nname = "Odd"\n{entry}\n')
+    # When it is imported
+    done = run_cli("--config", str(config), "clients", "import", str(clients))
+    # Then one line names the client and the key, and nothing is imported
+    assert_one_line(done, 2, f"{clients}: {names}")
+
+
 def broken_files(tmp_path: Path, which: str) -> Path:
     """A settings file whose ``which`` (plans_file or rules_file) is missing or broken; no
     server it names is reachable, so only a check before any connection can name the file."""

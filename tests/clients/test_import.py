@@ -56,6 +56,64 @@ def test_a_bad_clients_file_names_the_client_and_key(tmp_path, entry, message):
         read_clients_file(path, PLANS)
 
 
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('slug = "a"\nrequires_po = "false"', r"\(a\): requires_po must be true or false"),
+        ('slug = "a"\nrequires_po = 0', "requires_po must be true or false"),
+        (
+            'slug = "a"\n[[client.contact]]\nemail = "x@a.example"\ncan_approve = "no"',
+            r"\(a\): contact x@a.example: can_approve must be true or false",
+        ),
+    ],
+)
+def test_a_yes_or_no_written_as_text_is_refused_not_read_as_yes(tmp_path, entry, message):
+    # Given a clients file that writes a yes-or-no as text ("no" would read as yes)
+    path = tmp_path / "clients.toml"
+    path.write_text(f"[[client]]\n{entry}\n")
+    # When it is read, Then one error names the client, contact and key
+    with pytest.raises(InvalidInput, match=message):
+        read_clients_file(path, PLANS)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('domains = "odd.example"', "domains must be a list"),
+        ('domains = ["odd"]', "'odd' is not a mail domain"),
+        ('domains = ["odd example.com"]', "is not a mail domain"),
+        ("domains = [42]", "42 is not a mail domain"),
+        ('billing_emails = "a@odd.example"', "billing_emails must be a list"),
+        ('billing_emails = ["@odd.example"]', "is not an email address"),
+        ('billing_emails = ["a@odd"]', "is not an email address"),
+        ('contact = ["a@odd.example"]', "expected \\[\\[client.contact\\]\\] tables"),
+        ('[[client.contact]]\nemail = ["a@odd.example"]', "is not an email address"),
+    ],
+)
+def test_domains_and_addresses_of_the_wrong_shape_are_refused(tmp_path, entry, message):
+    # Given a clients file whose domains or addresses are not lists of them
+    path = tmp_path / "clients.toml"
+    path.write_text(f'[[client]]\nslug = "odd"\n{entry}\n')
+    # When it is read, Then one error names the client and what is wrong
+    with pytest.raises(InvalidInput, match=rf"\(odd\): .*{message}"):
+        read_clients_file(path, PLANS)
+
+
+def test_a_domain_or_address_listed_twice_in_any_case_counts_once(session, tmp_path):
+    # Given a client whose domains and billing addresses repeat, in another case
+    path = tmp_path / "clients.toml"
+    path.write_text(
+        '[[client]]\nslug = "dup"\ndomains = ["dup.example", "DUP.example", "b.example"]\n'
+        'billing_emails = ["A@dup.example", "a@DUP.example"]\n'
+    )
+    # When it is imported
+    import_clients(session, read_clients_file(path, PLANS))
+    # Then each is kept once, in lower case
+    dup = session.scalar(sa.select(Client).where(Client.slug == "dup"))
+    assert sorted(d.domain for d in dup.domains) == ["b.example", "dup.example"]
+    assert dup.billing_emails == ["a@dup.example"]
+
+
 def test_a_domain_belongs_to_one_client(session, tmp_path):
     import_clients(session, read_clients_file(EXAMPLE, PLANS))
     path = tmp_path / "clients.toml"
