@@ -91,13 +91,7 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     since = entry.get("since")
     if since is not None and not isinstance(since, date):
         raise InvalidInput(f"{where}: since must be a date such as 2026-01-01")
-    rate = entry.get("hourly_rate")
-    hourly_rate = None
-    if rate is not None:
-        try:
-            hourly_rate = Decimal(str(rate)).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            raise InvalidInput(f"{where}: hourly_rate {rate!r} is not an amount") from None
+    hourly_rate = _rate(entry.get("hourly_rate"), f"{where}: hourly_rate")
     return ClientSpec(
         slug=slug.strip(),
         name=str(entry.get("name", slug)),
@@ -140,6 +134,29 @@ def _flag(entry: dict[str, Any], key: str, where: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(f"{where}: {key} must be true or false (no quotes), not {value!r}")
     return value
+
+
+# The largest rate the database keeps: Numeric(12, 2).
+MAX_RATE = Decimal("9999999999.99")
+
+
+def _rate(value: Any, where: str) -> Decimal | None:
+    """An amount of money above zero, to the cent at most; anything else is refused, never
+    rounded or dropped (a negative rate would quote work at less than nothing)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidInput(f'{where}: {value!r} is not an amount such as "150.00"')
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f'{where}: {value!r} is not an amount such as "150.00"') from None
+    if not amount.is_finite() or amount <= 0 or amount > MAX_RATE:
+        raise InvalidInput(f"{where}: {value!r} must be an amount above 0 (at most {MAX_RATE})")
+    cents = amount.quantize(Decimal("0.01"))
+    if cents != amount:
+        raise InvalidInput(f"{where}: {value!r} has more than 2 decimal places")
+    return cents
 
 
 # A mail domain: dot-separated labels of letters, digits and inner hyphens.

@@ -397,6 +397,7 @@ def test_a_clients_file_that_is_not_utf8_is_one_line(tmp_path):
             'domains = ["odd.example", "odd"]',
             "client #1 (odd): domains: 'odd' is not a mail domain",
         ),
+        ('hourly_rate = "-150"', "client #1 (odd): hourly_rate: '-150' must be an amount"),
         (
             '[[client.contact]]\nemail = "x@odd.example"\ncan_approve = "no"',
             "client #1 (odd): contact x@odd.example: can_approve must be true or false",
@@ -404,7 +405,8 @@ def test_a_clients_file_that_is_not_utf8_is_one_line(tmp_path):
     ],
 )
 def test_a_clients_file_with_a_value_of_the_wrong_kind_is_one_line(tmp_path, entry, names):
-    # Given a clients file with text for a yes-or-no or a lone string for a list
+    # Given a clients file with text for a yes-or-no, a lone string for a list, or a
+    # negative rate
     config = tmp_path / "intake.toml"
     config.write_text(f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n')
     clients = tmp_path / "clients.toml"

@@ -114,6 +114,38 @@ def test_a_domain_or_address_listed_twice_in_any_case_counts_once(session, tmp_p
     assert dup.billing_emails == ["a@dup.example"]
 
 
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ('"-150"', "'-150' must be an amount above 0"),
+        ("-150", "-150 must be an amount above 0"),
+        ('"0"', "'0' must be an amount above 0"),
+        ('"NaN"', "'NaN' must be an amount above 0"),
+        ("nan", "nan must be an amount above 0"),
+        ('"Infinity"', "'Infinity' must be an amount above 0"),
+        ('"150.005"', "'150.005' has more than 2 decimal places"),
+        ('"1e12"', "'1e12' must be an amount above 0 \\(at most 9999999999.99\\)"),
+        ("true", "True is not an amount"),
+    ],
+)
+def test_an_hourly_rate_that_is_not_a_price_is_refused(tmp_path, rate, message):
+    # Given a client whose hourly rate is negative, zero, not a number or finer than a cent
+    path = tmp_path / "clients.toml"
+    path.write_text(f'[[client]]\nslug = "neg"\nhourly_rate = {rate}\n')
+    # When it is read, Then one error names the client and the key: never stored or dropped
+    with pytest.raises(InvalidInput, match=rf"\(neg\): hourly_rate: {message}"):
+        read_clients_file(path, PLANS)
+
+
+@pytest.mark.parametrize(
+    ("rate", "kept"), [('"150"', "150.00"), ("99.5", "99.50"), ("80", "80.00")]
+)
+def test_an_hourly_rate_is_kept_to_the_cent(tmp_path, rate, kept):
+    path = tmp_path / "clients.toml"
+    path.write_text(f'[[client]]\nslug = "ok"\nhourly_rate = {rate}\n')
+    assert str(read_clients_file(path, PLANS)[0].hourly_rate) == kept
+
+
 def test_a_domain_belongs_to_one_client(session, tmp_path):
     import_clients(session, read_clients_file(EXAMPLE, PLANS))
     path = tmp_path / "clients.toml"
