@@ -285,6 +285,27 @@ def to_toml(clients: list[Client]) -> str:
     return "\n".join(out)
 
 
+# TOML's short escapes; every other control character is written as \uXXXX.
+ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
 def _q(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    """``value`` as a TOML basic string: a name with a newline or any control character
+    still writes a file that ``clients import`` reads back the same."""
+    return '"' + "".join(_escape(c) for c in value) + '"'
+
+
+def _escape(char: str) -> str:
+    if char in ESCAPES:
+        return ESCAPES[char]
+    if char < " " or char == "\x7f":
+        return f"\\u{ord(char):04X}"
+    return char

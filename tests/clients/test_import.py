@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
-from intake.clients.models import Client, Contact
+from intake.clients.models import Client, ClientDomain, Contact
 from intake.clients.senders import Author, identify_sender
 from intake.clients.service import import_clients, list_clients, read_clients_file, to_toml
 from intake.errors import InvalidInput
@@ -36,6 +40,57 @@ def test_written_back_toml_reads_back_the_same(session, tmp_path):
     written = tmp_path / "clients.toml"
     written.write_text(to_toml(list_clients(session)))
     assert read_clients_file(written, PLANS) == read_clients_file(EXAMPLE, PLANS)
+
+
+def test_a_name_with_a_line_break_or_control_character_is_written_back_readable(session, tmp_path):
+    # Given a client whose name has quotes, a backslash, a line break, a tab and controls
+    path = tmp_path / "clients.toml"
+    path.write_text(
+        '[[client]]\nslug = "odd"\n'
+        'name = "Odd \\"Quoted\\"\\nTwo\\tlines \\\\ back\\u0001\\u007F"\n'
+        '[[client.contact]]\nemail = "x@odd.example"\nname = "X\\r\\nY\\b\\f"\n'
+    )
+    specs = read_clients_file(path, PLANS)
+    import_clients(session, specs)
+    # When the clients are written back
+    written = tmp_path / "back.toml"
+    written.write_text(to_toml(list_clients(session)))
+    # Then the file is valid TOML that reads back the same
+    assert read_clients_file(written, PLANS) == specs
+    assert specs[0].name == 'Odd "Quoted"\nTwo\tlines \\ back\x01\x7f'
+
+
+@given(
+    text=st.text(),
+    more=st.lists(st.text(), max_size=3),
+    rate=st.none() | st.decimals(min_value=Decimal("0.01"), max_value=10**9, places=2),
+    flag=st.booleans(),
+)
+def test_any_text_is_written_as_toml_that_reads_back_the_same(text, more, rate, flag):
+    # Given a client (not saved) whose every text field holds any text at all
+    client = Client(
+        slug=text,
+        name=text + "".join(more),
+        plan=text,
+        timezone=text,
+        country=text or None,
+        requires_po=flag,
+        billing_emails=more,
+        hourly_rate=rate,
+        domains=[ClientDomain(domain=d) for d in more],
+        contacts=[Contact(email=text, name=n, can_approve=flag) for n in more],
+    )
+    # When it is written as TOML, Then tomllib reads back exactly those values
+    [back] = tomllib.loads(to_toml([client]))["client"]
+    assert back["slug"] == back["plan"] == back["timezone"] == text
+    assert back["name"] == text + "".join(more)
+    assert back.get("country") == (text or None)
+    assert back["requires_po"] is flag
+    assert back["billing_emails"] == back["domains"] == more
+    assert back.get("hourly_rate") == (None if rate is None else str(rate))
+    assert [(c["email"], c["name"], c["can_approve"]) for c in back.get("contact", [])] == [
+        (text, n, flag) for n in more
+    ]
 
 
 @pytest.mark.parametrize(
