@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
+from intake.clients.models import CONTACT_NAME, Client, ClientDomain, ClientPlan, Contact
 from intake.db import utcnow
 from intake.errors import InvalidInput
 from intake.tomlfile import read_toml
@@ -79,11 +79,12 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     slug = entry.get("slug")
     if not isinstance(slug, str) or not slug.strip():
         raise InvalidInput(f"{where}: slug is required")
+    slug = _text(entry, "slug", "", 64, where)
     where = f"{where} ({slug})"
-    plan = str(entry.get("plan", "none"))
+    plan = _text(entry, "plan", "none", 64, where)
     if plans is not None and plan != "none" and plan not in plans:
         raise InvalidInput(f"{where}: plan {plan!r} is not in the plans file")
-    zone = str(entry.get("timezone", "UTC"))
+    zone = _text(entry, "timezone", "UTC", 64, where)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -94,11 +95,11 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     hourly_rate = _rate(entry.get("hourly_rate"), f"{where}: hourly_rate")
     return ClientSpec(
         slug=slug.strip(),
-        name=str(entry.get("name", slug)),
+        name=_text(entry, "name", slug, 200, where),
         plan=plan,
         domains=_unique(_domain(d, f"{where}: domains") for d in _list(entry, "domains", where)),
         timezone=zone,
-        country=entry.get("country"),
+        country=_text(entry, "country", "", 8, where) or None,
         requires_po=_flag(entry, "requires_po", where),
         since=since,
         billing_emails=_unique(
@@ -115,9 +116,23 @@ def _contact(entry: Any, where: str) -> ContactSpec:
     email = _address(entry.get("email"), where)
     return ContactSpec(
         email=email,
-        name=str(entry.get("name", "")),
+        name=_text(entry, "name", "", CONTACT_NAME, f"{where} {email}"),
         can_approve=_flag(entry, "can_approve", f"{where} {email}"),
     )
+
+
+def _text(entry: dict[str, Any], key: str, default: str, limit: int, where: str) -> str:
+    """A text key of at most ``limit`` characters, as the database keeps it; a number, a
+    NUL character or anything longer is refused with the key named."""
+    value = entry.get(key, default)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: {key} must be text in quotes, not {value!r}")
+    value = value.strip() if key == "slug" else value
+    if "\x00" in value:
+        raise InvalidInput(f"{where}: {key} contains a NUL character")
+    if len(value) > limit:
+        raise InvalidInput(f"{where}: {key} is {len(value)} characters long, at most {limit}")
+    return value
 
 
 def _list(entry: dict[str, Any], key: str, where: str) -> list[Any]:

@@ -102,6 +102,16 @@ def test_any_text_is_written_as_toml_that_reads_back_the_same(text, more, rate, 
         ('name = "No slug"', "slug is required"),
         ('slug = "a"\ncolour = "red"', "unknown key 'colour'"),
         ('slug = "a"\n[[client.contact]]\nemail = "nobody"', "not an email address"),
+        # What the database could not keep is refused here, naming the key
+        ('slug = "a"\nname = "' + "N" * 201 + '"', "name is 201 characters long, at most 200"),
+        ('slug = "' + "s" * 65 + '"', "slug is 65 characters long, at most 64"),
+        ('slug = "a"\ncountry = "Great Britain"', "country is 13 characters long, at most 8"),
+        ('slug = "a"\nname = "A\\u0000B"', "name contains a NUL character"),
+        ('slug = "a"\ncountry = 44', "country must be text in quotes, not 44"),
+        (
+            'slug = "a"\n[[client.contact]]\nemail = "x@a.example"\nname = 7',
+            "contact x@a.example: name must be text",
+        ),
     ],
 )
 def test_a_bad_clients_file_names_the_client_and_key(tmp_path, entry, message):
