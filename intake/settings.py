@@ -11,10 +11,17 @@ import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,6 +41,35 @@ Security = Literal["ssl", "starttls", "none"]
 # (backend, driver) pairs intake is built and tested on; psycopg is its only PostgreSQL
 # driver dependency ("postgresql://" means psycopg too).
 DATABASE_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
+
+
+_WALL_CLOCK = re.compile(r"(\d\d):(\d\d)(?::(\d\d))?")
+
+
+def _wall_clock(value: Any) -> time:
+    """A time of day on the agency's clock: "08:00" or "08:00:30", or a TOML local time.
+
+    The scheduler compares it with the local time in ``timezone``, so a time with an
+    offset ("08:00Z") could never match, and a bare number is read as seconds past midnight.
+    """
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    shown = value.isoformat() if isinstance(value, time) else repr(value)
+    matched = _WALL_CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if matched is None:
+        raise ValueError(
+            f'{shown} is not a local time; write it as "08:00" (HH:MM, in the agency\'s'
+            " timezone, no offset)"
+        )
+    hour, minute, second = (int(part or 0) for part in matched.groups())
+    try:
+        return time(hour, minute, second)
+    except ValueError:
+        raise ValueError(f'{shown} is not a time of day; write it as "08:00" (HH:MM)') from None
+
+
+# A local wall-clock time in the agency's ``timezone``.
+WallClock = Annotated[time, BeforeValidator(_wall_clock)]
 
 
 class _Section(BaseModel):
@@ -105,12 +141,12 @@ class SlaSettings(_Section):
     # mail, as on a first run over a mailbox of old mail, starts them when it is filed.
     from_arrival_within: float = Field(3 * 24 * 3600.0, ge=0, le=365 * 24 * 3600.0)
     # When the daily digest of open requests goes to staff, in the agency's time zone.
-    digest_at: time = time(8, 0)
+    digest_at: WallClock = time(8, 0)
 
 
 class BillingSettings(_Section):
     # Statements for the previous month go out on the 1st at this time, agency time zone.
-    at: time = time(6, 0)
+    at: WallClock = time(6, 0)
     check_interval: float = Field(300.0, gt=0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,37 @@ def test_a_database_url_with_a_driver_intake_lacks_says_which_are_supported():
     message = str(caught.value)
     assert message.startswith("setting database_url: ") and "\n" not in message
     assert "'postgresql+psycopg2'" in message and "postgresql+psycopg://" in message
+
+
+@pytest.mark.parametrize("key", ["sla.digest_at", "billing.at"])
+@pytest.mark.parametrize("written", ['"08:00Z"', '"06:00+01:00"', "8", '"8:00"', '"24:00"'])
+def test_a_scheduled_time_must_be_a_local_clock_time(tmp_path, key, written):
+    # Given a daily time written with an offset, as a bare number or not as HH:MM
+    section, _, name = key.partition(".")
+    config = tmp_path / "intake.toml"
+    config.write_text(f"[{section}]\n{name} = {written}\n")
+    # When the settings are loaded
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    # Then one line names the key and shows how to write it
+    message = str(caught.value)
+    assert message.startswith(f"setting {key}: ") and "\n" not in message
+    assert 'write it as "08:00"' in message
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [('"08:00"', time(8, 0)), ('"18:30:15"', time(18, 30, 15)), ("07:45:00", time(7, 45))],
+)
+def test_a_scheduled_time_is_read_as_agency_wall_clock_time(tmp_path, written, read):
+    # Given the digest time as "HH:MM", "HH:MM:SS" or a TOML local time
+    config = tmp_path / "intake.toml"
+    config.write_text(f"[sla]\ndigest_at = {written}\n[billing]\nat = {written}\n")
+    # When the settings are loaded
+    settings = load_settings(config)
+    # Then both are that time of day with no offset, ready to compare with local time
+    assert settings.sla.digest_at == read and settings.sla.digest_at.tzinfo is None
+    assert settings.billing.at == read and settings.billing.at.tzinfo is None
 
 
 @pytest.mark.parametrize(
