@@ -12,6 +12,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -28,6 +29,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+from redis.connection import parse_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -228,8 +230,31 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis(cls, value: str) -> str:
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must be empty (in-process queue) or a redis:// URL")
+        # Checked here, without connecting, so a typo is one line before any process
+        # starts rather than a traceback from the broker. The URL itself is not repeated:
+        # it may hold a password.
+        shape = "write redis://HOST:6379/0 (rediss:// for TLS, unix:///PATH?db=0)"
+        if not value:
+            return value
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"must be empty (in-process queue) or a Redis URL; {shape}")
+        try:
+            parse_url(value)  # redis-py's own reading: query options such as ?db=
+            parts = urlsplit(value)
+            port = parts.port  # redis-py skips a port of 0 and a database it cannot read
+        except ValueError as exc:
+            raise ValueError(f"{str(exc).rstrip('.')}; {shape}") from None
+        if parts.scheme == "unix":
+            if not parts.path:
+                raise ValueError(f"no socket path; {shape}")
+            return value
+        if not parts.hostname:
+            raise ValueError(f"no host; {shape}")
+        if port == 0:
+            raise ValueError(f"port 0 is not a port; {shape}")
+        database = parts.path.strip("/")
+        if database and not database.isdigit():
+            raise ValueError(f"database {database!r} is not a number; {shape}")
         return value
 
     @property

@@ -81,6 +81,45 @@ def test_a_database_url_with_a_driver_intake_lacks_says_which_are_supported():
     assert "'postgresql+psycopg2'" in message and "postgresql+psycopg://" in message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:notaport/0",
+        "redis://127.0.0.1:70000/0",
+        "redis://127.0.0.1:0/0",
+        "redis://127.0.0.1:6379/zero",
+        "redis://127.0.0.1:6379/0?db=x",
+        "redis://:6379/0",
+        "unix://",
+        "http://127.0.0.1:6379/0",
+    ],
+)
+def test_a_redis_url_that_does_not_parse_is_one_line_naming_it(url):
+    # Given a Redis URL with a port, database, host or scheme that cannot be read
+    # When the settings are loaded (nothing connects to Redis)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, redis_url=url)
+    # Then the one line names the setting and shows the shape that works
+    message = str(caught.value)
+    assert message.startswith("setting redis_url: ") and "\n" not in message
+    assert "redis://HOST:6379/0" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "redis://127.0.0.1:6379/15",
+        "redis://localhost",
+        "rediss://:secret@redis.agency.example:6380/2",
+        "redis://[::1]:6379/0",
+        "unix:///run/redis.sock?db=3",
+    ],
+)
+def test_a_redis_url_intake_can_use_is_accepted(url):
+    assert load_settings(None, redis_url=url).redis_url == url
+
+
 @pytest.mark.parametrize("key", ["sla.digest_at", "billing.at"])
 @pytest.mark.parametrize("written", ['"08:00Z"', '"06:00+01:00"', "8", '"8:00"', '"24:00"'])
 def test_a_scheduled_time_must_be_a_local_clock_time(tmp_path, key, written):

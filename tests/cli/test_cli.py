@@ -417,6 +417,21 @@ def test_a_clients_file_with_a_value_of_the_wrong_kind_is_one_line(tmp_path, ent
     assert_one_line(done, 2, f"{clients}: {names}")
 
 
+@pytest.mark.parametrize("command", [("run", "--once"), ("worker",)])
+def test_a_redis_url_with_a_bad_port_is_one_line(tmp_path, command):
+    # Given a Redis URL whose port is not a number
+    cfg = tmp_path / "intake.toml"
+    cfg.write_text(
+        f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n'
+        'redis_url = "redis://127.0.0.1:notaport/0"\n'
+    )
+    # When a process that uses the queue starts
+    done = run_cli("--config", str(cfg), *command)
+    # Then it stops on one line naming the setting, as for any other bad setting
+    assert_one_line(done, 2, "setting redis_url: ")
+    assert "notaport" in done.stderr
+
+
 def broken_files(tmp_path: Path, which: str) -> Path:
     """A settings file whose ``which`` (plans_file or rules_file) is missing or broken; no
     server it names is reachable, so only a check before any connection can name the file."""
