@@ -32,7 +32,9 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 def statement_attachments(context: dict[str, Any]) -> list[Attachment]:
     name = f"statement-{context['period']}"
     return [
-        Attachment(f"{name}.csv", "text/csv", statement_csv(context)),
+        # Without the charset, mail programs read text as ASCII or Latin-1 and garble
+        # a client's "ä" or an em dash in a request's subject.
+        Attachment(f"{name}.csv", "text/csv; charset=utf-8", statement_csv(context)),
         Attachment(f"{name}.pdf", "application/pdf", statement_pdf(context)),
     ]
 

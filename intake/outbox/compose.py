@@ -34,7 +34,7 @@ def new_message_id(domain: str, now: datetime) -> str:
 @dataclass(frozen=True)
 class Attachment:
     filename: str
-    content_type: str  # "text/csv", "application/pdf"
+    content_type: str  # with its parameters: "text/csv; charset=utf-8", "application/pdf"
     data: bytes
 
 

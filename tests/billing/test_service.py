@@ -261,6 +261,25 @@ def test_the_statement_email_with_csv_and_pdf(session, settings, october):
     assert "REQ-1001" in pdf_text and "CSV export" in pdf_text
 
 
+def test_the_statement_csv_reads_back_as_sent_in_any_language(session, settings, october):
+    # Given October's work with a request whose subject is not plain ASCII
+    subject = "Übersicht — Bestellungen exportieren (Größe ±5%)"
+    work(session, "zed", subject, "feature", quoted="1", chargeable="1",
+         logged=(("1", date(2026, 10, 21)),))  # fmt: skip
+    # When the statement is sent and a mail program reads its CSV attachment as text
+    [zed] = [r for r in billing.bill(session, settings, OCTOBER) if r.client == "zed"]
+    parsed = email.message_from_bytes(
+        session.get(OutboundMessage, zed.outbound_ids[0]).raw, policy=default
+    )
+    [attachment] = [a for a in parsed.iter_attachments() if a.get_content_type() == "text/csv"]
+    text = attachment.get_content()
+    # Then the attachment says it is UTF-8 and the text is exactly what was written
+    assert attachment.get_content_charset() == "utf-8"
+    assert text == attachment.get_payload(decode=True).decode("utf-8")
+    [row] = [r for r in csv.DictReader(io.StringIO(text)) if subject in r["description"]]
+    assert row["amount"] == "150.00"
+
+
 def test_staff_get_a_summary_naming_clients_without_a_billing_address(session, settings, october):
     session.scalar(sa.select(Client).where(Client.slug == "zed")).billing_emails = []
     results = billing.bill(session, settings, OCTOBER)

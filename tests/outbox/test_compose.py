@@ -26,7 +26,7 @@ def test_without_attachments_the_message_is_text_and_html():
 def test_attachments_travel_beside_the_text_and_html_intact():
     pdf = b"%PDF-1.4\n\x00\xff binary"
     files = [
-        Attachment("statement-2026-10.csv", "text/csv", "a,b\r\n1,é\r\n".encode()),
+        Attachment("statement-2026-10.csv", "text/csv; charset=utf-8", "a,b\r\n1,é\r\n".encode()),
         Attachment("statement-2026-10.pdf", "application/pdf", pdf),
     ]
     raw = compose(RENDERED, ENVELOPE, "m@x", NOW, files)
@@ -38,6 +38,8 @@ def test_attachments_travel_beside_the_text_and_html_intact():
     assert attached["statement-2026-10.pdf"].get_content() == pdf
     assert attached["statement-2026-10.csv"].get_content_type() == "text/csv"
     assert attached["statement-2026-10.csv"].get_payload(decode=True) == "a,b\r\n1,é\r\n".encode()
+    # And a content type's parameters (the CSV's charset) reach the reader
+    assert attached["statement-2026-10.csv"].get_content() == "a,b\r\n1,é\r\n"
 
 
 def test_a_non_ascii_address_stays_readable_for_smtputf8():
