@@ -9,6 +9,7 @@ from intake.classification.examples import corrections_toml
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction, utcnow
+from intake.errors import NotFound
 from intake.mail.filing import file_batch
 from intake.mail.models import Filing, InboundMessage
 from intake.requests.service import get_by_ref
@@ -99,6 +100,12 @@ def retry_command(ctx: Context, ids: tuple[int, ...], retry_all: bool) -> None:
     with transaction(factory) as session:
         query = sa.select(InboundMessage).where(InboundMessage.filing == Filing.FAILED)
         if not retry_all:
+            known = set(
+                session.scalars(sa.select(InboundMessage.id).where(InboundMessage.id.in_(ids)))
+            )
+            unknown = [str(i) for i in dict.fromkeys(ids) if i not in known]
+            if unknown:
+                raise NotFound(f"no inbound message {', '.join(unknown)}")
             query = query.where(InboundMessage.id.in_(ids))
         parked = session.scalars(query).all()
         for message in parked:

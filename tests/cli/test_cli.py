@@ -293,6 +293,20 @@ def test_parked_mail_can_be_retried(config):
     assert result.exit_code == 0 and "inbound 1: failed" in result.output
 
 
+def test_retrying_an_inbound_id_that_does_not_exist_is_one_line(config):
+    # Given a mailbox with one parked message
+    intake(config, "clients", "import", str(CLIENTS))
+    file_mail(config, [bytes(range(256))])
+    # When staff retry it together with an id that does not exist
+    result = intake(config, "requests", "retry", "1", "99999")
+    # Then, as for any unknown reference, one line names it, exit code 3, nothing re-filed
+    assert result.exit_code == 3 and result.output.strip() == "intake: no inbound message 99999"
+    # And the parked message can still be retried by its own id
+    again = intake(config, "requests", "retry", "1")
+    assert again.exit_code == 0 and "inbound 1: failed" in again.output
+    assert "1 re-filed" in again.output
+
+
 def test_an_unknown_request_is_one_line(config):
     result = intake(config, "requests", "show", "REQ-9")
     assert result.exit_code == 3 and result.output.strip() == "intake: no request REQ-9"
