@@ -113,6 +113,8 @@ def _money(value: Any, where: str) -> Decimal:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise ConfigError(f"{where}: {value!r} is not a number") from None
+    if not amount.is_finite() or isinstance(value, bool):
+        raise ConfigError(f"{where}: {value!r} is not a number")
     if amount < 0:
         raise ConfigError(f"{where}: must not be negative")
     return amount

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from intake.errors import ConfigError
 from intake.quotes.plans import load_plans
 from intake.quotes.pricing import included_hours_left, price
 
@@ -73,3 +76,25 @@ def test_price_invariants(kind, estimate, plan, left, rate):
         assert quoted.chargeable_hours == estimate
     if kind != "feature" and plan != "none":
         assert quoted.amount == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('hourly_rate = "NaN"', "hourly_rate: 'NaN' is not a number"),
+        ('hourly_rate = "Infinity"', "hourly_rate: 'Infinity' is not a number"),
+        ("hourly_rate = true", "hourly_rate: True is not a number"),
+        ('hourly_rate = "-1"', "hourly_rate: must not be negative"),
+    ],
+)
+def test_a_plans_file_price_that_is_no_amount_is_one_line_naming_it(tmp_path, line, message):
+    # Given the example plans file with its hourly rate written wrong
+    example = (Path(__file__).parents[2] / "config" / "plans.toml").read_text()
+    written = "\n".join(
+        line if row.startswith("hourly_rate") else row for row in example.splitlines()
+    )
+    path = tmp_path / "plans.toml"
+    path.write_text(written + "\n")
+    # When it is read, Then one error names the file and the key
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_plans(path)
