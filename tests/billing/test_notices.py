@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 from collections.abc import Iterator
 from email.policy import default
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -82,14 +83,20 @@ def test_staff_are_told_of_a_statement_refused_for_good(factory, settings, sink)
     assert sink.messages[-1].rcpt_tos == ["dana@agency.example"]
 
 
-def test_intake_bill_sends_the_notice_at_once(tmp_path, db_url, factory, sink):
-    # Given October's work, and Acme's billing address gone
+def billing_config(tmp_path, db_url: str, sink) -> Path:
+    """A settings file for `intake bill`: this database, the sink, Dana as the lead."""
     config = tmp_path / "intake.toml"
     config.write_text(
         f'database_url = "{db_url}"\n'
         f'[smtp]\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"\n'
         '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
     )
+    return config
+
+
+def test_intake_bill_sends_the_notice_at_once(tmp_path, db_url, factory, sink):
+    # Given October's work, and Acme's billing address gone
+    config = billing_config(tmp_path, db_url, sink)
     with transaction(factory) as session:
         example_clients(session)
         october_work(session)
@@ -112,12 +119,7 @@ def test_intake_bill_sends_the_notice_of_a_partly_refused_statement_at_once(
 ):
     # Given October's work, and Acme billing to two addresses, the first one's mailbox full
     sink.refused_recipients = {GONE: "452 4.2.2 Mailbox full"}
-    config = tmp_path / "intake.toml"
-    config.write_text(
-        f'database_url = "{db_url}"\n'
-        f'[smtp]\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"\n'
-        '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
-    )
+    config = billing_config(tmp_path, db_url, sink)
     with transaction(factory) as session:
         example_clients(session)
         october_work(session)

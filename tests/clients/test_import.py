@@ -22,6 +22,14 @@ EXAMPLE = Path(__file__).parents[2] / "config" / "clients.example.toml"
 PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
+def refused(tmp_path: Path, client: str, message: str) -> None:
+    """Reading a clients file of this one [[client]] fails with ``message``, nothing kept."""
+    path = tmp_path / "clients.toml"
+    path.write_text(f"[[client]]\n{client}\n")
+    with pytest.raises(InvalidInput, match=message):
+        read_clients_file(path, PLANS)
+
+
 def test_import_then_reimport_updates_and_never_duplicates(session):
     specs = read_clients_file(EXAMPLE, PLANS)
     first = import_clients(session, specs)
@@ -115,10 +123,7 @@ def test_any_text_is_written_as_toml_that_reads_back_the_same(text, more, rate, 
     ],
 )
 def test_a_bad_clients_file_names_the_client_and_key(tmp_path, entry, message):
-    path = tmp_path / "clients.toml"
-    path.write_text(f"[[client]]\n{entry}\n")
-    with pytest.raises(InvalidInput, match=message):
-        read_clients_file(path, PLANS)
+    refused(tmp_path, entry, message)
 
 
 @pytest.mark.parametrize(
@@ -134,11 +139,8 @@ def test_a_bad_clients_file_names_the_client_and_key(tmp_path, entry, message):
 )
 def test_a_yes_or_no_written_as_text_is_refused_not_read_as_yes(tmp_path, entry, message):
     # Given a clients file that writes a yes-or-no as text ("no" would read as yes)
-    path = tmp_path / "clients.toml"
-    path.write_text(f"[[client]]\n{entry}\n")
     # When it is read, Then one error names the client, contact and key
-    with pytest.raises(InvalidInput, match=message):
-        read_clients_file(path, PLANS)
+    refused(tmp_path, entry, message)
 
 
 @pytest.mark.parametrize(
@@ -157,11 +159,8 @@ def test_a_yes_or_no_written_as_text_is_refused_not_read_as_yes(tmp_path, entry,
 )
 def test_domains_and_addresses_of_the_wrong_shape_are_refused(tmp_path, entry, message):
     # Given a clients file whose domains or addresses are not lists of them
-    path = tmp_path / "clients.toml"
-    path.write_text(f'[[client]]\nslug = "odd"\n{entry}\n')
     # When it is read, Then one error names the client and what is wrong
-    with pytest.raises(InvalidInput, match=rf"\(odd\): .*{message}"):
-        read_clients_file(path, PLANS)
+    refused(tmp_path, f'slug = "odd"\n{entry}', rf"\(odd\): .*{message}")
 
 
 def test_a_domain_or_address_listed_twice_in_any_case_counts_once(session, tmp_path):
@@ -195,11 +194,8 @@ def test_a_domain_or_address_listed_twice_in_any_case_counts_once(session, tmp_p
 )
 def test_an_hourly_rate_that_is_not_a_price_is_refused(tmp_path, rate, message):
     # Given a client whose hourly rate is negative, zero, not a number or finer than a cent
-    path = tmp_path / "clients.toml"
-    path.write_text(f'[[client]]\nslug = "neg"\nhourly_rate = {rate}\n')
     # When it is read, Then one error names the client and the key: never stored or dropped
-    with pytest.raises(InvalidInput, match=rf"\(neg\): hourly_rate: {message}"):
-        read_clients_file(path, PLANS)
+    refused(tmp_path, f'slug = "neg"\nhourly_rate = {rate}', rf"\(neg\): hourly_rate: {message}")
 
 
 @pytest.mark.parametrize(
