@@ -82,7 +82,11 @@ def _logged(session: Session, kind: str, severity: str) -> list[tuple[int | None
     return [(client_id, hours) for client_id, hours in rows]
 
 
+QUARTER = Decimal("0.25")
+
+
 def _median(values: list[Decimal]) -> Decimal:
-    # Quarter hours: estimates are promises, not measurements.
+    # Quarter hours: estimates are promises, not measurements; never less than one, so
+    # quick answers in the history never make a quote of 0 hours (free, with no approval).
     value = Decimal(statistics.median(values))
-    return (value * 4).quantize(Decimal("1")) / 4
+    return max(QUARTER, (value * 4).quantize(Decimal("1")) / 4)

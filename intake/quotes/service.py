@@ -24,7 +24,13 @@ from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.plans import Plan
 from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
-from intake.quotes.sla import BusinessHours, business_hours_for, complete_by, due
+from intake.quotes.sla import (
+    BusinessHours,
+    business_hours_for,
+    complete_by,
+    due,
+    next_business_moment,
+)
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
@@ -162,16 +168,20 @@ def timeline(
     quoted_at: datetime,
 ) -> tuple[datetime, date, list[str]]:
     """When the work will start (the SLA's first response, counted from the request's
-    opening) and be done, and notes for staff. Never a start before ``quoted_at``: a
-    request quoted late (intake was down, a re-quote days on) is promised a start from now,
-    while its SLA clocks still count from the opening."""
+    opening) and be done (counted from ``quoted_at``), and notes for staff. Never a start
+    before ``quoted_at``: a request quoted late (intake was down, a re-quote days on) is
+    promised a start at the next moment of its support hours, while its SLA clocks still
+    count from the opening."""
     severity = request.severity.value if request.severity else "minor"
     opened = request.opened_at
     hours, notes = client_hours(
         settings, client, plan, severity, range(opened.year, opened.year + 2)
     )
-    start_by = max(due(opened, plan.first_response[severity], hours), quoted_at)
-    done_by = complete_by(opened, quoted.hours, settings.replies.daily_capacity_hours, hours)
+    start_by = due(opened, plan.first_response[severity], hours)
+    if start_by < quoted_at:  # quoted late: from the next moment the support hours run
+        start_by = next_business_moment(quoted_at, hours)
+    # The work is done counting from the quote: a re-quote days on is not due at once.
+    done_by = complete_by(quoted_at, quoted.hours, settings.replies.daily_capacity_hours, hours)
     # Never promised done before it is promised started (a short job on a slow plan).
     done_by = max(done_by, start_by.astimezone(hours.zone).date())
     return start_by, done_by, notes

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from intake.approvals.replies import (
     FILLER,
+    NAME_AFTER,
     Meaning,
     ReplyReading,
     load_reply_phrases,
@@ -144,8 +145,10 @@ def test_a_last_line_that_is_not_the_sender_s_name_never_keeps_an_approval(
     # ("Pending Board Review", "TBC"), unless every word of it is a reply phrase or courtesy.
     line = " ".join(words)
     said = read_reply(f"{reply}\n{line}", PHRASES, sender_names=("Zoe Weber",))
-    reads_as_words = read_reply(line, PHRASES).meaning is not Meaning.UNCLEAR or all(
-        w.lower() in {*PHRASES.approve, *PHRASES.courtesy, "zoe", "weber"} for w in words
+    reads_as_words = (
+        read_reply(line, PHRASES).meaning is not Meaning.UNCLEAR
+        or all(w.lower() in {*PHRASES.approve, *PHRASES.courtesy, "zoe", "weber"} for w in words)
+        or words[0].lower() in NAME_AFTER  # "Thanks Zoe": a name after a greeting, by design
     )
     if not reads_as_words and said.meaning is Meaning.APPROVE:
         # Only filler words ("The", "It") may follow a yes without saying more.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.policy import default
 from pathlib import Path
@@ -238,6 +238,18 @@ def test_a_smaller_new_quote_gives_back_the_included_hours_it_no_longer_needs(se
     assert [(q.version, q.status) for q in quotes][:2] == [(1, "included"), (2, "included")]
     other = quotes[2]
     assert other.chargeable_hours == max(Decimal(0), other.hours - 4)
+
+
+def test_a_new_quote_days_on_is_promised_done_counting_from_itself(session, settings, bug, clock):
+    # Given Acme's bug, opened on 2 November, and Dana re-quoting it at 30 hours on the 16th
+    bug.opened_at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    clock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
+    deliver(session, settings, staff("#quote 30h\n#internal\n"))
+    # Then 30 hours at 6 a day are promised from Monday the 16th: by Friday the 20th, not
+    # due that very Monday
+    latest = session.scalars(sa.select(Quote).order_by(Quote.version.desc())).first()
+    assert settings.replies.daily_capacity_hours == 6
+    assert latest.complete_by == date(2026, 11, 20)
 
 
 def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):

@@ -117,6 +117,50 @@ def test_a_request_quoted_after_its_first_response_was_due_is_promised_a_start_f
     assert request.opened_at == opened
 
 
+def test_a_request_quoted_on_a_weekend_is_promised_a_start_when_support_hours_open(
+    session, settings, acme
+):
+    # Given a bug that reached the mailbox on Friday 6 November 10:00 London and is only
+    # filed and quoted on Saturday at 11:00, after its first response was due
+    friday = datetime(2026, 11, 6, 10, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 7, 11, 0, tzinfo=UTC)
+    _, quote, _ = quote_for(
+        session,
+        settings,
+        acme,
+        "Checkout broken",
+        "the checkout returns error 500",
+        friday,
+        saturday,
+    )
+    # Then the start and the end promised are in Acme's support hours: Monday, not Saturday
+    assert quote.start_by == datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
+    assert quote.complete_by.weekday() < 5 and quote.complete_by >= date(2026, 11, 9)
+
+
+def test_quick_answers_in_the_history_never_make_a_free_estimate(session, settings, acme):
+    # Given three earlier questions answered in 5 to 7 minutes
+    for logged in ("0.08", "0.1", "0.12"):
+        done = requests.open_request(
+            session, client=acme, contact_email="alice@acme.example", subject="old", inbound=None
+        )
+        done.type, done.severity, done.status = RequestType.QUESTION, Severity.MINOR, Status.DONE
+        session.flush()
+        session.add(
+            TimeEntry(
+                request_id=done.id,
+                staff_email="dana@agency.example",
+                hours=Decimal(logged),
+                work_date=date(2026, 10, 1),
+            )
+        )
+    session.flush()
+    # When a new question is estimated from them
+    _, quote, _ = quote_for(session, settings, acme, "A question", "How do I reset a password?")
+    # Then it is a quarter of an hour, the least an estimate promises, not 0
+    assert quote.hours == Decimal("0.25")
+
+
 def test_history_replaces_the_default_estimate(session, settings, acme):
     for logged in ("1", "3", "9"):
         done = requests.open_request(
