@@ -77,6 +77,7 @@ _ABBREVIATIONS = frozenset(
     | {"srl", "ab", "jr", "sr", "dr"}
 )
 _RULE = re.compile(r"[_\-=*]{8,}")
+_COMMAND_LIKE = re.compile(r"\s*#[A-Za-z]")
 _MAX_HEADER_SCANS = 100
 
 
@@ -174,7 +175,9 @@ def _without_signature(lines: list[str]) -> list[str]:
     opening = next((index for index in range(end) if lines[index].strip()), end)
     for index in range(end):
         stripped = lines[index].strip()
-        if stripped == "--" or (
+        # After "-- " comes a signature, unless a line there starts like a command ("#status"):
+        # that is still the message, and cutting it would relay an internal reply.
+        if (stripped == "--" and not any(_COMMAND_LIKE.match(x) for x in lines[index:end])) or (
             # a "Thanks!" that opens the message is what the sender says, not how they sign off
             (_SENT_FROM.fullmatch(stripped) or (index > opening and _SIGN_OFF.fullmatch(stripped)))
             and _looks_like_signature(lines, index + 1, end)

@@ -252,6 +252,18 @@ def test_a_new_quote_days_on_is_promised_done_counting_from_itself(session, sett
     assert latest.complete_by == date(2026, 11, 20)
 
 
+def test_commands_below_a_signature_separator_still_count_and_keep_the_reply_internal(
+    session, settings, bug
+):
+    # Given Dana's reply with her "-- " signature above her commands
+    text = "Fixed. Our ops guy forgot again.\n\n-- \nDana\n#status in_progress\n#internal\n"
+    # When it is filed
+    outcome = deliver(session, settings, staff(text))
+    # Then the commands apply and nothing of it goes to the client
+    assert bug.status is Status.IN_PROGRESS
+    assert "staff_relay" not in sent(session, outcome)
+
+
 def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):
     deliver(session, settings, staff("#status in_progress\n#internal\n"))
     deliver(session, settings, staff("#quote 5h\n#internal\n"))
