@@ -117,12 +117,6 @@ def apply_staff_reply(
                         requote.append(
                             _requote(session, settings, request, inbound, staff, command)
                         )
-                        if message.internal and requote[-1].status == "pending":
-                            # The client could approve a price they were never shown.
-                            raise CommandRefused(
-                                f"it costs {requote[-1].amount} and needs the client's "
-                                "approval, so it must go to them: drop #internal"
-                            )
                         applied.append(
                             f"new quote v{requote[-1].version}: "
                             f"{g.format_hours(command.hours)}, {requote[-1].amount}"

@@ -264,25 +264,6 @@ def test_commands_below_a_signature_separator_still_count_and_keep_the_reply_int
     assert "staff_relay" not in sent(session, outcome)
 
 
-def test_a_new_quote_that_needs_approval_is_refused_in_an_internal_reply(session, settings):
-    # Given Zed's feature, quoted to Zoe at its default estimate
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
-    deliver(
-        session,
-        settings,
-        message(sender="zoe@zed.example", subject="An export", body="Could you add an export?\n"),
-    )
-    request = session.scalar(sa.select(Request))
-    # When Dana re-quotes it at 40 hours in a reply marked internal
-    outcome = deliver(session, settings, staff("#quote 40h\n#internal\n"))
-    # Then nothing changes (Zoe could otherwise approve 6000.00 she was never shown)
-    quotes = session.scalars(sa.select(Quote).order_by(Quote.version)).all()
-    assert [(q.version, q.status) for q in quotes] == [(1, "pending")]
-    assert request.status is Status.QUOTED
-    text = receipt_text(session, outcome)
-    assert "Nothing applied" in text and "needs the client's approval" in text
-
-
 def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):
     deliver(session, settings, staff("#status in_progress\n#internal\n"))
     deliver(session, settings, staff("#quote 5h\n#internal\n"))
