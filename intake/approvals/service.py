@@ -113,11 +113,14 @@ def handle_reply_to_quote(
     replied_to: Quote | None = None,
 ) -> ReplyOutcome:
     r = _Reply(session, settings, request, quote, inbound, mail, contact)
-    if replied_to is not None and replied_to.id != quote.id:
+    superseded = replied_to is not None and replied_to.id != quote.id
+    # A reply that names no quote, while the waiting one was never sent to the client (staff
+    # re-quoted in an internal reply): they cannot be saying yes to a price they never saw.
+    unseen = replied_to is None and not _sent_to_client(session, request, quote)
+    if superseded or unseen:
         # An answer to a quote staff have since replaced: send the current one back.
-        r.record(
-            "superseded_reply", f"reply to quote v{replied_to.version}; v{quote.version} sent again"
-        )
+        answered = f"quote v{replied_to.version}" if replied_to else "no quote they were sent"
+        r.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
         again = r.to_client(
             "staff_relay",
             {
@@ -156,6 +159,15 @@ def handle_reply_to_quote(
         asked = r.to_client("po_needed", {"amount": quote.amount, "client_name": client.name})
         return ReplyOutcome(None, (asked,))
     return _approve(r, reading.po)
+
+
+def _sent_to_client(session: Session, request: Request, quote: Quote) -> bool:
+    """Whether an email of this request carried ``quote`` (its plus-address token)."""
+    mark = f"+{quote.token}@".encode()
+    raws = session.scalars(
+        sa.select(OutboundMessage.raw).where(OutboundMessage.request_id == request.id)
+    )
+    return any(mark in raw for raw in raws)
 
 
 SUPERSEDED = (

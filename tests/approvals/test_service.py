@@ -224,3 +224,24 @@ def test_a_reply_by_thread_alone_to_a_superseded_quote_is_not_taken_as_approval(
         "superseded",
         "pending",
     ]
+
+
+def test_a_yes_by_subject_alone_after_an_internal_re_quote_gets_the_new_quote_first(
+    session, settings, quoted
+):
+    # Given Zed's quote v1, and Dana re-quoting at 6 hours in an internal reply (not sent)
+    requote_internally(session, settings)
+    # When Zoe answers by the subject's [REQ-1001] alone, naming no quote
+    yes = message(
+        sender="zoe@zed.example",
+        name="Zoe Weber",
+        subject="Re: [REQ-1001] Could you add a CSV export?",
+        body="Approved, PO 7781\n",
+        headers={"Authentication-Results": PASS},
+    )
+    outcome = deliver(session, settings, yes)
+    # Then nothing is approved: she is sent the quote she has not seen
+    assert quoted.status is Status.QUOTED
+    latest = session.scalars(sa.select(Quote).order_by(Quote.version.desc())).first()
+    assert latest.status == "pending"
+    assert kinds(session, outcome) == ["staff_relay"]
