@@ -342,9 +342,10 @@ def _axis(
 
 
 def _phrase(phrase: str) -> str:
-    """A plain phrase as a case-insensitive regex on word boundaries, any run of spaces."""
+    """A plain phrase as a case-insensitive regex on word boundaries, any run of spaces. A
+    hyphen joins words: "down" is not found in "drop-down", nor "update" in "update-proof"."""
     words = [re.escape(word) for word in phrase.split()]
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)" if words else ""
+    return r"(?<![\w-])" + r"\s+".join(words) + r"(?![\w-])" if words else ""
 
 
 def _compile(source: str, at: str, flags: int = 0) -> re.Pattern[str]:

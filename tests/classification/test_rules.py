@@ -87,6 +87,14 @@ def test_the_issue_signals_decide_with_the_shipped_rules():
         ("Plugin", "Our scanner found a vulnerability in the forms plugin.", "security", None),
         ("Reports", "How do I export last month's orders?", "question", "minor"),
         ("Idea", "Could you add a wishlist to the shop?", "feature", "minor"),
+        # Keeping WordPress and its plugins up to date is security work, not a feature
+        (
+            "Please update WordPress",
+            "Please update WordPress to the latest version.",
+            "security",
+            None,
+        ),
+        ("Plugins", "Please update WordPress plugins", "security", None),
     ]
     for subject, text, kind, severity in cases:
         result = classify(subject, text, shipped)
@@ -99,6 +107,8 @@ def test_phrases_match_whole_words_in_any_case(rules):
     assert classify("", "The site is DOWN", rules).type.value == "bug"
     for text in ("can I download the report?", "planned downtime", "lowdown"):
         assert classify("", text, rules).type.value == "question"
+    # A hyphen joins words: a drop-down menu is not a site that is down
+    assert classify("", "add a link to the drop-down menu", rules).type.value == "question"
 
 
 def test_regexes_match_variants(rules):
