@@ -136,7 +136,8 @@ def apply_staff_reply(
     sent: list[OutboundMessage] = list(filed)
     relayed = None
     new_quote = requote[-1] if requote and not message.internal else None
-    if (message.relay_text.strip() or new_quote) and request.client_id is not None:
+    says = _says_something(settings, staff, message.relay_text)
+    if (says or new_quote) and request.client_id is not None:
         sent.append(
             _relay(session, settings, request, inbound, staff, message.relay_text, new_quote)
         )
@@ -340,6 +341,20 @@ def _requote(
         detail = f"quote v{quote.version}: {quoted.hours} h, {quoted.amount}"
         requests.move(session, request, target, actor=staff, inbound=inbound, detail=detail)
     return quote
+
+
+def _says_something(settings: Settings, staff: str, text: str) -> bool:
+    """Whether the text left for the client is more than the staff member's name, rules
+    and invisible characters ("#log 1h fixed" then "Dana": no email of just "Dana")."""
+    names = {staff.lower(), staff.partition("@")[0].lower()}
+    for member in settings.staff:
+        if member.email == staff and member.name:
+            names |= {member.name.lower(), member.name.split()[0].lower()}
+    for line in text.splitlines():
+        words = line.replace("\u200b", "").replace("\ufeff", "").strip(" \t-_=*~.,")
+        if words and words.lower() not in names:
+            return True
+    return False
 
 
 def _relay(

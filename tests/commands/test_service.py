@@ -264,6 +264,15 @@ def test_commands_below_a_signature_separator_still_count_and_keep_the_reply_int
     assert "staff_relay" not in sent(session, outcome)
 
 
+@pytest.mark.parametrize("after", ["\nDana\n", "\n---\n", "\n\u200b\n", "\n-- \nDana\n"])
+def test_commands_followed_only_by_a_name_send_the_client_nothing(session, settings, bug, after):
+    # Given Dana's commands followed by nothing for the client but her name or a rule
+    outcome = deliver(session, settings, staff(f"#status in_progress\n{after}"))
+    # Then the commands apply, and no email of just "Dana" goes to the client
+    assert bug.status is Status.IN_PROGRESS
+    assert "staff_relay" not in sent(session, outcome)
+
+
 def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bug):
     deliver(session, settings, staff("#status in_progress\n#internal\n"))
     deliver(session, settings, staff("#quote 5h\n#internal\n"))
