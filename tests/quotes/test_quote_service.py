@@ -138,23 +138,28 @@ def test_a_request_quoted_on_a_weekend_is_promised_a_start_when_support_hours_op
     assert quote.complete_by.weekday() < 5 and quote.complete_by >= date(2026, 11, 9)
 
 
-def test_quick_answers_in_the_history_never_make_a_free_estimate(session, settings, acme):
-    # Given three earlier questions answered in 5 to 7 minutes
-    for logged in ("0.08", "0.1", "0.12"):
+def done_before(session, acme, kind: RequestType, *logged: str) -> None:
+    """Acme's minor requests of ``kind``, done, each with these hours logged: history."""
+    for hours in logged:
         done = requests.open_request(
             session, client=acme, contact_email="alice@acme.example", subject="old", inbound=None
         )
-        done.type, done.severity, done.status = RequestType.QUESTION, Severity.MINOR, Status.DONE
+        done.type, done.severity, done.status = kind, Severity.MINOR, Status.DONE
         session.flush()
         session.add(
             TimeEntry(
                 request_id=done.id,
                 staff_email="dana@agency.example",
-                hours=Decimal(logged),
+                hours=Decimal(hours),
                 work_date=date(2026, 10, 1),
             )
         )
     session.flush()
+
+
+def test_quick_answers_in_the_history_never_make_a_free_estimate(session, settings, acme):
+    # Given three earlier questions answered in 5 to 7 minutes
+    done_before(session, acme, RequestType.QUESTION, "0.08", "0.1", "0.12")
     # When a new question is estimated from them
     _, quote, _ = quote_for(session, settings, acme, "A question", "How do I reset a password?")
     # Then it is a quarter of an hour, the least an estimate promises, not 0
@@ -162,21 +167,7 @@ def test_quick_answers_in_the_history_never_make_a_free_estimate(session, settin
 
 
 def test_history_replaces_the_default_estimate(session, settings, acme):
-    for logged in ("1", "3", "9"):
-        done = requests.open_request(
-            session, client=acme, contact_email="alice@acme.example", subject="old", inbound=None
-        )
-        done.type, done.severity, done.status = RequestType.FEATURE, Severity.MINOR, Status.DONE
-        session.flush()
-        session.add(
-            TimeEntry(
-                request_id=done.id,
-                staff_email="dana@agency.example",
-                hours=Decimal(logged),
-                work_date=date(2026, 10, 1),
-            )
-        )
-    session.flush()
+    done_before(session, acme, RequestType.FEATURE, "1", "3", "9")
     _, quote, _ = quote_for(session, settings, acme, *FEATURE)
     # The median of 1, 3 and 9 hours, where the default would have been 4.
     assert quote.hours == Decimal(3)
