@@ -17,13 +17,12 @@ from intake.approvals.service import pending_quote
 from intake.billing.models import TimeEntry
 from intake.classification.examples import keep_correction
 from intake.clients.models import Client, Contact
+from intake.commands import answers
 from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import IntakeError
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import quote_offer
-from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import Thread, promised_included_hours, quote_new_request, timeline
@@ -132,20 +131,24 @@ def apply_staff_reply(
             applied, requote, filed = [], [], []
     if problems:
         requests.record(session, request, "commands_refused", staff, inbound, "; ".join(problems))
-        return [_receipt(session, settings, request, inbound, mail, staff, problems, [], None)]
+        return [
+            answers.receipt(session, settings, request, inbound, mail, staff, problems, [], None)
+        ]
     sent: list[OutboundMessage] = list(filed)
     relayed = None
     new_quote = requote[-1] if requote and not message.internal else None
-    says = _says_something(settings, staff, message.relay_text)
+    says = answers.says_something(settings, staff, message.relay_text)
     if (says or new_quote) and request.client_id is not None:
         sent.append(
-            _relay(session, settings, request, inbound, staff, message.relay_text, new_quote)
+            answers.relay(session, settings, request, inbound, staff, message.relay_text, new_quote)
         )
         relayed = request.contact_email
         requests.record(session, request, "relayed", staff, inbound, f"to {relayed}")
         if request.first_response_at is None:  # the first reply from a person: SLA met
             request.first_response_at = utcnow()
-    receipt = _receipt(session, settings, request, inbound, mail, staff, [], applied, relayed)
+    receipt = answers.receipt(
+        session, settings, request, inbound, mail, staff, [], applied, relayed
+    )
     return [*sent, receipt]
 
 
@@ -341,84 +344,3 @@ def _requote(
         detail = f"quote v{quote.version}: {quoted.hours} h, {quoted.amount}"
         requests.move(session, request, target, actor=staff, inbound=inbound, detail=detail)
     return quote
-
-
-def _says_something(settings: Settings, staff: str, text: str) -> bool:
-    """Whether the text left for the client is more than the staff member's name, rules
-    and invisible characters ("#log 1h fixed" then "Dana": no email of just "Dana")."""
-    names = {staff.lower(), staff.partition("@")[0].lower()}
-    for member in settings.staff:
-        if member.email == staff and member.name:
-            names |= {member.name.lower(), member.name.split()[0].lower()}
-    for line in text.splitlines():
-        words = line.replace("\u200b", "").replace("\ufeff", "").strip(" \t-_=*~.,")
-        if words and words.lower() not in names:
-            return True
-    return False
-
-
-def _relay(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    staff: str,
-    text: str,
-    quote: Quote | None = None,
-) -> OutboundMessage:
-    """The staff member's words to the client, from the support address, in the thread
-    of the client's own messages: a human reply, not an automatic one."""
-    name = next((m.name for m in settings.staff if m.email == staff and m.name), staff)
-    last = session.scalar(
-        sa.select(InboundMessage)
-        .where(
-            InboundMessage.request_id == request.id,
-            InboundMessage.from_address == request.contact_email,
-        )
-        .order_by(InboundMessage.id.desc())
-    )
-    offer = quote_offer(quote, request) if quote is not None else None
-    return queue_email(
-        session,
-        settings,
-        "staff_relay",
-        [request.contact_email],
-        {"subject": request.subject, "text": text, "staff_name": name, "quote": offer},
-        request=request,
-        inbound=inbound,
-        automatic=False,
-        to_client=True,
-        in_reply_to=last.message_id if last is not None else None,
-        reply_to=plus_address(settings, quote.token) if quote is not None else None,
-    )
-
-
-def _receipt(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    staff: str,
-    problems: list[str],
-    applied: list[str],
-    relayed: str | None,
-) -> OutboundMessage:
-    return queue_email(
-        session,
-        settings,
-        "staff_receipt",
-        [staff],
-        {
-            "subject": request.subject,
-            "refused": bool(problems),
-            "problems": problems,
-            "applied": applied or ["(no commands)"],
-            "relayed": relayed or "",
-            "status": request.status.value,
-        },
-        request=request,
-        inbound=inbound,
-        in_reply_to=mail.message_id,
-        references=mail.references,
-    )
