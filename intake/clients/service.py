@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from intake.clients.models import CONTACT_NAME, Client, ClientDomain, ClientPlan, Contact
 from intake.db import utcnow
 from intake.errors import InvalidInput
+from intake.mail.headers import MAX_ADDRESS
 from intake.tomlfile import read_toml
 
 
@@ -79,7 +80,7 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     slug = entry.get("slug")
     if not isinstance(slug, str) or not slug.strip():
         raise InvalidInput(f"{where}: slug is required")
-    slug = _text(entry, "slug", "", 64, where)
+    slug = _text(entry, "slug", "", 64, where).strip()
     where = f"{where} ({slug})"
     plan = _text(entry, "plan", "none", 64, where)
     if plans is not None and plan != "none" and plan not in plans:
@@ -94,7 +95,7 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
         raise InvalidInput(f"{where}: since must be a date such as 2026-01-01")
     hourly_rate = _rate(entry.get("hourly_rate"), f"{where}: hourly_rate")
     return ClientSpec(
-        slug=slug.strip(),
+        slug=slug,
         name=_text(entry, "name", slug, 200, where),
         plan=plan,
         domains=_unique(_domain(d, f"{where}: domains") for d in _list(entry, "domains", where)),
@@ -127,7 +128,6 @@ def _text(entry: dict[str, Any], key: str, default: str, limit: int, where: str)
     value = entry.get(key, default)
     if not isinstance(value, str):
         raise InvalidInput(f"{where}: {key} must be text in quotes, not {value!r}")
-    value = value.strip() if key == "slug" else value
     if "\x00" in value:
         raise InvalidInput(f"{where}: {key} contains a NUL character")
     if len(value) > limit:
@@ -190,7 +190,7 @@ def _address(value: Any, where: str) -> str:
     address = value.strip().lower() if isinstance(value, str) else ""
     local, _, domain = address.rpartition("@")
     spaced = any(c.isspace() for c in local)
-    if len(address) > 320 or not local or spaced or not DOMAIN.fullmatch(domain):
+    if len(address) > MAX_ADDRESS or not local or spaced or not DOMAIN.fullmatch(domain):
         raise InvalidInput(f"{where}: {value!r} is not an email address")
     return address
 

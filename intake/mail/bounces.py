@@ -9,7 +9,7 @@ from email.message import Message
 
 from intake.mail.charsets import decode_text, header_text
 from intake.mail.headers import MAX_ADDRESS, first_value, normalise_id
-from intake.mail.mime import body_bytes, declared_charset, parts, read_tree, text_of_message_part
+from intake.mail.mime import declared_charset, parts, read_tree, text_of_message_part
 
 _STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
 
@@ -146,10 +146,8 @@ def _status_blocks(part: Message) -> list[dict[str, str]]:
 def _returned_message_id(part: Message) -> str | None:
     """The Message-ID of the returned message (or its headers) in a report part."""
     inner = parts(part)
-    if _encoded(part):  # the stdlib read the encoded text as the message: decode it first
+    if inner is None or _encoded(part):  # encoded, the stdlib read its text as the message
         returned = read_tree(text_of_message_part(part))
-    elif inner is None:
-        returned = read_tree(body_bytes(part))
     else:
         returned = next(iter(inner), None)
     if returned is None:

@@ -77,7 +77,6 @@ _ABBREVIATIONS = frozenset(
     | {"srl", "ab", "jr", "sr", "dr"}
 )
 _RULE = re.compile(r"[_\-=*]{8,}")
-_COMMAND_LIKE = re.compile(r"\s*#[A-Za-z]")
 _MAX_HEADER_SCANS = 100
 
 
@@ -177,7 +176,7 @@ def _without_signature(lines: list[str]) -> list[str]:
         stripped = lines[index].strip()
         # After "-- " comes a signature, unless a line there starts like a command ("#status"):
         # that is still the message, and cutting it would relay an internal reply.
-        if (stripped == "--" and not any(_COMMAND_LIKE.match(x) for x in lines[index:end])) or (
+        if (stripped == "--" and not any(map(_is_command, lines[index:end]))) or (
             # a "Thanks!" that opens the message is what the sender says, not how they sign off
             (_SENT_FROM.fullmatch(stripped) or (index > opening and _SIGN_OFF.fullmatch(stripped)))
             and _looks_like_signature(lines, index + 1, end)
@@ -196,7 +195,7 @@ def _looks_like_signature(lines: list[str], start: int, end: int) -> bool:
 
 def _is_signature_line(line: str) -> bool:
     """A name, title, company, phone number, address or link; not a sentence ("Approved.")."""
-    if len(line) > 80 or line.startswith("#"):
+    if len(line) > 80 or _is_command(line):
         return False
     if _SENT_FROM.fullmatch(line):
         return True
@@ -209,3 +208,8 @@ def _is_signature_line(line: str) -> bool:
     # few: "we are on it" is prose, "Head of Digital" or "alice@acme.example" is not.
     prose = [w for w in words if _LOWER_WORD.fullmatch(w) and w not in _NAME_PARTICLES]
     return len(prose) < 2
+
+
+def _is_command(line: str) -> bool:
+    """A line that starts like a staff command ("#status done"): never part of a signature."""
+    return line.lstrip().startswith("#")
