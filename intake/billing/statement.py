@@ -201,17 +201,15 @@ def compute_statement(
             before, ids = shares.get((month, entry.request_id, kind), (ZERO, ()))
             shares[(month, entry.request_id, kind)] = (before + hours, (*ids, entry.id))
 
-    by_month: dict[Period, dict[int, list[Entry]]] = {}
+    billable: dict[Period, dict[int, list[Entry]]] = {}  # by month, then request
     for entry in sorted(entries, key=lambda e: (e.work_date, e.id)):
         month = Period.of(entry.work_date)
-        by_month.setdefault(month, {}).setdefault(entry.request_id, []).append(entry)
-    for month in sorted(by_month):
-        for request_id, logged in list(by_month[month].items()):
-            if covered(month) and requests[request_id].type in FREE_UNDER_A_PLAN:
-                for entry in logged:
-                    add(month, entry, INCLUDED, entry.hours)
-                del by_month[month][request_id]
-        for entry, kind, hours in _share_work(by_month[month], pools, month, approval_left):
+        if covered(month) and requests[entry.request_id].type in FREE_UNDER_A_PLAN:
+            add(month, entry, INCLUDED, entry.hours)  # what the fee buys
+        else:
+            billable.setdefault(month, {}).setdefault(entry.request_id, []).append(entry)
+    for month in sorted(billable):
+        for entry, kind, hours in _share_work(billable[month], pools, month, approval_left):
             add(month, entry, kind, hours)
 
     def order(key: tuple[Period, int, str]) -> tuple[bool, Period, int, int, int]:
