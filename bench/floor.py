@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from bench.common import mixed_mail, yardstick
 from intake import catalogue
-from intake.classification.rules import classify
+from intake.classification.rules import classify, load_rules
 from intake.db import utcnow
 from intake.errors import UnparseableMail
 from intake.mail.parsing import parse
@@ -77,7 +77,7 @@ def run(count: int) -> tuple[dict[str, float], int]:
             database_url="sqlite://",
             smtp={"host": sink.host, "port": sink.port, "security": "none"},
         )
-        rules = catalogue.rules(settings.rules_file)
+        rules = catalogue.read(settings.rules_file, load_rules)
         with SmtpConnection(settings.smtp) as smtp:
             for n, raw in enumerate(raws):
                 clock = time.process_time()

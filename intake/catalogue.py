@@ -1,52 +1,33 @@
 """The agency's own files behind the settings (plans, rules), read once and re-read only
-when they change on disk."""
+when they change on disk. Each file's owner brings its reader (``load_plans``,
+``load_rules``, ...); this module only remembers what each reader made of each file."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from intake.approvals.replies import ReplyPhrases, load_reply_phrases
-from intake.classification.rules import Rules, load_rules
-from intake.quotes.estimates import default_estimates
-from intake.quotes.plans import PriceSheet, load_plans
-from intake.settings import Settings
 from intake.tomlfile import modified_at
 
+T = TypeVar("T")
 
-@lru_cache(maxsize=4)
-def _plans(path: Path, mtime: float) -> PriceSheet:
-    return load_plans(path)
-
-
-@lru_cache(maxsize=4)
-def _rules(path: Path, mtime: float) -> Rules:
-    return load_rules(path)
+# (reader, path) -> (the file's modification time when read, what the reader made of it)
+_read: dict[tuple[Callable[[Path], Any], Path], tuple[float, Any]] = {}
+_lock = threading.Lock()
 
 
-def plans(path: Path) -> PriceSheet:
-    return _plans(path, modified_at(path))
-
-
-def rules(path: Path) -> Rules:
-    return _rules(path, modified_at(path))
-
-
-@lru_cache(maxsize=4)
-def _phrases(path: Path, mtime: float) -> ReplyPhrases:
-    return load_reply_phrases(path)
-
-
-def reply_phrases(path: Path) -> ReplyPhrases:
-    return _phrases(path, modified_at(path))
-
-
-def check(settings: Settings) -> PriceSheet:
-    """Read every table of ``plans_file`` and ``rules_file`` now, so a missing or broken file
-    stops a process at start-up with its one ConfigError line instead of parking each
-    message later; the price sheet is returned for callers that need it."""
-    sheet = plans(settings.plans_file)
-    rules(settings.rules_file)
-    reply_phrases(settings.rules_file)
-    default_estimates(settings.rules_file, modified_at(settings.rules_file))
-    return sheet
+def read(path: Path, reader: Callable[[Path], T]) -> T:
+    """``reader(path)``, remembered until the file changes on disk (looked at no more than
+    once a second, see ``tomlfile.modified_at``)."""
+    mtime = modified_at(path)
+    key = (reader, path)
+    with _lock:
+        known = _read.get(key)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    value = reader(path)
+    with _lock:
+        _read[key] = (mtime, value)
+    return value

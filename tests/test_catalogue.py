@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from intake import catalogue, tomlfile
+from intake.plans import load_plans
 
 PLANS = Path(__file__).parents[1] / "config" / "plans.toml"
 
@@ -17,7 +18,7 @@ def test_a_changed_plans_file_is_read_again_within_a_second(tmp_path, monkeypatc
     shutil.copy(PLANS, path)
     clock = [1000.0]
     monkeypatch.setattr(tomlfile.time, "monotonic", lambda: clock[0])
-    rate = catalogue.plans(path).hourly_rate
+    rate = catalogue.read(path, load_plans).hourly_rate
     # When the agency changes the hourly rate in it
     text = path.read_text()
     changed = text.replace(f'hourly_rate = "{rate}"', 'hourly_rate = "199.00"', 1)
@@ -27,6 +28,6 @@ def test_a_changed_plans_file_is_read_again_within_a_second(tmp_path, monkeypatc
     # Then the next look within the same second still has the old rate, and a look
     # a second later the new one
     clock[0] += 0.5
-    assert catalogue.plans(path).hourly_rate == rate
+    assert catalogue.read(path, load_plans).hourly_rate == rate
     clock[0] += 1.0
-    assert str(catalogue.plans(path).hourly_rate) == "199.00"
+    assert str(catalogue.read(path, load_plans).hourly_rate) == "199.00"

@@ -17,7 +17,7 @@ from intake.db import make_engine, session_factory, transaction, upgrade
 from intake.demo.report import inbound_report, outbox_report, statement_report
 from intake.demo.servers import EmbeddedImap, EmbeddedSmtp
 from intake.outbox import delivery
-from intake.quotes.plans import load_plans
+from intake.plans import load_plans
 from intake.settings import Settings, load_settings
 from workers import runner
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import dramatiq
 
-from intake import catalogue
 from intake.db import check_connection
 from intake.errors import IntakeError, ServerUnreachable
+from intake.filing.files import check_files
 from intake.mail import store
 from intake.outbox import delivery
 from intake.outbox.smtp import SmtpConnection
@@ -61,7 +61,7 @@ def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
     """This process's runtime, once the settings have been tried: the plans and rules files,
     the queue and the database. A wrong one stops the process here as one line, not later
     at the first message."""
-    catalogue.check(settings)
+    check_files(settings)
     rt = brokers.setup(settings, **engine)
     check_connection(rt.engine)
     return rt
@@ -162,7 +162,7 @@ def worker(settings: Settings, processes: int | None = None, threads: int | None
         _worker_process(settings, threads)
         return
     # Here, before the children start: each would otherwise fail on its own, with a traceback.
-    catalogue.check(settings)
+    check_files(settings)
     brokers.make_broker(settings).close()  # Redis answers, or one line naming redis_url
     children = [
         multiprocessing.Process(target=_worker_process, args=(settings, threads), daemon=False)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from intake import catalogue
 from intake.approvals.authentication import check_sender
-from intake.approvals.replies import Meaning, read_reply
+from intake.approvals.replies import Meaning, load_reply_phrases, read_reply
 from intake.clients.models import Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
@@ -133,7 +133,7 @@ def handle_reply_to_quote(
         return ReplyOutcome(None, (again,))
     reading = read_reply(
         mail.new_text,
-        catalogue.reply_phrases(settings.rules_file),
+        catalogue.read(settings.rules_file, load_reply_phrases),
         sender_names=(mail.from_name, contact.name, contact.email),
         ref=request.ref,
     )

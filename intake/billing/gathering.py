@@ -14,8 +14,8 @@ from intake.billing.models import Statement, StatementLine, TimeEntry
 from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Entry, Period, RequestTerms
 from intake.clients.models import Client
+from intake.plans import PriceSheet
 from intake.quotes.models import Quote
-from intake.quotes.plans import PriceSheet
 from intake.quotes.pricing import CENT, ZERO, has_paid_plan, to_cents
 from intake.requests.models import Request
 

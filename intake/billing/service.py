@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from intake import catalogue
 from intake.billing.documents import statement_attachments
 from intake.billing.gathering import gather
 from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
@@ -24,6 +23,7 @@ from intake.db import utcnow
 from intake.errors import InvalidInput, NotFound
 from intake.mail.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
+from intake.plans import price_sheet
 from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO
 from intake.settings import Settings
 
@@ -88,7 +88,7 @@ def bill(
             "made once it is over; --dry-run shows a preview"
         )
     resending = resend and not dry_run
-    sheet = catalogue.plans(settings.plans_file)
+    sheet = price_sheet(settings)
     query = sa.select(Client).options(selectinload(Client.plans)).order_by(Client.slug)
     if client is not None:
         query = query.where(Client.slug == client)

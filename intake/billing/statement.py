@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
-from intake.quotes.plans import Plan, contract_started
+from intake.plans import Plan, contract_started
 from intake.quotes.pricing import CENT, FREE_UNDER_A_PLAN, ZERO, has_paid_plan, to_cents
 
 FEE, INCLUDED, CHARGED, NOT_CHARGED = "fee", "included", "charged", "not_charged"

@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from intake import catalogue
 from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.clients.models import Client
+from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
 from intake.requests.models import Request
@@ -35,7 +35,7 @@ def statement_context(
 ) -> dict[str, Any]:
     """Everything the statement email, its CSV and its PDF show; plain values only."""
     period = Period.parse(statement.period)
-    plan = catalogue.plans(settings.plans_file).plan(client.plan)
+    plan = price_sheet(settings).plan(client.plan)
     fee = next((line.amount for line in statement.lines if line.kind == "fee"), None)
     used = sum(
         (line.pool_hours for line in statement.lines if line.work_month == period.label), ZERO

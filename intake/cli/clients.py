@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from intake import catalogue
 from intake.cli.common import database
 from intake.cli.main import Context
 from intake.clients.models import Client
@@ -23,7 +22,8 @@ from intake.clients.service import (
 )
 from intake.db import transaction, utcnow
 from intake.errors import InvalidInput
-from intake.quotes.plans import load_plans
+from intake.filing.files import check_files
+from intake.plans import load_plans
 
 
 @click.group("clients")
@@ -38,7 +38,7 @@ def import_command(ctx: Context, file: Path) -> None:
     """Create or update clients from a TOML file (re-importing never duplicates)."""
     # Both files, not just the plans the clients name: importing clients is how a new
     # installation starts, the moment to hear that rules_file is wrong.
-    plans = frozenset(catalogue.check(ctx.settings).plans)
+    plans = frozenset(check_files(ctx.settings).plans)
     specs = read_clients_file(file, plans)
     with transaction(database(ctx)) as session:
         result = import_clients(session, specs, _agency_today(ctx))

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake import catalogue
 from intake.approvals.service import pending_quote
 from intake.billing.models import TimeEntry
 from intake.classification.examples import keep_correction
@@ -23,6 +22,7 @@ from intake.db import utcnow
 from intake.errors import IntakeError
 from intake.mail.models import Filing, InboundMessage, OutboundMessage
 from intake.mail.parsing import InboundMail
+from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import Thread, promised_included_hours, quote_new_request, timeline
@@ -308,7 +308,7 @@ def _requote(
     client = request.client
     if client is None:
         raise CommandRefused(f"{request.ref} has no client yet")
-    sheet = catalogue.plans(settings.plans_file)
+    sheet = price_sheet(settings)
     if client.plan not in sheet.plans:
         raise CommandRefused(f"{client.slug}'s plan {client.plan!r} is not in the plans file")
     plan = sheet.plan_in_force(client.plan, client.since, utcnow().astimezone(settings.zone).date())

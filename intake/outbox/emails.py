@@ -18,8 +18,8 @@ from intake.outbox.service import (
     queue_email,
     staff_recipients,
 )
+from intake.plans import Plan
 from intake.quotes.models import Quote
-from intake.quotes.plans import Plan
 from intake.quotes.pricing import Price
 from intake.requests.models import Request
 from intake.settings import Settings

@@ -7,18 +7,17 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake import memo
+from intake import catalogue, memo
 from intake.billing.models import TimeEntry
 from intake.errors import ConfigError
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
-from intake.tomlfile import modified_at, read_toml
+from intake.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,8 @@ class Estimate:
     basis: str  # how it was reached, for staff
 
 
-@lru_cache(maxsize=4)
-def default_estimates(path: Path, mtime: float = 0.0) -> dict[tuple[str, str], Decimal]:
+def load_default_estimates(path: Path) -> dict[tuple[str, str], Decimal]:
+    """The ``[estimate]`` table of ``rules_file``: hours per type and severity."""
     table = read_toml(path, "rules_file: ", ConfigError).get("estimate", {})
     defaults = {}
     for kind in RequestType:
@@ -63,7 +62,7 @@ def estimate_hours(
     every = [Decimal(h) for _, h in history]
     if len(every) >= min_samples:
         return Estimate(_median(every), f"median of {len(every)} finished {severity} {kind}s")
-    hours = default_estimates(rules_file, modified_at(rules_file))[(kind, severity)]
+    hours = catalogue.read(rules_file, load_default_estimates)[(kind, severity)]
     return Estimate(hours, f"default for a {severity} {kind}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from intake.quotes.plans import Plan
+from intake.plans import Plan
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")

@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake import catalogue
-from intake.classification.rules import Classification, classify
+from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage, OutboundMessage
 from intake.outbox import emails
+from intake.plans import Plan, price_sheet
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
-from intake.quotes.plans import Plan
 from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
 from intake.quotes.sla import (
     BusinessHours,
@@ -61,7 +61,7 @@ def quote_new_request(
     when the client is told (now, unless a test replays the past)."""
     client = request.client
     assert client is not None
-    sheet = catalogue.plans(settings.plans_file)
+    sheet = price_sheet(settings)
     if client.plan not in sheet.plans:
         reason = f"client {client.slug} has plan {client.plan!r}, which the plans file lacks"
         requests.move(session, request, Status.HELD, actor=SYSTEM, inbound=inbound, detail=reason)
@@ -70,7 +70,7 @@ def quote_new_request(
         return [held] if held is not None else []
     opened = request.opened_at.astimezone(settings.zone).date()
     plan = sheet.plan_in_force(client.plan, client.since, opened)
-    decided = classify(request.subject, new_text, catalogue.rules(settings.rules_file))
+    decided = classify(request.subject, new_text, catalogue.read(settings.rules_file, load_rules))
     # Every lookup first, then every write, so the writes go to the database together.
     # None of these lookups depends on what this filing has written so far.
     with session.no_autoflush:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 
-from intake.quotes.plans import SEVERITIES, Plan, Target
+from intake.plans import SEVERITIES, Plan, Target
 
 ONE_DAY = timedelta(days=1)
 MIDNIGHT = time(0)

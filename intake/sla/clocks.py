@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from intake.quotes.plans import Target
+from intake.plans import Target
 from intake.quotes.sla import BusinessHours, add_business_time, business_time_between, due
 from intake.requests.states import Status
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from intake import catalogue
 from intake.mail.models import OutboundMessage
 from intake.outbox.emails import when
 from intake.outbox.service import queue_email, staff_recipients
+from intake.plans import price_sheet
 from intake.quotes.service import client_hours
 from intake.requests.models import Request
 from intake.requests.states import OPEN
@@ -51,7 +51,7 @@ class Standing:
 def standing(settings: Settings, request: Request, now: datetime) -> Standing | None:
     """The request's clocks, or None when it has none (no client, plan or severity yet)."""
     client = request.client
-    sheet = catalogue.plans(settings.plans_file)
+    sheet = price_sheet(settings)
     if client is None or request.severity is None or client.plan not in sheet.plans:
         return None
     plan, severity = sheet.plan(client.plan), request.severity.value

@@ -17,7 +17,7 @@ from intake.billing.statement import (
     RequestTerms,
     compute_statement,
 )
-from intake.quotes.plans import Plan, load_plans
+from intake.plans import Plan, load_plans
 from intake.quotes.pricing import to_cents
 
 SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intake.billing.statement import Draft, Entry, Period, RequestTerms, compute_statement
-from intake.quotes.plans import load_plans
+from intake.plans import load_plans
 from intake.quotes.pricing import FREE_UNDER_A_PLAN, has_paid_plan, to_cents
 
 SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")

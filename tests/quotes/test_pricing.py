@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.errors import ConfigError
-from intake.quotes.plans import load_plans
+from intake.plans import load_plans
 from intake.quotes.pricing import included_hours_left, price
 
 SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")

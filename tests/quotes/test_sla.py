@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from intake.quotes.plans import Plan, Target, load_plans
+from intake.plans import Plan, Target, load_plans
 from intake.quotes.sla import (
     BusinessHours,
     add_business_days,

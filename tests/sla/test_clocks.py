@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.quotes.plans import Target
+from intake.plans import Target
 from intake.quotes.sla import BusinessHours, business_time_between, due
 from intake.requests.states import Status
 from intake.sla.clocks import FIRST_RESPONSE_WAITS_ON, allowed, read, running_spans

@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from intake import catalogue
 from intake.errors import ConfigError
+from intake.settings import Settings
 from intake.tomlfile import read_toml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -118,3 +120,8 @@ def _money(value: Any, where: str) -> Decimal:
     if amount < 0:
         raise ConfigError(f"{where}: must not be negative")
     return amount
+
+
+def price_sheet(settings: Settings) -> PriceSheet:
+    """The agency's plans file, as of at most a second ago (see ``intake.catalogue``)."""
+    return catalogue.read(settings.plans_file, load_plans)
