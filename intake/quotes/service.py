@@ -5,11 +5,9 @@ the staff notice in the outbox, all in the transaction that filed it."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,17 +22,16 @@ from intake.plans import Plan, price_sheet
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
-from intake.quotes.sla import (
-    BusinessHours,
-    business_hours_for,
-    complete_by,
-    due,
-    next_business_moment,
-)
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from intake.settings import Settings
+from intake.sla.business_hours import (
+    complete_by,
+    due,
+    next_business_moment,
+)
+from intake.sla.service import client_hours
 
 SYSTEM = "intake"
 
@@ -185,20 +182,6 @@ def timeline(
     # Never promised done before it is promised started (a short job on a slow plan).
     done_by = max(done_by, start_by.astimezone(hours.zone).date())
     return start_by, done_by, notes
-
-
-def client_hours(
-    settings: Settings, client: Client, plan: Plan, severity: str, years: Iterable[int]
-) -> tuple[BusinessHours, list[str]]:
-    """The business hours a client's request of ``severity`` runs on, and any note for staff
-    (a country the holidays package does not know is counted without holidays)."""
-    zone = ZoneInfo(client.timezone)
-    try:
-        country = client.country or settings.country
-        return business_hours_for(plan, severity, zone, country, years), []
-    except ValueError as exc:
-        note = f"public holidays not applied: {exc}"
-        return business_hours_for(plan, severity, zone, None, years), [note]
 
 
 def promised_included_hours(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from intake.plans import Target
-from intake.quotes.sla import BusinessHours, add_business_time, business_time_between, due
 from intake.requests.states import Status
+from intake.sla.business_hours import BusinessHours, add_business_time, business_time_between, due
 
 # The client's turn: the clocks stand still. A quote waiting for approval stops only the
 # resolution clock: the automatic quote is no response from a person, so the first-response

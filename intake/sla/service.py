@@ -6,19 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from intake.clients.models import Client
 from intake.mail.models import OutboundMessage
 from intake.outbox.emails import when
 from intake.outbox.service import queue_email, staff_recipients
-from intake.plans import price_sheet
-from intake.quotes.service import client_hours
+from intake.plans import Plan, price_sheet
 from intake.requests.models import Request
 from intake.requests.states import OPEN
 from intake.settings import Settings
+from intake.sla.business_hours import BusinessHours, business_hours_for
 from intake.sla.clocks import FIRST_RESPONSE_WAITS_ON, Reading, read
 from intake.sla.models import Digest, SlaAlert
 
@@ -46,6 +48,20 @@ class Standing:
     @property
     def breached(self) -> bool:
         return any(r.breached for _, r in self.clocks if r.state in ("running", "paused"))
+
+
+def client_hours(
+    settings: Settings, client: Client, plan: Plan, severity: str, years: Iterable[int]
+) -> tuple[BusinessHours, list[str]]:
+    """The business hours a client's request of ``severity`` runs on, and any note for staff
+    (a country the holidays package does not know is counted without holidays)."""
+    zone = ZoneInfo(client.timezone)
+    try:
+        country = client.country or settings.country
+        return business_hours_for(plan, severity, zone, country, years), []
+    except ValueError as exc:
+        note = f"public holidays not applied: {exc}"
+        return business_hours_for(plan, severity, zone, None, years), [note]
 
 
 def standing(settings: Settings, request: Request, now: datetime) -> Standing | None:

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.plans import Target
-from intake.quotes.sla import BusinessHours, business_time_between, due
 from intake.requests.states import Status
+from intake.sla.business_hours import BusinessHours, business_time_between, due
 from intake.sla.clocks import FIRST_RESPONSE_WAITS_ON, allowed, read, running_spans
 
 LONDON = ZoneInfo("Europe/London")

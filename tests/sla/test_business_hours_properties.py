@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.quotes.sla import (
+from intake.sla.business_hours import (
     BusinessHours,
     add_business_time,
     business_time_between,

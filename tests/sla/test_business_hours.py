@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from intake.plans import Plan, Target, load_plans
-from intake.quotes.sla import (
+from intake.sla.business_hours import (
     BusinessHours,
     add_business_days,
     add_business_time,
