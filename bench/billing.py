@@ -20,13 +20,13 @@ import sqlalchemy as sa
 
 from bench.common import fresh_postgres
 from intake.billing import service as billing
-from intake.billing.models import Statement, TimeEntry
+from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.clients.models import Client
 from intake.db import make_engine, session_factory, transaction
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.settings import load_settings
 
 PLANS = ("none", "basic", "professional", "premium")

@@ -1,18 +1,12 @@
 """Every table of intake, imported in one place so the metadata and mappers are complete."""
 
-from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
+from intake.billing.models import BillingRun, Statement, StatementLine
 from intake.classification.models import LabelledExample
 from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
-from intake.mail.models import (
-    AddressFlag,
-    Attachment,
-    Filing,
-    InboundMessage,
-    MailboxCursor,
-    OutboundMessage,
-)
+from intake.mail.models import AddressFlag, Attachment, Filing, InboundMessage, MailboxCursor
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
-from intake.requests.models import Counter, Event, Request
+from intake.requests.models import Counter, Event, Request, TimeEntry
 from intake.sla.models import Digest, SlaAlert
 
 __all__ = [

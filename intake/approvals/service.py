@@ -15,9 +15,10 @@ from intake.approvals.authentication import check_sender
 from intake.approvals.replies import Meaning, load_reply_phrases, read_reply
 from intake.clients.models import Contact
 from intake.db import utcnow
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.emails import day, quote_offer, staff_client_reply
+from intake.outbox.models import OutboundMessage
 from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.requests import service as requests

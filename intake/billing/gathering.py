@@ -10,14 +10,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake.billing.models import Statement, StatementLine, TimeEntry
+from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Entry, Period, RequestTerms
 from intake.clients.models import Client
 from intake.plans import PriceSheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import CENT, ZERO, has_paid_plan, to_cents
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 
 Inputs = tuple[dict[int, RequestTerms], list[Entry], dict[Period, Decimal]]
 

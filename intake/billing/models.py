@@ -1,35 +1,14 @@
-"""Logged time and monthly statements."""
+"""Monthly statements, their lines and the billing runs that made them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, Hours, Money, UTCDateTime, utcnow
-
-
-class TimeEntry(Base):
-    __tablename__ = "time_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
-    )
-    staff_email: Mapped[str] = mapped_column(sa.String(320))
-    hours: Mapped[Decimal] = mapped_column(Hours)
-    work_date: Mapped[date] = mapped_column(sa.Date, index=True)
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    inbound_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
-    )
-    # Set when a statement has accounted for this entry: never billed twice.
-    statement_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("statements.id", ondelete="RESTRICT"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Statement(Base):

@@ -13,7 +13,7 @@ from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.billing.views import period_name
 from intake.clients.models import Client
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.settings import Settings
 

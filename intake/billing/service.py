@@ -14,17 +14,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.billing.documents import statement_attachments
 from intake.billing.gathering import gather
-from intake.billing.models import BillingRun, Statement, StatementLine, TimeEntry
+from intake.billing.models import BillingRun, Statement, StatementLine
 from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Draft, Period, RequestTerms, compute_statement
 from intake.billing.views import statement_context
 from intake.clients.models import Client
 from intake.db import utcnow
 from intake.errors import InvalidInput, NotFound
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.plans import price_sheet
 from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO
+from intake.requests.models import TimeEntry
 from intake.settings import Settings
 
 CREATED, BILLED, DRY_RUN, PREVIEW, RESENT, NOTHING, NOT_STORED = (

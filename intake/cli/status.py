@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction
-from intake.mail.models import Filing, InboundMessage, MailboxCursor, OutboundMessage
+from intake.mail.models import Filing, InboundMessage, MailboxCursor
+from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.emails import quote_offer
+from intake.outbox.models import OutboundMessage
 from intake.outbox.service import plus_address, queue_email
 from intake.quotes.models import Quote
 from intake.requests.models import Request

@@ -13,21 +13,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake.approvals.service import pending_quote
-from intake.billing.models import TimeEntry
 from intake.classification.examples import keep_correction
 from intake.clients.models import Client, Contact
 from intake.commands import answers
 from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import IntakeError
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
 from intake.mail.parsing import InboundMail
+from intake.outbox.models import OutboundMessage
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import Thread, promised_included_hours, quote_new_request, timeline
 from intake.requests import service as requests
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
 from intake.settings import Settings
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from intake.db import utcnow
 from intake.mail.machine import MachineVerdict
-from intake.mail.models import AddressFlag, Filing, InboundMessage, OutboundMessage
+from intake.mail.models import AddressFlag, Filing, InboundMessage
 from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail
 from intake.mail.threads import find_thread
 from intake.outbox import emails
+from intake.outbox.models import OutboundMessage
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.settings import Settings

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from intake.db import utcnow
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 
 

@@ -19,8 +19,9 @@ from intake.mail.matching import (
     clues_of,
     plus_tokens,
 )
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.settings import Settings

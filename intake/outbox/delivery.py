@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.billing import notices as billing_notices
 from intake.db import transaction, utcnow
 from intake.errors import LoginRejected, ServerUnreachable
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.outbox.smtp import Delivery, Parcel, SmtpConnection, SmtpTemporaryError
 from intake.requests import service as requests
 from intake.requests.models import Request

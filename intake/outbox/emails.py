@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from intake.classification.rules import Classification
 from intake.clients.models import Client, Contact
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
+from intake.outbox.models import OutboundMessage
 from intake.outbox.service import (
     automatic_replies_last_hour,
     plus_address,

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from intake import memo
 from intake.db import utcnow
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
+from intake.outbox.models import OutboundMessage
 from intake.outbox.templates import render
 from intake.requests.models import Request
 from intake.settings import Settings

@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake import catalogue, memo
-from intake.billing.models import TimeEntry
 from intake.errors import ConfigError
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
 from intake.tomlfile import read_toml
 

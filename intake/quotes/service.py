@@ -16,8 +16,9 @@ from intake import catalogue
 from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
 from intake.outbox import emails
+from intake.outbox.models import OutboundMessage
 from intake.plans import Plan, price_sheet
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote

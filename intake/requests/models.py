@@ -1,14 +1,16 @@
-"""Requests, the events that record every change of one, and the reference counter."""
+"""Requests, the events that record every change of one, the hours staff log on them,
+and the reference counter."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from intake.db import Base, UTCDateTime, utcnow
+from intake.db import Base, Hours, UTCDateTime, utcnow
 from intake.requests.states import RequestType, Severity, Status
 
 if TYPE_CHECKING:
@@ -85,3 +87,26 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class TimeEntry(Base):
+    """Hours a staff member logged on a request (#log); a statement accounts for each once."""
+
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    staff_email: Mapped[str] = mapped_column(sa.String(320))
+    hours: Mapped[Decimal] = mapped_column(Hours)
+    work_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    inbound_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    # Set when a statement has accounted for this entry: never billed twice.
+    statement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

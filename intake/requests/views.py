@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from intake.billing.models import TimeEntry
 from intake.clients.models import Client
-from intake.mail.models import InboundMessage, OutboundMessage
+from intake.mail.models import InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
-from intake.requests.models import Event, Request
+from intake.requests.models import Event, Request, TimeEntry
 from intake.requests.states import Status
 
 

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.models import Filing, OutboundMessage
+from intake.mail.models import Filing
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status

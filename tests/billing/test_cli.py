@@ -15,11 +15,12 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from intake.billing.models import Statement, TimeEntry
+from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction, utcnow
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
+from intake.requests.models import TimeEntry
 from tests.billing.test_service import october_work, work
 
 ROOT = Path(__file__).parents[2]

@@ -17,8 +17,8 @@ from intake.billing import service as billing
 from intake.billing.statement import Period
 from intake.clients.models import Client
 from intake.db import transaction
-from intake.mail.models import OutboundMessage
 from intake.outbox import delivery
+from intake.outbox.models import OutboundMessage
 from tests.billing.test_cli import intake
 from tests.billing.test_service import example_clients, october_work
 from tests.servers.smtp import SmtpSink

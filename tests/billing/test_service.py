@@ -21,13 +21,13 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from intake.billing import service as billing
-from intake.billing.models import Statement, StatementLine, TimeEntry
+from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import Period
 from intake.clients.models import Client
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"

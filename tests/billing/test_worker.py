@@ -11,9 +11,10 @@ import dramatiq.broker
 import pytest
 import sqlalchemy as sa
 
-from intake.billing.models import BillingRun, Statement, TimeEntry
+from intake.billing.models import BillingRun, Statement
 from intake.db import transaction
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
+from intake.requests.models import TimeEntry
 from tests.billing.test_service import example_clients, october_work
 from workers import billing as actors
 from workers import broker, runtime

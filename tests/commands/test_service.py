@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from intake.billing.models import TimeEntry
 from intake.classification.examples import corrections_toml
 from intake.classification.models import LabelledExample
 from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
 from intake.commands import service
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
 from tests.mailbuilder import STAFF_AUTH, message
 from tests.pipeline import deliver

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake.db import make_engine, session_factory, transaction
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status

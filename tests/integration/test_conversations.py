@@ -14,11 +14,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.billing.models import TimeEntry
 from intake.clients.models import Contact
 from intake.db import transaction
 from intake.quotes.models import Quote
-from intake.requests.models import Event, Request
+from intake.requests.models import Event, Request, TimeEntry
 from intake.requests.states import Status
 from intake.settings import Settings
 from tests.integration.test_poller import factory as factory

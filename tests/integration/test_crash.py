@@ -100,7 +100,7 @@ def assert_replied_once(factory, sink, count: int, kills: int) -> None:
     """Each request got one reply and one staff notice, all sent; the sink saw every
     recorded Message-ID, and a repeat only where a kill fell between SMTP's accept and
     our commit: at most one a sending thread of each process killed."""
-    from intake.mail.models import OutboundMessage
+    from intake.outbox.models import OutboundMessage
 
     with transaction(factory) as session:
         rows = session.execute(

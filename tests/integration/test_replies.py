@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from intake.db import transaction
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status

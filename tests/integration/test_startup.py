@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from intake.db import make_engine, session_factory, transaction
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from tests.integration.test_poller import imap_of, smtp_of
 from tests.mailbuilder import message
 from tests.servers.smtp import SmtpSink

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
 from intake.mail.filing import file_batch
-from intake.mail.models import AddressFlag, Filing, InboundMessage, OutboundMessage
+from intake.mail.models import AddressFlag, Filing, InboundMessage
 from intake.mail.store import Fetched, store_raw
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from intake.db import transaction
-from intake.mail.models import OutboundMessage
 from intake.outbox import delivery
+from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 from tests.billing.test_service import example_clients, work
 from tests.mailbuilder import message

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from intake.billing.models import TimeEntry
 from intake.clients.models import Client
 from intake.clients.service import import_clients, read_clients_file
 from intake.quotes.models import Quote
 from intake.quotes.service import Thread, promised_included_hours, quote_new_request
 from intake.requests import service as requests
-from intake.requests.models import Event
+from intake.requests.models import Event, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
 
 CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 from intake.settings import Settings
 from tests.mailbuilder import message

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from intake.clients.service import import_clients, read_clients_file
-from intake.mail.models import OutboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import Severity, Status

@@ -14,8 +14,9 @@ from intake.clients.models import Contact
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
 from intake.mail import filing as mail_filing
-from intake.mail.models import Filing, InboundMessage, OutboundMessage
+from intake.mail.models import Filing, InboundMessage
 from intake.mail.store import Fetched, store_raw
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Event
 from tests.mailbuilder import STAFF_AUTH, message
