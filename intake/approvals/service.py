@@ -17,9 +17,11 @@ from intake.clients.models import Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import day, quote_offer, staff_client_reply
 from intake.outbox.models import OutboundMessage
-from intake.outbox.service import plus_address, queue_email
+from intake.outbox.notices import staff_client_reply
+from intake.outbox.service import Thread, plus_address, queue_email
+from intake.outbox.templates import day
+from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -82,8 +84,7 @@ class _Reply:
             },
             request=self.request,
             inbound=self.inbound,
-            in_reply_to=self.mail.message_id,
-            references=self.mail.references,
+            thread=Thread.answering(self.mail),
             to_client=True,
             reply_to=reply_to,
         )

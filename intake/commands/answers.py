@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
-from intake.outbox.emails import quote_offer
 from intake.outbox.models import OutboundMessage
-from intake.outbox.service import plus_address, queue_email
+from intake.outbox.service import Thread, plus_address, queue_email
+from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.settings import Settings
@@ -61,7 +61,7 @@ def relay(
         inbound=inbound,
         automatic=False,
         to_client=True,
-        in_reply_to=last.message_id if last is not None else None,
+        thread=Thread(last.message_id) if last is not None else None,
         reply_to=plus_address(settings, quote.token) if quote is not None else None,
     )
 
@@ -92,6 +92,5 @@ def receipt(
         },
         request=request,
         inbound=inbound,
-        in_reply_to=mail.message_id,
-        references=mail.references,
+        thread=Thread.answering(mail),
     )

@@ -22,10 +22,11 @@ from intake.errors import IntakeError
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
+from intake.outbox.service import Thread
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
-from intake.quotes.service import Thread, promised_included_hours, quote_new_request, timeline
+from intake.quotes.service import promised_included_hours, quote_new_request, timeline
 from intake.requests import service as requests
 from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
@@ -290,7 +291,7 @@ def _file_under(
     )
     opening.filing, opening.reason = Filing.REQUEST, None
     session.flush()
-    thread = Thread(opening.message_id, ())
+    thread = Thread(opening.message_id)
     return quote_new_request(
         session, settings, request, opening, thread, opening.new_text or opening.text or ""
     )

@@ -25,8 +25,9 @@ from intake.mail.models import Attachment, Filing, InboundMessage
 from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail, parse
 from intake.mail.threads import find_thread, may_thread, quote_replied_to
-from intake.outbox import emails
-from intake.quotes.service import Thread, quote_new_request
+from intake.outbox.notices import staff_held
+from intake.outbox.service import Thread
+from intake.quotes.service import quote_new_request
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import Status
@@ -279,7 +280,7 @@ def _file_new(
             hold_reason=reason,
             from_arrival_within=settings.sla.from_arrival_within,
         )
-        notice = emails.staff_held(session, settings, request, inbound, reason)
+        notice = staff_held(session, settings, request, inbound, reason)
         return settle(inbound, Filing.HELD, request, reason, [notice])
     request = requests.open_request(
         session,
@@ -306,7 +307,7 @@ def _file_new(
         settings,
         request,
         inbound,
-        Thread(mail.message_id, mail.references),
+        Thread.answering(mail),
         mail.new_text,
         sender.contact,
     )

@@ -13,7 +13,7 @@ from intake.commands.service import apply_staff_reply
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail
-from intake.outbox import emails
+from intake.outbox.notices import staff_client_reply
 from intake.quotes.models import Quote
 from intake.requests import service as requests
 from intake.requests.models import Request
@@ -77,7 +77,7 @@ def file_follow_up(
     before = request.status
     requests.add_follow_up(session, request, inbound, sender.address, reopen=True)
     moved = f"; {before.value} -> {request.status.value}" if request.status is not before else ""
-    told = emails.staff_client_reply(
+    told = staff_client_reply(
         session,
         settings,
         request,
@@ -105,7 +105,7 @@ def _hold_in_thread(
     kind, actor = event
     requests.record(session, request, kind, actor, inbound, reason)
     title, not_done = notice
-    told = emails.staff_client_reply(
+    told = staff_client_reply(
         session, settings, request, inbound, mail, title, f"held it: {not_done}", reason
     )
     return settle(inbound, Filing.HELD, request, reason, told)

@@ -14,8 +14,8 @@ from intake.mail.models import AddressFlag, Filing, InboundMessage
 from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail
 from intake.mail.threads import find_thread
-from intake.outbox import emails
 from intake.outbox.models import OutboundMessage
+from intake.outbox.notices import staff_bounce
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.settings import Settings
@@ -63,7 +63,7 @@ def file_machine(
                 )
                 reason = f"{verdict.check}: {verdict.reason}; a staff address bounced"
                 return settle(inbound, Filing.MACHINE, request, reason)
-            notice = emails.staff_bounce(
+            notice = staff_bounce(
                 session,
                 settings,
                 request,

@@ -4,6 +4,7 @@ change that caused it; delivery happens later (see delivery.py) and never twice 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,11 +14,24 @@ from sqlalchemy.orm import Session
 from intake import memo
 from intake.db import utcnow
 from intake.mail.models import InboundMessage
+from intake.mail.parsing import InboundMail
 from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
 from intake.outbox.models import OutboundMessage
 from intake.outbox.templates import render
 from intake.requests.models import Request
 from intake.settings import Settings
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The message we answer: our email threads under it (In-Reply-To, References)."""
+
+    message_id: str | None
+    references: tuple[str, ...] = ()
+
+    @classmethod
+    def answering(cls, mail: InboundMail) -> Thread:
+        return cls(mail.message_id, mail.references)
 
 
 def queue_email(
@@ -29,8 +43,7 @@ def queue_email(
     *,
     request: Request | None,
     inbound: InboundMessage | None = None,
-    in_reply_to: str | None = None,
-    references: Sequence[str] = (),
+    thread: Thread | None = None,
     reply_to: str | None = None,
     automatic: bool = True,
     to_client: bool = False,
@@ -56,8 +69,8 @@ def queue_email(
         sender_name=settings.agency_name,
         to=tuple(to),
         reply_to=reply_to,
-        in_reply_to=in_reply_to,
-        references=tuple(references),
+        in_reply_to=thread.message_id if thread is not None else None,
+        references=thread.references if thread is not None else (),
         automatic=automatic,
         ref=ref or None,
     )

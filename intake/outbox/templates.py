@@ -4,10 +4,12 @@ context with Jinja2; an agency's own templates folder overrides the bundled one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
@@ -61,3 +63,12 @@ def render(name: str, context: dict[str, Any], templates_dir: Path | None = None
         text=plain.get_template(f"email/{name}/body.txt").render(context),
         html=html.get_template(f"email/{name}/body.html").render(context),
     )
+
+
+def when(moment: datetime, zone: str) -> str:
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%a %-d %b %Y, %H:%M} ({zone})"
+
+
+def day(value: date) -> str:
+    return f"{value:%a %-d %b %Y}"

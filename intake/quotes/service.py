@@ -5,7 +5,6 @@ the staff notice in the outbox, all in the transaction that filed it."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,9 +16,11 @@ from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
 from intake.mail.models import InboundMessage
-from intake.outbox import emails
 from intake.outbox.models import OutboundMessage
+from intake.outbox.notices import staff_held
+from intake.outbox.service import Thread
 from intake.plans import Plan, price_sheet
+from intake.quotes import emails
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
@@ -35,14 +36,6 @@ from intake.sla.business_hours import (
 from intake.sla.service import client_hours
 
 SYSTEM = "intake"
-
-
-@dataclass(frozen=True)
-class Thread:
-    """The client's message we answer: our reply threads under it."""
-
-    message_id: str | None
-    references: tuple[str, ...]
 
 
 def quote_new_request(
@@ -64,7 +57,7 @@ def quote_new_request(
         reason = f"client {client.slug} has plan {client.plan!r}, which the plans file lacks"
         requests.move(session, request, Status.HELD, actor=SYSTEM, inbound=inbound, detail=reason)
         request.hold_reason = reason
-        held = emails.staff_held(session, settings, request, inbound, reason)
+        held = staff_held(session, settings, request, inbound, reason)
         return [held] if held is not None else []
     opened = request.opened_at.astimezone(settings.zone).date()
     plan = sheet.plan_in_force(client.plan, client.since, opened)

@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from intake.clients.models import Client
-from intake.outbox.emails import when
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
+from intake.outbox.templates import when
 from intake.plans import Plan, price_sheet
 from intake.requests.models import Request
 from intake.requests.states import OPEN

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from intake.clients.models import Client
 from intake.clients.service import import_clients, read_clients_file
+from intake.outbox.service import Thread
 from intake.quotes.models import Quote
-from intake.quotes.service import Thread, promised_included_hours, quote_new_request
+from intake.quotes.service import promised_included_hours, quote_new_request
 from intake.requests import service as requests
 from intake.requests.models import Event, TimeEntry
 from intake.requests.states import RequestType, Severity, Status

@@ -1,32 +1,27 @@
-"""Each email intake writes: a small function that builds its context and queues it."""
+"""The emails of a quote: the reply to the client (the quote, or the no-charge
+acknowledgement), the staff notice of a new request, and a quote as later emails show it."""
 
 from __future__ import annotations
-
-from datetime import date, datetime
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from intake.classification.rules import Classification
 from intake.clients.models import Client, Contact
 from intake.mail.models import InboundMessage
-from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import (
+    Thread,
     automatic_replies_last_hour,
     plus_address,
     queue_email,
     staff_recipients,
 )
+from intake.outbox.templates import day, when
 from intake.plans import Plan
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price
 from intake.requests.models import Request
 from intake.settings import Settings
-
-if TYPE_CHECKING:
-    from intake.quotes.service import Thread
 
 NO_CHARGE = {
     "bug": "Bug fixes are included in your {plan} plan",
@@ -34,15 +29,6 @@ NO_CHARGE = {
     "question": "Questions are included in your {plan} plan",
     "feature": "This fits in the hours included in your {plan} plan this month",
 }
-
-
-def when(moment: datetime, zone: str) -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%a %-d %b %Y, %H:%M} ({zone})"
-
-
-def day(value: date) -> str:
-    return f"{value:%a %-d %b %Y}"
 
 
 def client_quote(
@@ -102,8 +88,7 @@ def client_quote(
             context,
             request=request,
             inbound=inbound,
-            in_reply_to=thread.message_id,
-            references=thread.references,
+            thread=thread,
             reply_to=plus_address(settings, quote.token),
             to_client=True,
         )
@@ -172,84 +157,3 @@ def staff_new_request(
         request=request,
         inbound=inbound,
     )
-
-
-def staff_held(
-    session: Session, settings: Settings, request: Request, inbound: InboundMessage, reason: str
-) -> OutboundMessage | None:
-    if not settings.staff:
-        return None
-    context = {
-        "reason": reason,
-        "sender": inbound.from_address or "(no sender)",
-        "subject": inbound.subject or "(no subject)",
-        "text": (inbound.new_text or inbound.text or "")[:20_000],
-    }
-    return queue_email(
-        session,
-        settings,
-        "staff_held",
-        staff_recipients(settings),
-        context,
-        request=request,
-        inbound=inbound,
-    )
-
-
-def staff_bounce(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    recipients: tuple[str, ...],
-    status: str,
-    diagnostic: str,
-) -> OutboundMessage | None:
-    if not settings.staff:
-        return None
-    context = {
-        "subject": request.subject,
-        "recipients": ", ".join(recipients) or "(not stated)",
-        "status": status or "(not stated)",
-        "diagnostic": diagnostic or "(not stated)",
-    }
-    return queue_email(
-        session,
-        settings,
-        "staff_bounce",
-        staff_recipients(settings),
-        context,
-        request=request,
-        inbound=inbound,
-    )
-
-
-def staff_client_reply(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    headline: str,
-    outcome: str,
-    reason: str | None,
-) -> tuple[OutboundMessage, ...]:
-    if not settings.staff:
-        return ()
-    notice = queue_email(
-        session,
-        settings,
-        "staff_client_reply",
-        staff_recipients(settings),
-        {
-            "headline": headline,
-            "subject": request.subject,
-            "sender": mail.from_address,
-            "outcome": outcome,
-            "reason": reason or "",
-            "text": mail.new_text[:20_000],
-        },
-        request=request,
-        inbound=inbound,
-    )
-    return (notice,)

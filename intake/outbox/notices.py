@@ -1,0 +1,94 @@
+"""Notices to staff about one request's mail: a message held for them, a bounce of one of
+our emails, a client's reply they should read."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from intake.mail.models import InboundMessage
+from intake.mail.parsing import InboundMail
+from intake.outbox.models import OutboundMessage
+from intake.outbox.service import queue_email, staff_recipients
+from intake.requests.models import Request
+from intake.settings import Settings
+
+
+def staff_held(
+    session: Session, settings: Settings, request: Request, inbound: InboundMessage, reason: str
+) -> OutboundMessage | None:
+    if not settings.staff:
+        return None
+    context = {
+        "reason": reason,
+        "sender": inbound.from_address or "(no sender)",
+        "subject": inbound.subject or "(no subject)",
+        "text": (inbound.new_text or inbound.text or "")[:20_000],
+    }
+    return queue_email(
+        session,
+        settings,
+        "staff_held",
+        staff_recipients(settings),
+        context,
+        request=request,
+        inbound=inbound,
+    )
+
+
+def staff_bounce(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    recipients: tuple[str, ...],
+    status: str,
+    diagnostic: str,
+) -> OutboundMessage | None:
+    if not settings.staff:
+        return None
+    context = {
+        "subject": request.subject,
+        "recipients": ", ".join(recipients) or "(not stated)",
+        "status": status or "(not stated)",
+        "diagnostic": diagnostic or "(not stated)",
+    }
+    return queue_email(
+        session,
+        settings,
+        "staff_bounce",
+        staff_recipients(settings),
+        context,
+        request=request,
+        inbound=inbound,
+    )
+
+
+def staff_client_reply(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    inbound: InboundMessage,
+    mail: InboundMail,
+    headline: str,
+    outcome: str,
+    reason: str | None,
+) -> tuple[OutboundMessage, ...]:
+    if not settings.staff:
+        return ()
+    notice = queue_email(
+        session,
+        settings,
+        "staff_client_reply",
+        staff_recipients(settings),
+        {
+            "headline": headline,
+            "subject": request.subject,
+            "sender": mail.from_address,
+            "outcome": outcome,
+            "reason": reason or "",
+            "text": mail.new_text[:20_000],
+        },
+        request=request,
+        inbound=inbound,
+    )
+    return (notice,)
