@@ -13,6 +13,7 @@ from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.billing.views import period_name
 from intake.clients.models import Client
+from intake.outbox.delivery import on_refusal
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.settings import Settings
@@ -20,6 +21,7 @@ from intake.settings import Settings
 STATEMENT, NOTICE = "statement", "staff_statement_undeliverable"
 
 
+@on_refusal
 def statement_undeliverable(
     session: Session,
     settings: Settings,

@@ -7,14 +7,13 @@ trouble with the server itself holds back the rest of the batch."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.billing import notices as billing_notices
 from intake.db import transaction, utcnow
 from intake.errors import LoginRejected, ServerUnreachable
 from intake.outbox.models import OutboundMessage
@@ -24,6 +23,21 @@ from intake.requests.models import Request
 from intake.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+# Who else must hear of an email the mail server refused, for good (``refused`` None) or
+# for some of its recipients (``refused`` names them): run in the transaction that records
+# the refusal, so the notice they queue is kept exactly when the refusal is. The stage that
+# cares registers itself (billing, for statements); the outbox knows none of them.
+RefusalHook = Callable[[Session, Settings, OutboundMessage, Sequence[str] | None], object]
+_refusal_hooks: list[RefusalHook] = []
+
+
+def on_refusal(hook: RefusalHook) -> RefusalHook:
+    """Register ``hook`` for every refused email (once, however often it is registered)."""
+    if hook not in _refusal_hooks:
+        _refusal_hooks.append(hook)
+    return hook
 
 
 # Seconds to wait before the n-th retry after a deferral (then the last one, repeated).
@@ -95,10 +109,7 @@ def deliver(
                         # refused email is: on its request, and to staff for a statement.
                         email = session.get_one(OutboundMessage, row.id)
                         result.refused_in_part.append(row.id)
-                        _tell_request(session, email, refused=list(delivery.refused))
-                        billing_notices.statement_undeliverable(
-                            session, settings, email, refused=list(delivery.refused)
-                        )
+                        _refused(session, settings, email, list(delivery.refused))
                 elif delivery.temporary_error is not None:
                     # Its recipients' mailboxes are full or busy: only this email waits.
                     email = session.get_one(OutboundMessage, row.id)
@@ -109,8 +120,7 @@ def deliver(
                     email.attempts += 1
                     email.state, email.last_error = "failed", delivery.permanent_error
                     result.failed.append(row.id)
-                    _tell_request(session, email)
-                    billing_notices.statement_undeliverable(session, settings, email)
+                    _refused(session, settings, email, None)
     except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
         # Nothing is lost: the rest stays pending and the sweeper brings it back later.
         log.warning("SMTP delivery deferred: %s", exc)
@@ -121,6 +131,14 @@ def deliver(
         if connection is not None:
             connection.close()
     return result
+
+
+def _refused(
+    session: Session, settings: Settings, email: OutboundMessage, refused: list[str] | None
+) -> None:
+    _tell_request(session, email, refused)
+    for hook in _refusal_hooks:
+        hook(session, settings, email, refused)
 
 
 def _tell_request(
