@@ -1,5 +1,5 @@
 """Lookups remembered for the length of one filing job filed together (one transaction,
-all or none; see ``intake.mail.filing.file_together``): the same sender or estimate looked
+all or none; see ``intake.filing.service.file_together``): the same sender or estimate looked
 up once a job, not once a message.
 
 Only that path remembers anything. A job filed together that fails is rolled back whole

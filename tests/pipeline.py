@@ -6,8 +6,8 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from intake.mail.filing import file_batch
-from intake.mail.outcome import Outcome
+from intake.filing.outcome import Outcome
+from intake.filing.service import file_batch
 from intake.mail.store import Fetched, store_raw
 from intake.settings import Settings
 

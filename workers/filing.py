@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from intake.clients.senders import NewContactWanted
+from intake.filing.outcome import Outcome
+from intake.filing.service import file_batch, file_together
 from intake.mail import store
-from intake.mail.filing import file_batch, file_together
-from intake.mail.outcome import Outcome
 from intake.outbox import delivery
 from workers import runtime
 

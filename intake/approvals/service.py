@@ -6,6 +6,8 @@ go to the outbox in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,7 +17,7 @@ from intake.approvals.authentication import check_sender
 from intake.approvals.replies import Meaning, load_reply_phrases, read_reply
 from intake.clients.models import Contact
 from intake.db import utcnow
-from intake.mail.models import InboundMessage
+from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
@@ -23,10 +25,13 @@ from intake.outbox.service import Thread, plus_address, queue_email
 from intake.outbox.templates import day
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
-from intake.requests import service as requests
+from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 from intake.requests.states import Status
 from intake.settings import Settings
+
+# Reads only the header block of one of our stored emails (its Reply-To).
+HEADERS = BytesHeaderParser(policy=compat32)
 
 
 @dataclass(frozen=True)
@@ -43,78 +48,66 @@ def pending_quote(session: Session, request: Request) -> Quote | None:
     )
 
 
-@dataclass(frozen=True)
-class _Reply:
-    """One client reply being handled: where it goes and what it answers."""
-
-    session: Session
-    settings: Settings
-    request: Request
-    quote: Quote
-    inbound: InboundMessage
-    mail: InboundMail
-    contact: Contact
-
-    def record(self, kind: str, detail: str) -> None:
-        requests.record(self.session, self.request, kind, self.contact.email, self.inbound, detail)
-
-    def move(self, target: Status, detail: str) -> None:
-        requests.move(
-            self.session,
-            self.request,
-            target,
-            actor=self.contact.email,
-            inbound=self.inbound,
-            detail=detail,
+def quote_answered(msg: Incoming) -> Quote | None:
+    """The quote of the request a reply answers: the token of the address it was sent to
+    (support+<token>@...), else the token of the Reply-To of our email it answers."""
+    session, support, mail = msg.session, msg.settings.support_address, msg.mail
+    tokens = list(plus_tokens((*mail.to, *mail.cc), support))
+    ids = [i for i in (*mail.in_reply_to, *reversed(mail.references)) if i]
+    if not tokens and ids:
+        ours = dict(
+            session.execute(
+                sa.select(OutboundMessage.message_id, OutboundMessage.raw).where(
+                    OutboundMessage.message_id.in_(ids),
+                    OutboundMessage.request_id == msg.request.id,
+                )
+            ).all()
         )
-
-    def to_client(
-        self, kind: str, context: dict[str, object], reply_to: str | None = None
-    ) -> OutboundMessage:
-        contact = self.contact
-        return queue_email(
-            self.session,
-            self.settings,
-            kind,
-            [contact.email],
-            {
-                "contact_name": contact.name or contact.email.split("@")[0],
-                "subject": self.request.subject,
-                **context,
-            },
-            request=self.request,
-            inbound=self.inbound,
-            thread=Thread.answering(self.mail),
-            to_client=True,
-            reply_to=reply_to,
+        for message_id in ids:
+            if message_id in ours:
+                reply_to = HEADERS.parsebytes(ours[message_id])["Reply-To"] or ""
+                tokens = list(plus_tokens([reply_to], support))
+                break
+    for token in tokens:
+        quote = session.scalar(
+            sa.select(Quote).where(Quote.token == token, Quote.request_id == msg.request.id)
         )
-
-    def tell_staff(
-        self, headline: str, outcome: str, reason: str | None
-    ) -> tuple[OutboundMessage, ...]:
-        return staff_client_reply(
-            self.session,
-            self.settings,
-            self.request,
-            self.inbound,
-            self.mail,
-            headline,
-            outcome,
-            reason,
-        )
+        if quote is not None:
+            return quote
+    return None
 
 
-def handle_reply_to_quote(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    quote: Quote,
-    inbound: InboundMessage,
-    mail: InboundMail,
+def _to_client(
+    msg: Incoming,
     contact: Contact,
-    replied_to: Quote | None = None,
-) -> ReplyOutcome:
-    r = _Reply(session, settings, request, quote, inbound, mail, contact)
+    kind: str,
+    context: dict[str, object],
+    reply_to: str | None = None,
+) -> OutboundMessage:
+    return queue_email(
+        msg.session,
+        msg.settings,
+        kind,
+        [contact.email],
+        {
+            "contact_name": contact.name or contact.email.split("@")[0],
+            "subject": msg.request.subject,
+            **context,
+        },
+        request=msg.request,
+        inbound=msg.inbound,
+        thread=Thread.answering(msg.mail),
+        to_client=True,
+        reply_to=reply_to,
+    )
+
+
+def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
+    """``msg``: a reply from a contact of the request's client while ``quote`` waits."""
+    session, settings, request, mail = msg.session, msg.settings, msg.request, msg.mail
+    contact = msg.sender.contact
+    assert contact is not None  # filing hands over only replies from a known contact
+    replied_to = quote_answered(msg)
     superseded = replied_to is not None and replied_to.id != quote.id
     # A reply that names no quote, while the waiting one was never sent to the client (staff
     # re-quoted in an internal reply): they cannot be saying yes to a price they never saw.
@@ -122,8 +115,10 @@ def handle_reply_to_quote(
     if superseded or unseen:
         # An answer to a quote staff have since replaced: send the current one back.
         answered = f"quote v{replied_to.version}" if replied_to else "no quote they were sent"
-        r.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
-        again = r.to_client(
+        msg.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
+        again = _to_client(
+            msg,
+            contact,
             "staff_relay",
             {
                 "text": SUPERSEDED,
@@ -140,27 +135,29 @@ def handle_reply_to_quote(
         ref=request.ref,
     )
     if reading.meaning is Meaning.UNCLEAR:
-        r.record("comment", reading.reason)
-        told = r.tell_staff(
-            "Reply needs you", "nothing: it is not a clear approval or decline", reading.reason
+        msg.record("comment", reading.reason)
+        told = staff_client_reply(
+            msg, "Reply needs you", "nothing: it is not a clear approval or decline", reading.reason
         )
         return ReplyOutcome(None, told)
     refusal = _refusal(settings, contact, mail)
     if refusal is not None:
-        r.record("held", refusal)
-        told = r.tell_staff(
-            "Reply held", f"held it: the {reading.meaning.value} did not take effect", refusal
+        msg.record("held", refusal)
+        told = staff_client_reply(
+            msg, "Reply held", f"held it: the {reading.meaning.value} did not take effect", refusal
         )
         return ReplyOutcome(refusal, told)
     if reading.meaning is Meaning.DECLINE:
-        return _decline(r)
+        return _decline(msg, contact, quote)
     client = request.client
     assert client is not None
     if client.requires_po and not reading.po:
-        r.record("po_needed", "approval without the purchase-order number the client requires")
-        asked = r.to_client("po_needed", {"amount": quote.amount, "client_name": client.name})
+        msg.record("po_needed", "approval without the purchase-order number the client requires")
+        asked = _to_client(
+            msg, contact, "po_needed", {"amount": quote.amount, "client_name": client.name}
+        )
         return ReplyOutcome(None, (asked,))
-    return _approve(r, reading.po)
+    return _approve(msg, contact, quote, reading.po)
 
 
 def _sent_to_client(session: Session, request: Request, quote: Quote) -> bool:
@@ -188,19 +185,20 @@ def _refusal(settings: Settings, contact: Contact, mail: InboundMail) -> str | N
     return None
 
 
-def _approve(r: _Reply, po: str | None) -> ReplyOutcome:
-    quote, contact = r.quote, r.contact
+def _approve(msg: Incoming, contact: Contact, quote: Quote, po: str | None) -> ReplyOutcome:
     quote.status, quote.approved_by, quote.approved_at, quote.po = (
         "approved",
         contact.email,
         utcnow(),
         po,
     )
-    r.move(
+    msg.move(
         Status.APPROVED,
         f"quote v{quote.version} approved ({quote.amount}{', PO ' + po if po else ''})",
     )
-    confirmed = r.to_client(
+    confirmed = _to_client(
+        msg,
+        contact,
         "approved",
         {
             "approver": contact.name or contact.email,
@@ -210,15 +208,15 @@ def _approve(r: _Reply, po: str | None) -> ReplyOutcome:
             "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
         },
     )
-    told = r.tell_staff(
-        "Approved", f"approved quote v{quote.version}, {quote.amount}", po and f"PO {po}"
+    told = staff_client_reply(
+        msg, "Approved", f"approved quote v{quote.version}, {quote.amount}", po and f"PO {po}"
     )
     return ReplyOutcome(None, (confirmed, *told))
 
 
-def _decline(r: _Reply) -> ReplyOutcome:
-    r.quote.status = "declined"
-    r.move(Status.DECLINED, f"quote v{r.quote.version} declined")
-    confirmed = r.to_client("declined", {"decliner": r.contact.name or r.contact.email})
-    told = r.tell_staff("Declined", f"declined quote v{r.quote.version}", None)
+def _decline(msg: Incoming, contact: Contact, quote: Quote) -> ReplyOutcome:
+    quote.status = "declined"
+    msg.move(Status.DECLINED, f"quote v{quote.version} declined")
+    confirmed = _to_client(msg, contact, "declined", {"decliner": contact.name or contact.email})
+    told = staff_client_reply(msg, "Declined", f"declined quote v{quote.version}", None)
     return ReplyOutcome(None, (confirmed, *told))

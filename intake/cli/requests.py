@@ -10,12 +10,12 @@ from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction, utcnow
 from intake.errors import NotFound
-from intake.mail.filing import file_batch
+from intake.filing.service import file_batch
 from intake.mail.models import Filing, InboundMessage
 from intake.requests.service import get_by_ref
 from intake.requests.states import Status
-from intake.requests.views import detail, list_requests
 from intake.sla import service as sla
+from intake.views.requests import detail, list_requests
 
 
 @click.group("requests")

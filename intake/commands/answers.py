@@ -4,15 +4,13 @@ receipt that tells the sender what was applied or refused."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from intake.mail.models import InboundMessage
-from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import Thread, plus_address, queue_email
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
-from intake.requests.models import Request
+from intake.requests.incoming import Incoming
 from intake.settings import Settings
 
 
@@ -30,17 +28,10 @@ def says_something(settings: Settings, staff: str, text: str) -> bool:
     return False
 
 
-def relay(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    staff: str,
-    text: str,
-    quote: Quote | None = None,
-) -> OutboundMessage:
+def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessage:
     """The staff member's words to the client, from the support address, in the thread
     of the client's own messages: a human reply, not an automatic one."""
+    session, settings, request, staff = msg.session, msg.settings, msg.request, msg.sender.address
     name = next((m.name for m in settings.staff if m.email == staff and m.name), staff)
     last = session.scalar(
         sa.select(InboundMessage)
@@ -58,7 +49,7 @@ def relay(
         [request.contact_email],
         {"subject": request.subject, "text": text, "staff_name": name, "quote": offer},
         request=request,
-        inbound=inbound,
+        inbound=msg.inbound,
         automatic=False,
         to_client=True,
         thread=Thread(last.message_id) if last is not None else None,
@@ -67,30 +58,24 @@ def relay(
 
 
 def receipt(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    staff: str,
-    problems: list[str],
-    applied: list[str],
-    relayed: str | None,
+    msg: Incoming, problems: list[str], applied: list[str], relayed: str | None
 ) -> OutboundMessage:
+    """What the staff member is told: the commands applied, or the ones refused and why
+    (then nothing was applied), and whom their words were relayed to."""
     return queue_email(
-        session,
-        settings,
+        msg.session,
+        msg.settings,
         "staff_receipt",
-        [staff],
+        [msg.sender.address],
         {
-            "subject": request.subject,
+            "subject": msg.request.subject,
             "refused": bool(problems),
             "problems": problems,
             "applied": applied or ["(no commands)"],
             "relayed": relayed or "",
-            "status": request.status.value,
+            "status": msg.request.status.value,
         },
-        request=request,
-        inbound=inbound,
-        thread=Thread.answering(mail),
+        request=msg.request,
+        inbound=msg.inbound,
+        thread=Thread.answering(msg.mail),
     )

@@ -10,27 +10,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from intake.approvals.service import pending_quote
 from intake.classification.examples import keep_correction
 from intake.clients.models import Client, Contact
+from intake.clients.senders import Author, Sender
 from intake.commands import answers
 from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import IntakeError
 from intake.mail.models import Filing, InboundMessage
-from intake.mail.parsing import InboundMail
+from intake.mail.parsing import parse
 from intake.outbox.models import OutboundMessage
-from intake.outbox.service import Thread
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import promised_included_hours, quote_new_request, timeline
 from intake.requests import service as requests
-from intake.requests.models import Request, TimeEntry
+from intake.requests.incoming import Incoming
+from intake.requests.models import TimeEntry
 from intake.requests.states import RequestType, Severity, Status
-from intake.settings import Settings
 
 
 class CommandRefused(IntakeError):
@@ -46,9 +45,7 @@ class Days:
     zone: str  # the agency's time zone, named in refusals
 
 
-def command_days(
-    session: Session, settings: Settings, request: Request, inbound: InboundMessage
-) -> Days:
+def command_days(msg: Incoming) -> Days:
     """Today and the request's first day, both in the agency's time zone.
 
     "Now" is when the staff member wrote the message (its Date), never later than the
@@ -57,6 +54,7 @@ def command_days(
     believed. The request was opened when its first message was written, or when intake
     opened it, whichever came first.
     """
+    session, request, inbound = msg.session, msg.request, msg.inbound
     now = utcnow()
     first = session.scalar(
         sa.select(InboundMessage.sent_at)
@@ -70,9 +68,9 @@ def command_days(
     written = inbound.sent_at
     if written is None or not opened_at <= written <= now:
         written = now
-    zone = settings.zone
+    zone = msg.settings.zone
     return Days(
-        written.astimezone(zone).date(), opened_at.astimezone(zone).date(), settings.timezone
+        written.astimezone(zone).date(), opened_at.astimezone(zone).date(), msg.settings.timezone
     )
 
 
@@ -94,148 +92,127 @@ def dated(command: g.Command, days: Days, ref: str) -> g.Command:
     return command
 
 
-def apply_staff_reply(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    staff: str,
-) -> list[OutboundMessage]:
-    message = g.parse_staff_message(mail.new_text)
+def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
+    """``msg``: a staff member's reply in a request's thread."""
+    session, settings, request, staff = msg.session, msg.settings, msg.request, msg.sender.address
+    message = g.parse_staff_message(msg.mail.new_text)
     problems = [f"line {e.line}: {e.text} — {e.reason}" for e in message.errors]
     applied: list[str] = []
     requote: list[Quote] = []
     filed: list[OutboundMessage] = []
     if not problems:
-        days = command_days(session, settings, request, inbound)
+        days = command_days(msg)
         try:
             with session.begin_nested():
                 for command in message.commands:
                     command = dated(command, days, request.ref)
                     if isinstance(command, g.Quote):
-                        requote.append(
-                            _requote(session, settings, request, inbound, staff, command)
-                        )
+                        requote.append(_requote(msg, command))
                         applied.append(
                             f"new quote v{requote[-1].version}: "
                             f"{g.format_hours(command.hours)}, {requote[-1].amount}"
                         )
                         continue
                     if isinstance(command, g.FileUnder):
-                        filed = _file_under(session, settings, request, inbound, staff, command)
+                        filed = _file_under(msg, command)
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
-                    applied.append(_apply(session, request, inbound, staff, command))
+                    applied.append(HANDLERS[type(command)](msg, command))
         except (CommandRefused, requests.ForbiddenTransition) as exc:
             problems = [f"{g.format_command(command)} — {exc}"]
             applied, requote, filed = [], [], []
     if problems:
-        requests.record(session, request, "commands_refused", staff, inbound, "; ".join(problems))
-        return [
-            answers.receipt(session, settings, request, inbound, mail, staff, problems, [], None)
-        ]
+        msg.record("commands_refused", "; ".join(problems))
+        return [answers.receipt(msg, problems, [], None)]
     sent: list[OutboundMessage] = list(filed)
     relayed = None
     new_quote = requote[-1] if requote and not message.internal else None
     says = answers.says_something(settings, staff, message.relay_text)
     if (says or new_quote) and request.client_id is not None:
-        sent.append(
-            answers.relay(session, settings, request, inbound, staff, message.relay_text, new_quote)
-        )
+        sent.append(answers.relay(msg, message.relay_text, new_quote))
         relayed = request.contact_email
-        requests.record(session, request, "relayed", staff, inbound, f"to {relayed}")
+        msg.record("relayed", f"to {relayed}")
         if request.first_response_at is None:  # the first reply from a person: SLA met
             request.first_response_at = utcnow()
-    receipt = answers.receipt(
-        session, settings, request, inbound, mail, staff, [], applied, relayed
-    )
-    return [*sent, receipt]
+    return [*sent, answers.receipt(msg, [], applied, relayed)]
 
 
-def _apply(
-    session: Session, request: Request, inbound: InboundMessage, staff: str, command: g.Command
-) -> str:
-    handler = HANDLERS[type(command)]
-    return handler(session, request, inbound, staff, command)
-
-
-def _correct(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _correct(msg: Incoming, c: g.Command) -> str:
     """#type or #severity: a staff correction of the classification."""
     assert isinstance(c, g.SetType | g.SetSeverity)
+    r = msg.request
     field, kind = ("type", RequestType) if isinstance(c, g.SetType) else ("severity", Severity)
     old = getattr(r, field)
     before = old.value if old else "unset"
     setattr(r, field, kind(c.value))
-    requests.record(s, r, "correction", staff, i, f"{field} {before} -> {c.value}")
-    keep_correction(s, r, staff)
+    msg.record("correction", f"{field} {before} -> {c.value}")
+    keep_correction(msg.session, r, msg.sender.address)
     return f"{field} is now {c.value} (was {before}; kept as a labelled example)"
 
 
-def _approve(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _approve(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.Approve)
-    quote = pending_quote(s, r)
+    r = msg.request
+    quote = pending_quote(msg.session, r)
     if quote is None:
         raise CommandRefused(f"{r.ref} has no quote waiting for approval")
     if r.client is not None and r.client.requires_po and not c.po:
         raise CommandRefused(f"{r.client.slug} requires a purchase-order number: #approve PO-1234")
-    quote.status, quote.approved_by, quote.approved_at, quote.po = "approved", staff, utcnow(), c.po
-    requests.move(
-        s,
-        r,
-        Status.APPROVED,
-        actor=staff,
-        inbound=i,
-        detail=f"approved by staff on the client's behalf ({quote.amount})",
+    quote.status, quote.approved_by, quote.approved_at, quote.po = (
+        "approved",
+        msg.sender.address,
+        utcnow(),
+        c.po,
     )
+    msg.move(Status.APPROVED, f"approved by staff on the client's behalf ({quote.amount})")
     return f"quote v{quote.version} ({quote.amount}) approved on the client's behalf"
 
 
-def _decline(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
-    quote = pending_quote(s, r)
+def _decline(msg: Incoming, c: g.Command) -> str:
+    quote = pending_quote(msg.session, msg.request)
     if quote is not None:
         quote.status = "declined"
-    requests.move(s, r, Status.DECLINED, actor=staff, inbound=i, detail="declined by staff")
+    msg.move(Status.DECLINED, "declined by staff")
     return "declined"
 
 
-def _log(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _log(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.Log) and c.work_date is not None  # dated() gave it one
     when = c.work_date
-    s.add(
+    msg.session.add(
         TimeEntry(
-            request_id=r.id,
-            staff_email=staff,
+            request_id=msg.request.id,
+            staff_email=msg.sender.address,
             hours=c.hours,
             work_date=when,
             note=c.note,
-            inbound_id=i.id,
+            inbound_id=msg.inbound.id,
         )
     )
-    requests.record(s, r, "time", staff, i, f"{g.format_hours(c.hours)} on {when} {c.note}")
+    msg.record("time", f"{g.format_hours(c.hours)} on {when} {c.note}")
     return f"{g.format_hours(c.hours)} logged for {when}"
 
 
-def _status(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _status(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.SetStatus)
     target = Status(c.value)
-    requests.move(s, r, target, actor=staff, inbound=i, detail="by staff")
+    msg.move(target, "by staff")
     if target is Status.DONE:
-        r.closed_at = utcnow()
+        msg.request.closed_at = utcnow()
     return f"status {target.value}"
 
 
-def _note(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _note(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.Note)
-    requests.record(s, r, "note", staff, i, c.text)
+    msg.record("note", c.text)
     return "internal note added"
 
 
-def _internal(s: Session, r: Request, i: InboundMessage, staff: str, c: g.Command) -> str:
+def _internal(msg: Incoming, c: g.Command) -> str:
     return "internal: nothing goes to the client"
 
 
-Handler = Callable[[Session, Request, InboundMessage, str, g.Command], str]
+Handler = Callable[[Incoming, g.Command], str]
 HANDLERS: dict[type, Handler] = {
     g.SetType: _correct,
     g.SetSeverity: _correct,
@@ -248,17 +225,11 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
-def _file_under(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    staff: str,
-    command: g.FileUnder,
-) -> list[OutboundMessage]:
+def _file_under(msg: Incoming, command: g.FileUnder) -> list[OutboundMessage]:
     """#client slug: a held message becomes the client's request, quoted as if it had come
     from one of their people; its sender becomes a contact who may not approve. The move
     out of held is staff's, from their message; the quote that follows reads the client's."""
+    session, settings, request = msg.session, msg.settings, msg.request
     if request.status is not Status.HELD:
         raise CommandRefused(f"{request.ref} is not held; #client only files held messages")
     client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
@@ -278,34 +249,28 @@ def _file_under(
     )
     if opening is None:
         raise CommandRefused(f"{request.ref} has no message to file")
+    author = Author.CONTACT
     if contact is None:
-        session.add(Contact(email=sender, can_approve=False, source="mail", client=client))
+        contact = Contact(email=sender, can_approve=False, source="mail", client=client)
+        session.add(contact)
+        author = Author.NEW_CONTACT
     request.client, request.hold_reason = client, None
-    requests.move(
-        session,
-        request,
-        Status.NEW,
-        actor=staff,
-        inbound=inbound,
-        detail=f"filed under {client.slug} by staff",
-    )
+    msg.move(Status.NEW, f"filed under {client.slug} by staff")
     opening.filing, opening.reason = Filing.REQUEST, None
     session.flush()
-    thread = Thread(opening.message_id)
-    return quote_new_request(
-        session, settings, request, opening, thread, opening.new_text or opening.text or ""
+    # The held message, read again as it was filed, is what the client is quoted for: its
+    # new text, or all of it when nothing in it was new.
+    mail = parse(opening.raw, max_attachment_bytes=settings.max_attachment_bytes)
+    mail = dataclasses.replace(mail, new_text=mail.new_text or mail.text)
+    asked = Incoming(
+        session, settings, opening, mail, Sender(author, sender, client, contact), request
     )
+    return quote_new_request(asked)
 
 
-def _requote(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    staff: str,
-    command: g.Quote,
-) -> Quote:
+def _requote(msg: Incoming, command: g.Quote) -> Quote:
     """A new quote version from staff; the one waiting before it is superseded."""
+    session, settings, request = msg.session, msg.settings, msg.request
     client = request.client
     if client is None:
         raise CommandRefused(f"{request.ref} has no client yet")
@@ -334,7 +299,7 @@ def _requote(
         complete_by=command.due or done_by,
         status="pending" if quoted.needs_approval else "included",
         token=secrets.token_hex(6),
-        created_by=staff,
+        created_by=msg.sender.address,
     )
     session.add(quote)
     session.flush()
@@ -342,6 +307,5 @@ def _requote(
     under_way = {Status.APPROVED, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT}
     if quoted.needs_approval or request.status not in under_way:
         target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
-        detail = f"quote v{quote.version}: {quoted.hours} h, {quoted.amount}"
-        requests.move(session, request, target, actor=staff, inbound=inbound, detail=detail)
+        msg.move(target, f"quote v{quote.version}: {quoted.hours} h, {quoted.amount}")
     return quote

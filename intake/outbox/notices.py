@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from intake.mail.models import InboundMessage
-from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
+from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 from intake.settings import Settings
 
@@ -64,31 +64,25 @@ def staff_bounce(
 
 
 def staff_client_reply(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    headline: str,
-    outcome: str,
-    reason: str | None,
+    msg: Incoming, headline: str, outcome: str, reason: str | None
 ) -> tuple[OutboundMessage, ...]:
-    if not settings.staff:
+    """Staff are told of a client's reply: ``headline``, what intake did with it, and why."""
+    if not msg.settings.staff:
         return ()
     notice = queue_email(
-        session,
-        settings,
+        msg.session,
+        msg.settings,
         "staff_client_reply",
-        staff_recipients(settings),
+        staff_recipients(msg.settings),
         {
             "headline": headline,
-            "subject": request.subject,
-            "sender": mail.from_address,
+            "subject": msg.request.subject,
+            "sender": msg.mail.from_address,
             "outcome": outcome,
             "reason": reason or "",
-            "text": mail.new_text[:20_000],
+            "text": msg.mail.new_text[:20_000],
         },
-        request=request,
-        inbound=inbound,
+        request=msg.request,
+        inbound=msg.inbound,
     )
     return (notice,)

@@ -3,11 +3,10 @@ acknowledgement), the staff notice of a new request, and a quote as later emails
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
 from intake.classification.rules import Classification
-from intake.clients.models import Client, Contact
-from intake.mail.models import InboundMessage
+from intake.clients.models import Contact
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import (
     Thread,
@@ -20,8 +19,8 @@ from intake.outbox.templates import day, when
 from intake.plans import Plan
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price
+from intake.requests.incoming import Incoming
 from intake.requests.models import Request
-from intake.settings import Settings
 
 NO_CHARGE = {
     "bug": "Bug fixes are included in your {plan} plan",
@@ -31,20 +30,32 @@ NO_CHARGE = {
 }
 
 
-def client_quote(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    thread: Thread,
-    quote: Quote,
-    quoted: Price,
-    plan: Plan,
-    client: Client,
-    contact: Contact | None,
-) -> list[OutboundMessage]:
+@dataclass(frozen=True)
+class FirstQuote:
+    """A new request's first quote, as its two emails show it."""
+
+    msg: Incoming  # the client's message that opened the request
+    quote: Quote
+    price: Price
+    plan: Plan
+    contact: Contact | None  # the sender, if a known contact
+    decided: Classification
+    notes: list[str]  # for staff
+
+
+def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     """The reply with the quote (or the no-charge acknowledgement), unless this address has
     had its fill of automatic replies this hour: then staff are told instead."""
+    msg, quote, quoted, plan, contact = (
+        first.msg,
+        first.quote,
+        first.price,
+        first.plan,
+        first.contact,
+    )
+    session, settings, request = msg.session, msg.settings, msg.request
+    client = request.client
+    assert client is not None
     address = request.contact_email
     limit = settings.replies.max_automatic_per_hour
     if automatic_replies_last_hour(session, address, limit) >= limit:
@@ -58,7 +69,7 @@ def client_quote(
                 staff_recipients(settings),
                 {"address": address, "limit": limit, "subject": request.subject},
                 request=request,
-                inbound=inbound,
+                inbound=msg.inbound,
             )
         ]
     assert quote.start_by is not None and quote.complete_by is not None
@@ -87,8 +98,8 @@ def client_quote(
             [address],
             context,
             request=request,
-            inbound=inbound,
-            thread=thread,
+            inbound=msg.inbound,
+            thread=Thread.answering(msg.mail),
             reply_to=plus_address(settings, quote.token),
             to_client=True,
         )
@@ -111,19 +122,18 @@ def quote_type(request: Request) -> str:
     return request.type.value if request.type else "question"
 
 
-def staff_new_request(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    quote: Quote,
-    quoted: Price,
-    plan: Plan,
-    client: Client,
-    decided: Classification,
-    text: str,
-    notes: list[str],
-) -> OutboundMessage | None:
+def staff_new_request(first: FirstQuote) -> OutboundMessage | None:
+    """The staff notice of a new request: the quote and why it was classified as it was."""
+    msg, quote, quoted, plan, decided = (
+        first.msg,
+        first.quote,
+        first.price,
+        first.plan,
+        first.decided,
+    )
+    session, settings, request = msg.session, msg.settings, msg.request
+    client = request.client
+    assert client is not None
     if not settings.staff:
         return None
     assert quote.start_by is not None and quote.complete_by is not None
@@ -145,8 +155,8 @@ def staff_new_request(
         "needs_approval": quoted.needs_approval,
         "start_by": when(quote.start_by, settings.timezone),
         "complete_by": day(quote.complete_by),
-        "notes": notes + [a.note for a in inbound.attachments if a.note],
-        "text": text[:20_000],
+        "notes": first.notes + [a.note for a in msg.inbound.attachments if a.note],
+        "text": msg.mail.new_text[:20_000],
     }
     return queue_email(
         session,
@@ -155,5 +165,5 @@ def staff_new_request(
         staff_recipients(settings),
         context,
         request=request,
-        inbound=inbound,
+        inbound=msg.inbound,
     )

@@ -15,16 +15,14 @@ from intake import catalogue
 from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
-from intake.mail.models import InboundMessage
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_held
-from intake.outbox.service import Thread
 from intake.plans import Plan, price_sheet
 from intake.quotes import emails
 from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price, included_hours_left, price, takes_included_hours
-from intake.requests import service as requests
+from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from intake.settings import Settings
@@ -38,29 +36,22 @@ from intake.sla.service import client_hours
 SYSTEM = "intake"
 
 
-def quote_new_request(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    inbound: InboundMessage,
-    thread: Thread,
-    new_text: str,
-    contact: Contact | None = None,
-    quoted_at: datetime | None = None,
-) -> list[OutboundMessage]:
-    """``contact``: the sender, when the caller has already looked them up. ``quoted_at``:
-    when the client is told (now, unless a test replays the past)."""
+def quote_new_request(msg: Incoming, quoted_at: datetime | None = None) -> list[OutboundMessage]:
+    """Quote the request ``msg`` opened and queue the client's reply and the staff notice.
+    ``quoted_at``: when the client is told (now, unless a test replays the past)."""
+    session, settings, request, inbound = msg.session, msg.settings, msg.request, msg.inbound
     client = request.client
     assert client is not None
     sheet = price_sheet(settings)
     if client.plan not in sheet.plans:
         reason = f"client {client.slug} has plan {client.plan!r}, which the plans file lacks"
-        requests.move(session, request, Status.HELD, actor=SYSTEM, inbound=inbound, detail=reason)
+        msg.move(Status.HELD, reason, actor=SYSTEM)
         request.hold_reason = reason
         held = staff_held(session, settings, request, inbound, reason)
         return [held] if held is not None else []
     opened = request.opened_at.astimezone(settings.zone).date()
     plan = sheet.plan_in_force(client.plan, client.since, opened)
+    new_text = msg.mail.new_text
     decided = classify(request.subject, new_text, catalogue.read(settings.rules_file, load_rules))
     # Every lookup first, then every write, so the writes go to the database together.
     # None of these lookups depends on what this filing has written so far.
@@ -78,11 +69,12 @@ def quote_new_request(
             if takes_included_hours(decided.type.value, plan)
             else Decimal(0)
         )
+        contact = msg.sender.contact
         if contact is None or contact.email != request.contact_email:
             contact = session.scalar(
                 sa.select(Contact).where(Contact.email == request.contact_email)
             )
-    _record_classification(session, request, inbound, decided)
+    _record_classification(msg, decided)
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
     quoted = price(
         decided.type.value, estimate.hours, plan, rate, included_hours_left(plan, promised)
@@ -104,26 +96,15 @@ def quote_new_request(
     )
     session.add(quote)
     target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
-    requests.move(
-        session,
-        request,
-        target,
-        actor=SYSTEM,
-        inbound=inbound,
-        detail=f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})",
-    )
-    sent = emails.client_quote(
-        session, settings, request, inbound, thread, quote, quoted, plan, client, contact
-    )
-    notice = emails.staff_new_request(
-        session, settings, request, inbound, quote, quoted, plan, client, decided, new_text, notes
-    )
+    msg.move(target, f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})", actor=SYSTEM)
+    first = emails.FirstQuote(msg, quote, quoted, plan, contact, decided, notes)
+    sent = emails.client_quote(first)
+    notice = emails.staff_new_request(first)
     return [*sent, notice] if notice is not None else sent
 
 
-def _record_classification(
-    session: Session, request: Request, inbound: InboundMessage, decided: Classification
-) -> None:
+def _record_classification(msg: Incoming, decided: Classification) -> None:
+    request = msg.request
     request.type = RequestType(decided.type.value)
     request.severity = Severity(decided.severity.value)
     request.classification = {
@@ -139,14 +120,11 @@ def _record_classification(
         },
         "low_confidence": decided.low_confidence,
     }
-    requests.record(
-        session,
-        request,
+    msg.record(
         "classified",
-        SYSTEM,
-        inbound,
         f"{decided.severity.value} {decided.type.value}"
         + (" (low confidence)" if decided.low_confidence else ""),
+        actor=SYSTEM,
     )
 
 

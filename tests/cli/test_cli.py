@@ -17,16 +17,16 @@ from click.testing import CliRunner
 
 from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction
-from intake.mail.filing import file_batch
+from intake.filing.service import file_batch
 from intake.mail.store import Fetched, store_raw
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import Severity, Status
 from intake.settings import load_settings
+from tests.factories import CLIENTS_FILE
 from tests.mailbuilder import STAFF_AUTH, message
 
 ROOT = Path(__file__).parents[2]
-CLIENTS = ROOT / "config" / "clients.example.toml"
 LABELLED = ROOT / "tests" / "data" / "requests.toml"
 LONDON = ZoneInfo("Europe/London")
 
@@ -63,7 +63,7 @@ def test_db_upgrade_is_repeatable(config):
 
 
 def test_clients_import_list_and_write_back(config, tmp_path):
-    result = intake(config, "clients", "import", str(CLIENTS))
+    result = intake(config, "clients", "import", str(CLIENTS_FILE))
     assert result.exit_code == 0 and "2 clients created" in result.output
     listed = intake(config, "clients", "list")
     assert "acme" in listed.output and "zed" in listed.output
@@ -95,7 +95,7 @@ def test_clients_add_creates_a_contact_who_may_approve(config):
 
 def test_clients_add_changes_only_the_options_given(config):
     # Given Acme imported with its plan, domains, time zone, country, start and billing
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     before = intake(config, "clients", "list", "--toml").output
     # When staff add a contact and change the plan of an existing client
     result = intake(
@@ -130,7 +130,7 @@ def test_a_new_client_needs_a_name(config):
 
 
 def test_requests_list_show_and_status_json_shapes(config):
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     file_mail(
         config,
         [
@@ -216,7 +216,7 @@ def wait_on_client(config: Path, number: int, since: datetime) -> None:
 def test_requests_list_sorts_by_what_falls_due_next(config):
     # Given Acme's requests, all past their first-response targets by now but one, whose
     # clock is paused while it waits on the client, and a held message with no clock:
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     file_mail(
         config,
         [
@@ -251,7 +251,7 @@ def test_requests_list_sorts_by_what_falls_due_next(config):
 
 def test_requests_examples_exports_a_staff_correction_as_a_labelled_example(config):
     # Given Alice's request, with quotes and backslashes in it, and Dana's correction of it
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     body = 'The "Save" button under C:\\Shop\\admin fails with """error 42""".\n'
     file_mail(
         config,
@@ -287,7 +287,7 @@ def test_requests_examples_exports_a_staff_correction_as_a_labelled_example(conf
 
 
 def test_parked_mail_can_be_retried(config):
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     file_mail(config, [bytes(range(256))])
     result = intake(config, "requests", "retry", "--all")
     assert result.exit_code == 0 and "inbound 1: failed" in result.output
@@ -295,7 +295,7 @@ def test_parked_mail_can_be_retried(config):
 
 def test_retrying_an_inbound_id_that_does_not_exist_is_one_line(config):
     # Given a mailbox with one parked message
-    intake(config, "clients", "import", str(CLIENTS))
+    intake(config, "clients", "import", str(CLIENTS_FILE))
     file_mail(config, [bytes(range(256))])
     # When staff retry it together with an id that does not exist
     result = intake(config, "requests", "retry", "1", "99999")
@@ -395,7 +395,7 @@ def test_a_clients_file_that_is_not_utf8_is_one_line(tmp_path):
     config = tmp_path / "intake.toml"
     config.write_text(f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n')
     clients = tmp_path / "clients.toml"
-    clients.write_bytes(CLIENTS.read_text().replace("Acme", "Acmé").encode("latin-1"))
+    clients.write_bytes(CLIENTS_FILE.read_text().replace("Acme", "Acmé").encode("latin-1"))
     # When it is imported
     done = run_cli("--config", str(config), "clients", "import", str(clients))
     # Then one line names the file
@@ -474,7 +474,7 @@ def broken_files(tmp_path: Path, which: str) -> Path:
         ("poll",),
         ("worker",),
         ("worker", "--processes", "2"),
-        ("clients", "import", str(CLIENTS)),
+        ("clients", "import", str(CLIENTS_FILE)),
     ],
 )
 def test_a_missing_or_broken_catalogue_file_stops_a_command_at_start(tmp_path, which, command):

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from intake.clients.models import Client
-from intake.clients.service import import_clients, read_clients_file
-from intake.outbox.service import Thread
+from intake.clients.senders import Author, Sender
+from intake.mail.parsing import parse
 from intake.quotes.models import Quote
 from intake.quotes.service import promised_included_hours, quote_new_request
 from intake.requests import service as requests
+from intake.requests.incoming import Incoming
 from intake.requests.models import Event, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
+from tests.factories import add_example_clients
+from tests.mailbuilder import message
 
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 FEATURE = ("Could you add a CSV export to the admin?", "Could you add a CSV export? Thanks")
 
 
 @pytest.fixture
 def acme(session) -> Client:
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     return session.scalar(sa.select(Client).where(Client.slug == "acme"))
 
 
@@ -40,15 +41,10 @@ def quote_for(session, settings, client, subject, text, opened_at=None, quoted_a
     )
     if opened_at is not None:
         request.opened_at = opened_at
-    sent = quote_new_request(
-        session,
-        settings,
-        request,
-        _inbound(session),
-        Thread(None, ()),
-        text,
-        quoted_at=quoted_at or opened_at,
-    )
+    mail = replace(parse(message(subject=subject, message_id=None)), new_text=text)
+    sender = Sender(Author.CONTACT, "alice@acme.example", client)
+    asked = Incoming(session, settings, _inbound(session), mail, sender, request)
+    sent = quote_new_request(asked, quoted_at=quoted_at or opened_at)
     quote = session.scalar(sa.select(Quote).where(Quote.request_id == request.id))
     return request, quote, sent
 

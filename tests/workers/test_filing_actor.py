@@ -4,34 +4,30 @@ failing is given up on alone; the messages queued behind it are all filed."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from intake.clients.models import Contact
-from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
-from intake.mail import filing as mail_filing
+from intake.filing import service as filing_service
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.store import Fetched, store_raw
 from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Event
+from tests.factories import add_example_clients
 from tests.mailbuilder import STAFF_AUTH, message
 from workers import broker as brokers
 from workers import filing
-
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 @pytest.fixture
 def start_runtime(make_settings, db_url, engine, factory):
     """The example clients imported; start(**settings) sets the workers' runtime up."""
     with transaction(factory) as session:
-        import_clients(session, read_clients_file(CLIENTS, PLANS))
+        add_example_clients(session)
     started = []
 
     def start(**overrides):
@@ -60,14 +56,14 @@ def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypa
     # Given a job of four messages, the second of which fails its transaction every time
     ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
     poison = ids[1]
-    real = mail_filing.parse
+    real = filing_service.parse
 
     def parse(raw, **options):
         if b"Subject: Request 2" in raw:
             raise OperationalError("UPDATE ...", {}, Exception("server closed the connection"))
         return real(raw, **options)
 
-    monkeypatch.setattr(mail_filing, "parse", parse)
+    monkeypatch.setattr(filing_service, "parse", parse)
     # When dramatiq runs the job and retries it while it fails, well past the limit
     limit = runtime.settings.sweeper.max_attempts
     for _ in range(limit + 3):
@@ -87,14 +83,14 @@ def test_a_message_that_keeps_failing_is_parked_alone(runtime, factory, monkeypa
 def test_a_bad_message_in_a_job_is_parked_and_the_rest_filed_once(runtime, factory, monkeypatch):
     # Given a job of four messages, the third of which breaks the filing code
     ids = stored(factory, [message(subject=f"Request {n}") for n in range(1, 5)])
-    real = mail_filing.parse
+    real = filing_service.parse
 
     def parse(raw, **options):
         if b"Subject: Request 3" in raw:
             raise ValueError("a bug met this message")
         return real(raw, **options)
 
-    monkeypatch.setattr(mail_filing, "parse", parse)
+    monkeypatch.setattr(filing_service, "parse", parse)
     sent: list[list[int]] = []
     monkeypatch.setattr(filing, "enqueue_sending", sent.append)
     # When the job runs (filing the four together fails, so they are filed one by one)

@@ -1,5 +1,6 @@
-"""Filing a stored message: parse it, tell machines from people, find its thread, and make it
-exactly one new request, follow-up, machine record, held message or parked failure."""
+"""Filing stored messages: each parsed, then handed down the filing chain (``chain.py``),
+which makes it exactly one new request, follow-up, machine record or held message; what
+cannot be read or keeps failing is parked with its error. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -15,22 +16,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake import memo
-from intake.clients.senders import Author, NewContactWanted, Sender, identify_sender
+from intake.clients.senders import NewContactWanted
 from intake.db import utcnow
 from intake.errors import UnparseableMail
-from intake.mail.follow_ups import file_follow_up
-from intake.mail.machine import detect_machine
-from intake.mail.machine_filing import file_machine
+from intake.filing import chain
+from intake.filing.context import FilingContext
+from intake.filing.outcome import Outcome, settle
+from intake.filing.threads import may_thread
 from intake.mail.models import Attachment, Filing, InboundMessage
-from intake.mail.outcome import Outcome, settle
 from intake.mail.parsing import InboundMail, parse
-from intake.mail.threads import find_thread, may_thread, quote_replied_to
-from intake.outbox.notices import staff_held
-from intake.outbox.service import Thread
-from intake.quotes.service import quote_new_request
-from intake.requests import service as requests
-from intake.requests.models import Request
-from intake.requests.states import Status
 from intake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -184,20 +178,7 @@ def _file_parsed(
 ) -> Outcome:
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
-        verdict = detect_machine(mail, settings.own_addresses)
-        if verdict is not None:
-            return file_machine(session, settings, inbound, mail, verdict)
-
-        sender = identify_sender(
-            session, mail.from_address, mail.from_name, settings.staff_addresses, may_add=alone
-        )
-        inbound.author = sender.author.value
-    match = find_thread(session, settings, mail, sender)
-    if match is not None:
-        request = session.get_one(Request, match.request_id)
-        replied_to = quote_replied_to(session, settings, mail, request)
-        return file_follow_up(session, settings, inbound, mail, sender, request, replied_to)
-    return _file_new(session, settings, inbound, mail, sender)
+    return chain.run(FilingContext(session, settings, inbound, mail, alone))
 
 
 def _keep_parsed(
@@ -255,60 +236,3 @@ def _file_earlier(
         for earlier_id in earlier
     )
     return [outcome for outcome in filed if outcome is not None]
-
-
-def _file_new(
-    session: Session,
-    settings: Settings,
-    inbound: InboundMessage,
-    mail: InboundMail,
-    sender: Sender,
-) -> Outcome:
-    if sender.author is Author.UNKNOWN or sender.client is None:
-        reason = (
-            "staff message that matches no request"
-            if sender.author is Author.STAFF
-            else f"unknown sender {sender.address or '(no address)'}"
-        )
-        request = requests.open_request(
-            session,
-            client=None,
-            contact_email=sender.address,
-            subject=mail.subject,
-            inbound=inbound,
-            status=Status.HELD,
-            hold_reason=reason,
-            from_arrival_within=settings.sla.from_arrival_within,
-        )
-        notice = staff_held(session, settings, request, inbound, reason)
-        return settle(inbound, Filing.HELD, request, reason, [notice])
-    request = requests.open_request(
-        session,
-        client=sender.client,
-        contact_email=sender.address,
-        subject=mail.subject,
-        inbound=inbound,
-        from_arrival_within=settings.sla.from_arrival_within,
-    )
-    if sender.author is Author.NEW_CONTACT:
-        requests.record(
-            session,
-            request,
-            "new_contact",
-            sender.address,
-            inbound,
-            f"{sender.address} added as a contact of {sender.client.slug} (may not approve)",
-        )
-    for attachment in inbound.attachments:
-        if attachment.note:
-            requests.record(session, request, "note", "intake", inbound, attachment.note)
-    replies = quote_new_request(
-        session,
-        settings,
-        request,
-        inbound,
-        Thread.answering(mail),
-        mail.new_text,
-        sender.contact,
-    )
-    return settle(inbound, Filing.REQUEST, request, outbound=replies)

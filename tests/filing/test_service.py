@@ -4,14 +4,12 @@ held message or parked failure."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from intake.clients.models import Contact
-from intake.clients.service import import_clients, read_clients_file
-from intake.mail.filing import file_batch
+from intake.filing.service import file_batch
 from intake.mail.models import AddressFlag, Filing, InboundMessage
 from intake.mail.store import Fetched, store_raw
 from intake.outbox.models import OutboundMessage
@@ -19,16 +17,14 @@ from intake.quotes.models import Quote
 from intake.requests.models import Event, Request
 from intake.requests.states import Status
 from tests.conftest import mail_fixture
+from tests.factories import add_example_clients
 from tests.mailbuilder import STAFF_AUTH, bounce, message
 from tests.pipeline import deliver
-
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 @pytest.fixture
 def clients(session):
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
 
 
 def requests_of(session) -> list[Request]:

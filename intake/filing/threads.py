@@ -1,10 +1,7 @@
-"""Which request a message belongs to, and which of its quotes a reply answers: the
-database lookups under the pure threading rules of ``intake.mail.matching``."""
+"""Which request a message belongs to: the database lookups under the pure threading rules
+of ``intake.mail.matching``."""
 
 from __future__ import annotations
-
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,7 +14,6 @@ from intake.mail.matching import (
     by_message_id,
     choose_thread,
     clues_of,
-    plus_tokens,
 )
 from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
@@ -25,9 +21,6 @@ from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.settings import Settings
-
-# Reads only the header block of one of our stored emails (its Reply-To).
-HEADERS = BytesHeaderParser(policy=compat32)
 
 
 def thread_clues(settings: Settings, mail: InboundMail) -> Clues:
@@ -88,36 +81,6 @@ def find_thread(
         sender_client_id=sender.client.id if sender and sender.client else None,
         sender_is_staff=sender is not None and sender.author is Author.STAFF,
     )
-
-
-def quote_replied_to(
-    session: Session, settings: Settings, mail: InboundMail, request: Request
-) -> Quote | None:
-    """The quote of this request a reply answers: the token of the address it was sent to
-    (support+<token>@...), else the token of the Reply-To of our email it answers."""
-    tokens = list(plus_tokens((*mail.to, *mail.cc), settings.support_address))
-    ids = [i for i in (*mail.in_reply_to, *reversed(mail.references)) if i]
-    if not tokens and ids:
-        ours = dict(
-            session.execute(
-                sa.select(OutboundMessage.message_id, OutboundMessage.raw).where(
-                    OutboundMessage.message_id.in_(ids),
-                    OutboundMessage.request_id == request.id,
-                )
-            ).all()
-        )
-        for message_id in ids:
-            if message_id in ours:
-                reply_to = HEADERS.parsebytes(ours[message_id])["Reply-To"] or ""
-                tokens = list(plus_tokens([reply_to], settings.support_address))
-                break
-    for token in tokens:
-        quote = session.scalar(
-            sa.select(Quote).where(Quote.token == token, Quote.request_id == request.id)
-        )
-        if quote is not None:
-            return quote
-    return None
 
 
 def _known(session: Session, ids: set[int]) -> dict[int, KnownRequest]:
