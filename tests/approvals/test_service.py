@@ -3,29 +3,25 @@ who may not approve, failing or forged authentication, and unclear replies."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
-from intake.clients.service import import_clients, read_clients_file
 from intake.mail.models import Filing
 from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status
+from tests.factories import add_example_clients
 from tests.mailbuilder import STAFF_AUTH, message
 from tests.pipeline import deliver
 
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 PASS = "mx.agency.example; dkim=pass header.d=zed.example; dmarc=pass header.from=zed.example"
 
 
 @pytest.fixture
 def quoted(session, settings):
     """Zed (no plan, PO required) asked for a feature and was quoted."""
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,

@@ -21,10 +21,9 @@ from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction, utcnow
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import TimeEntry
-from tests.billing.test_service import october_work, work
+from tests.factories import CLIENTS_FILE, october_work, work
 
 ROOT = Path(__file__).parents[2]
-CLIENTS = ROOT / "config" / "clients.example.toml"
 CENTS = re.compile(r"\d+\.\d\d")
 
 
@@ -42,7 +41,7 @@ def config(tmp_path, db_url, smtp_sink) -> Path:
         f'host = "{smtp_sink.host}"\nport = {smtp_sink.port}\nsecurity = "none"\n'
         '[[staff]]\nemail = "dana@agency.example"\nname = "Dana"\nlead = true\n'
     )
-    assert intake(path, "clients", "import", str(CLIENTS)).exit_code == 0
+    assert intake(path, "clients", "import", str(CLIENTS_FILE)).exit_code == 0
     return path
 
 

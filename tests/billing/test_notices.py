@@ -20,7 +20,7 @@ from intake.db import transaction
 from intake.outbox import delivery
 from intake.outbox.models import OutboundMessage
 from tests.billing.test_cli import intake
-from tests.billing.test_service import example_clients, october_work
+from tests.factories import add_example_clients, october_work
 from tests.servers.smtp import SmtpSink
 
 OCTOBER = Period(2026, 10)
@@ -55,7 +55,7 @@ def parsed(raw: bytes) -> email.message.EmailMessage:
 def test_staff_are_told_of_a_statement_refused_for_good(factory, settings, sink):
     # Given October's statements, stored and queued (Acme's billing address no longer exists)
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         october_work(session)
         results = billing.bill(session, settings, OCTOBER)
         ids = [i for r in results for i in r.outbound_ids]
@@ -98,7 +98,7 @@ def test_intake_bill_sends_the_notice_at_once(tmp_path, db_url, factory, sink):
     # Given October's work, and Acme's billing address gone
     config = billing_config(tmp_path, db_url, sink)
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         october_work(session)
     # When October is billed by hand
     result = intake(config, "bill", "--period", "2026-10")
@@ -121,7 +121,7 @@ def test_intake_bill_sends_the_notice_of_a_partly_refused_statement_at_once(
     sink.refused_recipients = {GONE: "452 4.2.2 Mailbox full"}
     config = billing_config(tmp_path, db_url, sink)
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         october_work(session)
         acme = session.scalars(sa.select(Client).where(Client.slug == "acme")).one()
         acme.billing_emails = [GONE, CFO]
@@ -144,7 +144,7 @@ def test_staff_are_told_of_a_statement_one_billing_address_did_not_get(factory, 
     # Given Acme bills to two addresses, and the first one's mailbox is full
     sink.refused_recipients = {GONE: "452 4.2.2 Mailbox full"}
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         october_work(session)
         acme = session.scalars(sa.select(Client).where(Client.slug == "acme")).one()
         acme.billing_emails = [GONE, CFO]

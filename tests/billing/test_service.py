@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from email.policy import default
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pypdf
@@ -24,103 +23,25 @@ from intake.billing import service as billing
 from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import Period
 from intake.clients.models import Client
-from intake.clients.service import import_clients, read_clients_file
+from intake.clients.service import import_clients
 from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request, TimeEntry
-from intake.requests.states import RequestType, Severity, Status
+from intake.requests.states import Status
+from tests.factories import add_example_clients, add_request, example_clients, october_work, work
 
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 OCTOBER, NOVEMBER = Period(2026, 10), Period(2026, 11)
 LONDON = ZoneInfo("Europe/London")
 
 
-def work(
-    session,
-    slug: str,
-    subject: str,
-    kind: str,
-    *,
-    quoted: str | None = None,
-    chargeable: str = "0",
-    approved: bool = True,
-    logged: tuple[tuple[str, date], ...] = (),
-) -> Request:
-    """A request of ``slug``'s with its quote and the hours logged on it."""
-    client = session.scalar(sa.select(Client).where(Client.slug == slug))
-    request = Request(
-        number=1001 + session.scalar(sa.select(sa.func.count()).select_from(Request)),
-        client=client,
-        contact_email="someone@example.com",
-        subject=subject,
-        type=RequestType(kind),
-        severity=Severity.MINOR,
-        status=Status.IN_PROGRESS,
-    )
-    session.add(request)
-    session.flush()
-    if quoted is not None:
-        hours, charged = Decimal(quoted), Decimal(chargeable)
-        session.add(
-            Quote(
-                request_id=request.id,
-                hours=hours,
-                chargeable_hours=charged,
-                rate=Decimal("150.00"),
-                amount=(charged * 150).quantize(Decimal("0.01")),
-                status="approved" if approved else "pending",
-                token=f"t{request.number}",
-            )
-        )
-    for hours, day in logged:
-        session.add(
-            TimeEntry(
-                request_id=request.id,
-                staff_email="dana@agency.example",
-                hours=Decimal(hours),
-                work_date=day,
-            )
-        )
-    session.flush()
-    return request
-
-
-def example_clients(session) -> None:
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
-
-
 @pytest.fixture
 def clients(session):
-    example_clients(session)
+    add_example_clients(session)
 
 
 @pytest.fixture
 def october(session, clients):
     october_work(session)
-
-
-def october_work(session) -> None:
-    """The worked example of the billing rules."""
-    work(
-        session,
-        "acme",
-        "CSV export",
-        "feature",
-        quoted="6",
-        chargeable="1",
-        logged=(("3", date(2026, 10, 5)), ("4", date(2026, 10, 12))),
-    )
-    work(session, "acme", "Checkout broken", "bug", quoted="2", logged=(("2", date(2026, 10, 7)),))
-    work(
-        session,
-        "zed",
-        "How do I export?",
-        "question",
-        quoted="2",
-        chargeable="2",
-        logged=(("1.5", date(2026, 10, 20)),),
-    )
 
 
 def by_client(results):
@@ -232,7 +153,7 @@ def test_an_unapproved_quote_charges_nothing(session, settings, clients):
 def test_a_month_is_billed_at_the_plan_the_client_had_in_it(session, settings, october):
     # Given Acme, on Professional all October, moved to Premium on 1 November
     acme = session.scalar(sa.select(Client).where(Client.slug == "acme"))
-    spec = next(s for s in read_clients_file(CLIENTS, PLANS) if s.slug == "acme")
+    spec = next(s for s in example_clients() if s.slug == "acme")
     import_clients(session, [replace(spec, plan="premium")], date(2026, 11, 1))
     assert acme.plan == "premium"
     # When October is billed after the change
@@ -548,21 +469,15 @@ def answered(
     closed: datetime | None = None,
 ) -> Request:
     """An Acme bug (minor) opened, first answered and, if ``closed``, done at these times."""
-    request = Request(
-        number=1001 + session.scalar(sa.select(sa.func.count()).select_from(Request)),
-        client=session.scalar(sa.select(Client).where(Client.slug == "acme")),
-        contact_email="alice@acme.example",
-        subject=subject,
-        type=RequestType.BUG,
-        severity=Severity.MINOR,
+    return add_request(
+        session,
+        "acme",
+        subject,
         status=Status.DONE if closed else Status.IN_PROGRESS,
         opened_at=opened,
         first_response_at=first_response,
         closed_at=closed,
     )
-    session.add(request)
-    session.flush()
-    return request
 
 
 def test_the_statement_email_shows_the_months_sla_record_and_approved_work_still_open(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +16,10 @@ from intake.billing.statement import (
     RequestTerms,
     compute_statement,
 )
-from intake.plans import Plan, load_plans
+from intake.plans import Plan
 from intake.quotes.pricing import to_cents
+from tests.factories import SHEET
 
-SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")
 PROFESSIONAL = SHEET.plan("professional")
 NONE = SHEET.plan("none")
 OCTOBER = Period(2026, 10)

@@ -8,16 +8,14 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intake.billing.statement import Draft, Entry, Period, RequestTerms, compute_statement
-from intake.plans import load_plans
 from intake.quotes.pricing import FREE_UNDER_A_PLAN, has_paid_plan, to_cents
+from tests.factories import SHEET
 
-SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")
 TYPES = ["bug", "feature", "security", "question"]
 D = Decimal
 

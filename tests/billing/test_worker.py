@@ -15,7 +15,7 @@ from intake.billing.models import BillingRun, Statement
 from intake.db import transaction
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import TimeEntry
-from tests.billing.test_service import example_clients, october_work
+from tests.factories import add_example_clients, october_work
 from workers import billing as actors
 from workers import broker, runtime
 
@@ -33,7 +33,7 @@ def worker(make_settings, db_url, engine, factory, monkeypatch):
     settings = make_settings(database_url=db_url, timezone=AUCKLAND, billing={"at": "06:00"})
     rt = broker.setup(settings, engine=engine)
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         october_work(session)
     yield rt
     rt.broker.close()

@@ -17,9 +17,9 @@ from intake.clients.models import Client, ClientDomain, Contact
 from intake.clients.senders import Author, identify_sender
 from intake.clients.service import import_clients, list_clients, read_clients_file, to_toml
 from intake.errors import InvalidInput
+from tests.factories import PLANS
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 def refused(tmp_path: Path, client: str, message: str) -> None:

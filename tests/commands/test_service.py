@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.policy import default
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,18 +15,15 @@ import sqlalchemy as sa
 from intake.classification.examples import corrections_toml
 from intake.classification.models import LabelledExample
 from intake.clients.models import Contact
-from intake.clients.service import import_clients, read_clients_file
 from intake.commands import service
 from intake.mail.models import Filing, InboundMessage
 from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
+from tests.factories import add_example_clients
 from tests.mailbuilder import STAFF_AUTH, message
 from tests.pipeline import deliver
-
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 def staff(text: str, written: datetime | None = None) -> bytes:
@@ -74,7 +70,7 @@ def bug(session, settings) -> Request:
 
 def first_request(session, settings, raw: bytes, status: Status) -> Request:
     """The example clients, and the request ``raw`` opens, checked to be in ``status``."""
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(session, settings, raw)
     request = session.scalar(sa.select(Request))
     assert request.status is status
@@ -152,7 +148,7 @@ def test_a_forbidden_transition_applies_nothing(session, settings, bug):
 
 
 def test_staff_approve_on_behalf_needs_the_po_the_client_requires(session, settings):
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,
@@ -171,7 +167,7 @@ def test_staff_approve_on_behalf_needs_the_po_the_client_requires(session, setti
 
 
 def test_a_new_quote_supersedes_the_waiting_one_and_goes_to_the_client(session, settings):
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,
@@ -201,7 +197,7 @@ def test_a_new_quote_counts_the_included_hours_its_own_earlier_quote_took_as_fre
     session, settings
 ):
     # Given Acme (Professional: 5 included hours a month) with an export quoted as included
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,
@@ -223,7 +219,7 @@ def test_a_new_quote_counts_the_included_hours_its_own_earlier_quote_took_as_fre
 
 def test_a_smaller_new_quote_gives_back_the_included_hours_it_no_longer_needs(session, settings):
     # Given Acme's export quoted as included, then quoted again by Dana at 1 hour
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     ask = "Could you add a CSV export?\n"
     deliver(session, settings, message(subject="Could you add an export?", body=ask))
     deliver(session, settings, staff("#quote 1h\n#internal\n"))
@@ -281,7 +277,7 @@ def test_a_new_quote_on_free_work_under_way_keeps_it_going(session, settings, bu
 
 def test_a_held_message_is_filed_under_a_client_and_answered(session, settings):
     # Given a stranger's message, held for triage with no reply
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,
@@ -354,7 +350,7 @@ def test_an_unauthenticated_staff_message_is_held_and_applies_nothing(session, s
 
 def test_filing_a_held_message_is_a_change_by_staff_from_their_message(session, settings):
     # Given a stranger's message, held for triage
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     held = deliver(
         session,
         settings,
@@ -406,7 +402,7 @@ def test_every_change_a_staff_message_makes_names_that_message(session, settings
 
 def test_approval_on_the_client_s_behalf_names_the_staff_message(session, settings):
     # Given Zed's quoted feature (Zed requires a PO)
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         settings,

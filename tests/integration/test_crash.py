@@ -11,21 +11,19 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.store import count_pending
 from intake.outbox.delivery import count_unsent
 from intake.requests.models import Request
 from intake.settings import load_settings
+from tests.factories import add_example_clients
 from tests.mailbuilder import message
 from workers import broker as brokers
 from workers import filing
 from workers.poller import Poller
 
 ROOT = Path(__file__).parents[2]
-CLIENTS = ROOT / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 # Worker threads of each process the tests kill: each may be sending an email.
@@ -54,7 +52,7 @@ def setup_clients(db_url: str):
     engine = make_engine(db_url)
     factory = session_factory(engine)
     with transaction(factory) as session:
-        import_clients(session, read_clients_file(CLIENTS, PLANS))
+        add_example_clients(session)
     return engine, factory
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
 from intake.mail.lock import mailbox_lock
@@ -18,11 +16,9 @@ from intake.mail.mailbox import Mailbox
 from intake.mail.models import Filing, InboundMessage
 from intake.requests.models import Request
 from intake.settings import ImapSettings
+from tests.factories import add_example_clients
 from tests.mailbuilder import message
 from workers import runner
-
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 
 
 def imap_of(dovecot, **extra):
@@ -45,7 +41,7 @@ def factory(db_url):
     engine = make_engine(db_url)
     factory = session_factory(engine)
     with transaction(factory) as session:
-        import_clients(session, read_clients_file(CLIENTS, PLANS))
+        add_example_clients(session)
     yield factory
     engine.dispose()
 

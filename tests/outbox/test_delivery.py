@@ -10,7 +10,7 @@ from intake.db import transaction
 from intake.outbox import delivery
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
-from tests.billing.test_service import example_clients, work
+from tests.factories import add_example_clients, work
 from tests.mailbuilder import message
 from tests.servers.smtp import SmtpSink
 
@@ -155,7 +155,7 @@ def test_a_recipient_refused_among_several_is_recorded_and_told_on_the_request(
     sink.refused_recipients = {"bob@acme.example": FULL}
     settings = make_settings(smtp={"host": sink.host, "port": sink.port, "security": "none"})
     with transaction(factory) as session:
-        example_clients(session)
+        add_example_clients(session)
         request = work(session, "acme", "CSV export", "feature")
         email = OutboundMessage(
             message_id="reply@agency.example",

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from intake.errors import ConfigError
 from intake.plans import load_plans
 from intake.quotes.pricing import included_hours_left, price
+from tests.factories import SHEET
 
-SHEET = load_plans(Path(__file__).parents[2] / "config" / "plans.toml")
 RATE = Decimal("150.00")
 D = Decimal
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dramatiq
 import dramatiq.broker
@@ -13,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.clients.service import import_clients, read_clients_file
 from intake.db import transaction
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 from intake.settings import Settings
+from tests.factories import add_example_clients
 from tests.mailbuilder import message
 from tests.pipeline import deliver
 from workers import broker as brokers
@@ -25,8 +24,6 @@ from workers import runtime
 from workers import sla as sla_actors
 from workers.scheduler import schedule
 
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 TEAM = [
     {"email": "dana@agency.example", "name": "Dana"},
     {"email": "lee@agency.example", "name": "Lee", "lead": True},
@@ -64,7 +61,7 @@ def workers(agency, engine, monkeypatch) -> Iterator[runtime.Runtime]:
 def open_request(agency, factory: sessionmaker[Session]) -> str:
     """Acme's critical bug, opened the Friday before, still open."""
     with transaction(factory) as session:
-        import_clients(session, read_clients_file(CLIENTS, PLANS))
+        add_example_clients(session)
         deliver(session, agency, message(subject="Site down", body="The site is down!\n"))
         request = session.scalars(sa.select(Request)).one()
         request.opened_at = utc(20, 14)

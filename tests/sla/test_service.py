@@ -7,23 +7,20 @@ import email
 import re
 from datetime import datetime, timedelta
 from email.policy import default
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from intake.clients.service import import_clients, read_clients_file
 from intake.outbox.models import OutboundMessage
 from intake.requests import service as requests
 from intake.requests.models import Request
 from intake.requests.states import Severity, Status
 from intake.sla import service as sla
+from tests.factories import add_example_clients
 from tests.mailbuilder import message
 from tests.pipeline import deliver
 
-CLIENTS = Path(__file__).parents[2] / "config" / "clients.example.toml"
-PLANS = frozenset({"none", "basic", "professional", "premium"})
 LONDON = ZoneInfo("Europe/London")
 TEAM = [
     {"email": "dana@agency.example", "name": "Dana"},
@@ -53,7 +50,7 @@ def opened_at(session, request: Request, moment: datetime) -> None:
 def outage(session, team) -> Request:
     """Acme (professional: critical first response 2 h, resolution 1 d), a critical bug,
     free under the plan, approved at once, opened Monday 09:00."""
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(session, team, message(subject="Site down", body="The site is down for everyone!\n"))
     request = session.scalar(sa.select(Request))
     assert request.status is Status.APPROVED and request.severity.value == "critical"
@@ -114,7 +111,7 @@ def test_the_clocks_pause_while_waiting_on_the_client(session, team, outage):
 
 def test_a_quote_waiting_for_approval_still_wants_a_first_response_from_a_person(session, team):
     # Given Zed's feature (no plan: every hour is paid), quoted automatically Monday 09:00
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     deliver(
         session,
         team,
@@ -161,7 +158,7 @@ def monday(session, team) -> list[Request]:
     REQ-1005, overdue since Friday 11:00; REQ-1002 at 11:00; REQ-1004 at 11:30; REQ-1001,
     the oldest, at 16:00; REQ-1003 last: it has waited on the client since Friday 16:40,
     which pauses its clocks (running, it would have been due at 10:30)."""
-    import_clients(session, read_clients_file(CLIENTS, PLANS))
+    add_example_clients(session)
     typo = acme_bug(session, team, "Typo on the about page", "minor", at(20, 16))
     error = acme_bug(session, team, "Error 500 when saving a product", "major", at(23, 9))
     link = acme_bug(session, team, "Broken link in the footer", "major", at(20, 16, 30))
