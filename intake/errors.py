@@ -36,5 +36,22 @@ class InvalidInput(IntakeError):
     """A file or value given on the command line is malformed; the message says where."""
 
 
+class ForbiddenTransition(IntakeError):
+    """A status change the lifecycle table does not allow (e.g. declined -> done); a staff
+    command that asks for one is refused with this reason."""
+
+
+class NewContactWanted(IntakeError):
+    """Raised instead of adding a contact when the caller asked for none: the batch being
+    filed together is rolled back, and this message is filed alone, where the contact
+    may be added.
+    ``inbound_id``: the stored message being filed when it was raised, once known."""
+
+    def __init__(self, address: str, inbound_id: int | None = None) -> None:
+        super().__init__(address)
+        self.address = address
+        self.inbound_id = inbound_id
+
+
 class MailboxBusy(IntakeError):
     """Another poller holds the lock on this mailbox."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from intake.clients.senders import NewContactWanted
+from intake.errors import NewContactWanted
 from intake.filing.outcome import Outcome
 from intake.filing.service import file_batch, file_together
 from intake.mail import store

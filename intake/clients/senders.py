@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from intake import memo
 from intake.clients.models import CONTACT_NAME, Client, ClientDomain, Contact
+from intake.errors import NewContactWanted
 
 
 class Author(enum.StrEnum):
@@ -29,16 +30,6 @@ class Sender:
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
-
-
-class NewContactWanted(Exception):
-    """Raised instead of adding a contact when the caller asked for none (see filing);
-    ``inbound_id``: the stored message being filed when it was raised, once known."""
-
-    def __init__(self, address: str, inbound_id: int | None = None) -> None:
-        super().__init__(address)
-        self.address = address
-        self.inbound_id = inbound_id
 
 
 def identify_sender(

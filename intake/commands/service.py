@@ -18,7 +18,7 @@ from intake.clients.senders import Author, Sender
 from intake.commands import answers
 from intake.commands import grammar as g
 from intake.db import utcnow
-from intake.errors import IntakeError
+from intake.errors import ForbiddenTransition, IntakeError
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.parsing import parse
 from intake.outbox.models import OutboundMessage
@@ -26,7 +26,6 @@ from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import promised_included_hours, quote_new_request, timeline
-from intake.requests import service as requests
 from intake.requests.incoming import Incoming
 from intake.requests.models import TimeEntry
 from intake.requests.states import RequestType, Severity, Status
@@ -118,7 +117,7 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
                     applied.append(HANDLERS[type(command)](msg, command))
-        except (CommandRefused, requests.ForbiddenTransition) as exc:
+        except (CommandRefused, ForbiddenTransition) as exc:
             problems = [f"{g.format_command(command)} — {exc}"]
             applied, requote, filed = [], [], []
     if problems:

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake import memo
-from intake.clients.senders import NewContactWanted
 from intake.db import utcnow
-from intake.errors import UnparseableMail
+from intake.errors import NewContactWanted, UnparseableMail
 from intake.filing import chain
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome, settle

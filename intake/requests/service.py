@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from intake.clients.models import Client
 from intake.db import utcnow
-from intake.errors import IntakeError, NotFound
+from intake.errors import ForbiddenTransition, NotFound
 from intake.mail.matching import HIGHEST_REQUEST_NUMBER
 from intake.mail.models import InboundMessage
 from intake.requests.models import Counter, Event, Request
@@ -22,10 +22,6 @@ REOPENED_BY_CLIENT = {
     Status.DONE: "reopened by the client's reply",
     Status.WAITING_ON_CLIENT: "the client answered",
 }
-
-
-class ForbiddenTransition(IntakeError):
-    """A status change the lifecycle table does not allow (e.g. declined -> done)."""
 
 
 def next_number(session: Session) -> int:
