@@ -22,16 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from intake.commands.hours import (
-    HOURS_EXAMPLE,
-    MINUTES_TOKEN,
-    MINUTES_WORD,
-    NUMBER,
-    UNIT_WORD,
-    WHOLE_HOURS,
-    format_hours,
-    parse_hours,
-)
+from intake.errors import IntakeError
+from intake.hours import HOURS_EXAMPLE, format_hours, leading_hours, parse_hours
 from intake.requests.states import RequestType, Severity, Status
 
 MAX_NAME = 64  # PO numbers and client slugs, as stored
@@ -128,8 +120,9 @@ class StaffMessage:
 # ---- hours -------------------------------------------------------------------------------
 
 
-class _Bad(ValueError):
-    """A command line that cannot be read; the message is the reason shown to staff."""
+class _Bad(IntakeError):
+    """A command line that cannot be read; the message is the reason shown to staff in the
+    receipt. Caught where the lines are read, so it never leaves this module."""
 
 
 def _take(rest: str) -> tuple[str, str]:
@@ -141,20 +134,9 @@ def _take(rest: str) -> tuple[str, str]:
 
 
 def _take_hours(name: str, rest: str) -> tuple[Decimal, str]:
-    token, after = _take(rest)
+    token, after = leading_hours(rest)
     if not token:
         raise _Bad(f"#{name} needs hours such as {HOURS_EXAMPLE}")
-    following, after_that = _take(after)
-    if NUMBER.fullmatch(token) and UNIT_WORD.fullmatch(following):
-        token, after = token + following, after_that  # "90 min", "1.5 hours"
-        following, after_that = _take(after)
-    if WHOLE_HOURS.fullmatch(token):
-        if MINUTES_TOKEN.fullmatch(following):
-            token, after = token + following, after_that  # "2h 30m"
-        else:
-            unit, after_unit = _take(after_that)
-            if following.isascii() and following.isdigit() and MINUTES_WORD.fullmatch(unit):
-                token, after = token + following + unit, after_unit  # "2 hours 30 minutes"
     if not any(c in "0123456789" for c in token):
         raise _Bad(f"#{name} needs hours such as {HOURS_EXAMPLE}, not {token!r}")
     try:

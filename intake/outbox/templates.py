@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from intake.hours import hours_figure
+
 BUNDLED = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -30,9 +32,7 @@ def money(value: Decimal | int | str) -> str:
 
 def hours(value: Decimal | int | str) -> str:
     """Decimal("1.50") -> "1.5 h"."""
-    number = Decimal(str(value)).normalize()
-    text = format(number, "f")
-    return f"{text} h"
+    return f"{hours_figure(value)} h"
 
 
 @lru_cache(maxsize=8)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from intake.clients.models import Client
+from intake.hours import hours_figure
 from intake.mail.models import InboundMessage
 from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
@@ -20,8 +22,8 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _hours(value: Any) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+def _hours(value: Decimal | None) -> str | None:
+    return None if value is None else hours_figure(value)
 
 
 def summary(request: Request) -> dict[str, Any]:

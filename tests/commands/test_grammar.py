@@ -20,10 +20,10 @@ from intake.commands.grammar import (
     SetStatus,
     SetType,
     format_command,
-    format_hours,
-    parse_hours,
     parse_staff_message,
 )
+from intake.hours import format_hours, hours_figure, parse_hours
+from intake.outbox.templates import hours
 
 
 def only_command(text: str) -> object:
@@ -400,6 +400,13 @@ def test_format_hours_is_the_shortest_form() -> None:
         "0.33h",
         "6h",
     ]
+
+
+def test_hours_read_back_as_every_screen_shows_them() -> None:
+    # The same figure in a receipt, an email, a table and the machine-readable output.
+    spent = parse_hours("1:30")
+    assert (format_hours(spent), hours(spent), hours_figure(spent)) == ("1.5h", "1.5 h", "1.5")
+    assert [hours_figure(h) for h in (Decimal("100.00"), 3, "0.50")] == ["100", "3", "0.5"]
 
 
 def test_format_command_writes_the_line_staff_would() -> None:

@@ -26,10 +26,9 @@ from intake.commands.grammar import (
     SetStatus,
     SetType,
     format_command,
-    format_hours,
-    parse_hours,
     parse_staff_message,
 )
+from intake.hours import format_hours, parse_hours
 
 GRAMMAR = settings(max_examples=300, deadline=None)
 HUNDREDTH = Decimal("0.01")
