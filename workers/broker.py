@@ -14,7 +14,7 @@ from dramatiq.brokers.stub import StubBroker
 from intake.errors import ServerUnreachable
 from intake.settings import Settings
 from workers import billing, filing, runtime, sla
-from workers.middleware import LogContext
+from workers.middleware import LogFailures
 
 # name -> (function, dramatiq options). Retries back off from half a second; the
 # sweeper catches anything that runs out of retries. Among the jobs a worker holds, lower
@@ -56,7 +56,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
-    broker.add_middleware(LogContext())
+    broker.add_middleware(LogFailures())
     return broker
 
 

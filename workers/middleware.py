@@ -1,27 +1,15 @@
-"""Cross-cutting concerns of every job: log context (which actor, which message)."""
+"""Cross-cutting concerns of every job: a failed job is logged with its actor and retry."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import dramatiq
 
-_local = threading.local()
 
-
-class JobContext(logging.Filter):
-    """Adds ``job`` (actor name and message id) to every log record of a job's thread."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.job = getattr(_local, "job", "-")
-        return True
-
-
-class LogContext(dramatiq.Middleware):
-    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        _local.job = f"{message.actor_name}:{message.message_id[:8]}"
+class LogFailures(dramatiq.Middleware):
+    """A job that raised, logged once with its actor and how many times it was retried."""
 
     def after_process_message(
         self,
@@ -38,7 +26,3 @@ class LogContext(dramatiq.Middleware):
                 message.options.get("retries", 0),
                 exception,
             )
-        _local.job = "-"
-
-    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        _local.job = "-"

@@ -134,22 +134,3 @@ def detect_machine(mail: InboundMail, own_addresses: frozenset[str]) -> MachineV
         if reason is not None:
             return MachineVerdict(check=name, reason=reason)
     return None
-
-
-def is_bounce(mail: InboundMail) -> bool:
-    """A failed delivery: a delivery status report, or mail from an MTA's null sender or daemon.
-
-    A read receipt (report-type=disposition-notification) is not a bounce, and neither is an RFC
-    3834 auto-reply, which should also be sent from the null sender.
-    """
-    if mail.delivery_report is not None:
-        return True
-    if mail.content_type == "multipart/report":
-        found = _REPORT_TYPE.search(mail.header("content-type") or "")
-        return found is not None and found.group(1).lower() == "delivery-status"
-    if _mailer_daemon(mail, frozenset()) is not None:
-        return True
-    nobody = frozenset[str]()
-    return mail.return_path == "" and not (
-        _auto_submitted(mail, nobody) or _autoreply_headers(mail, nobody)
-    )

@@ -74,11 +74,6 @@ class InboundMail:
         wanted = name.lower()
         return next((value for key, value in self.headers if key == wanted), None)
 
-    def header_all(self, name: str) -> tuple[str, ...]:
-        """Every value of a header, in message order."""
-        wanted = name.lower()
-        return tuple(value for key, value in self.headers if key == wanted)
-
 
 _FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
 

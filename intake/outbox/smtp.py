@@ -12,7 +12,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from intake.errors import IntakeError, LoginRejected, ServerUnreachable
@@ -174,13 +174,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
     return (str(exc).strip() or type(exc).__name__).splitlines()[0][:200]
-
-
-def send_each(
-    settings: SmtpSettings, parcels: Iterable[tuple[int, Parcel]]
-) -> Iterator[tuple[int, Delivery]]:
-    """Send over one connection, yielding each result as soon as the server answered, so
-    the caller records it before the next; a temporary failure ends the batch (raised)."""
-    with SmtpConnection(settings) as connection:
-        for key, parcel in parcels:
-            yield key, connection.send(parcel)
