@@ -25,3 +25,22 @@ def test_ruff_finds_nothing_to_fix():
 def test_mypy_finds_no_type_errors():
     checked = run("mypy")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_each_package_imports_only_from_the_layers_below_it():
+    # The contracts in pyproject.toml ([tool.importlinter]): the layers of
+    # docs/architecture.md, an outbox that knows nothing of what its emails are about, and
+    # an intake that runs without the queue.
+    linted = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command; lint_imports_command()",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "0 broken" in linted.stdout
