@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 HEADER = "authentication-results"
+# Results that say the check failed (RFC 8601 2.7): any of them for a method outvotes a pass.
+FAILING = frozenset({"fail", "softfail", "hardfail", "permerror", "temperror", "policy"})
 # method[/version]=result, then properties: ptype.property=value and reason="...".
 RESULT = re.compile(r"^\s*([a-z0-9_-]+)\s*(?:/\s*\d+\s*)?=\s*([a-z0-9_-]+)", re.IGNORECASE)
 PROPERTY = re.compile(r'([a-z0-9_-]+(?:\.[a-z0-9_.-]+)?)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s"]+)', re.I)
@@ -42,7 +44,8 @@ class MethodResult:
 def check_sender(
     headers: Sequence[tuple[str, str]], from_address: str, authserv_id: str
 ) -> AuthVerdict:
-    """Pass on dmarc=pass, or dkim=pass for a domain aligned with the From domain.
+    """Pass on dmarc=pass for the From domain (``header.from`` equal to it), or dkim=pass for
+    a domain aligned with it, unless a result of the same method in that header failed.
 
     ``headers`` are the message's header fields in order, as (lowercased name, value).
     """
@@ -53,14 +56,16 @@ def check_sender(
     domain = _domain(parseaddr(from_address)[1])
     if not domain:
         return AuthVerdict(False, f"the From address {from_address!r} has no domain")
+    judges = {"dmarc": _dmarc, "dkim": _dkim}
+    # A failing result beside a passing one for the same method: the failure wins (a second
+    # signature or a result for another From cannot outvote it).
+    failed = {r.method for r in results if r.result in FAILING}
     seen: list[str] = []
     for result in results:
-        if result.method == "dmarc":
-            said = _dmarc(result, domain)
-        elif result.method == "dkim":
-            said = _dkim(result, domain)
-        else:
+        judge = judges.get(result.method)
+        if judge is None or (result.method in failed and result.result not in FAILING):
             continue
+        said = judge(result, domain)
         if said == "pass":
             return AuthVerdict(True, f"{_describe(result)} ({authserv_id})")
         seen.append(said)
@@ -115,7 +120,10 @@ def _dmarc(result: MethodResult, domain: str) -> str:
     if result.result != "pass":
         return f"dmarc={result.result}"
     header_from = _domain(result.properties.get("header.from", ""))
-    if header_from and header_from != domain:
+    if not header_from:
+        # A pass for some From: with two From fields, not necessarily the one we read.
+        return "dmarc=pass but no header.from says for which From"
+    if header_from != domain:
         # Checked for another From than the one we read (two From fields, say).
         return f"dmarc=pass but for header.from={header_from}, not {domain}"
     return "pass"

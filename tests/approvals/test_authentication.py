@@ -195,14 +195,16 @@ def test_anything_but_pass_fails_with_what_was_seen(results: str, reason: str) -
 @pytest.mark.parametrize(
     "value",
     [
-        "MX.Agency.Example; dmarc=pass",
+        "MX.Agency.Example; dmarc=pass header.from=acme.example",
         "mx.agency.example 1; dmarc=pass header.from=acme.example",
-        "mx.agency.example; DMARC=PASS",
-        "mx.agency.example; dmarc/1=pass",
-        "mx.agency.example (our mx; trusted); dmarc=pass (p=none; sp=none) policy.dmarc=none",
+        "mx.agency.example; DMARC=PASS header.from=ACME.example",
+        "mx.agency.example; dmarc/1=pass header.from=acme.example",
+        "mx.agency.example (our mx; trusted); dmarc=pass (p=none; sp=none) policy.dmarc=none"
+        " header.from=acme.example",
         "mx.agency.example;\r\n dkim=pass (good (nested; comment)) header.d=acme.example",
         'mx.agency.example; dkim=pass header.b="a;b" header.d="acme.example"',
-        "mx.agency.example; spf=fail smtp.mailfrom=acme.example; dmarc=pass",
+        "mx.agency.example; spf=fail smtp.mailfrom=acme.example; dmarc=pass"
+        " header.from=acme.example",
     ],
 )
 def test_header_syntax_variants_are_read(value: str) -> None:
@@ -234,3 +236,30 @@ def test_aligned_is_symmetric() -> None:
 def test_check_sender_never_raises(headers: list[tuple[str, str]]) -> None:
     headers.insert(0, ours("dkim=pass header.d=acme.example") if len(headers) % 2 else ("x", ""))
     assert check_sender(headers, ALICE, OURS).reason
+
+
+def test_a_dmarc_pass_that_names_no_from_vouches_for_none() -> None:
+    verdict = check_sender([ours("dmarc=pass (p=reject)")], ALICE, OURS)
+    assert not verdict.passed
+    assert "no header.from" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        "dmarc=pass header.from=acme.example; dmarc=fail header.from=acme.example",
+        "dmarc=fail header.from=acme.example; dmarc=pass header.from=acme.example",
+        "dkim=pass header.d=acme.example; dkim=fail header.d=acme.example",
+        "dkim=permerror header.d=acme.example; dkim=pass header.d=acme.example",
+    ],
+)
+def test_a_failing_result_outvotes_a_passing_one_of_the_same_method(results: str) -> None:
+    verdict = check_sender([ours(results)], ALICE, OURS)
+    assert not verdict.passed
+    assert "pass" not in verdict.reason.split("(")[0]
+
+
+def test_a_failure_of_one_method_leaves_the_other_to_vouch() -> None:
+    # DKIM failed (a mailing list rewrote the body), DMARC passed for this From.
+    results = "dkim=fail header.d=acme.example; dmarc=pass header.from=acme.example"
+    assert check_sender([ours(results)], ALICE, OURS).passed
