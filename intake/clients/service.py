@@ -115,6 +115,10 @@ def _contact(entry: Any, where: str) -> ContactSpec:
     if not isinstance(entry, dict):
         raise InvalidInput(f"{where}: expected [[client.contact]] tables")
     email = _address(entry.get("email"), where)
+    unknown = sorted(set(entry) - {"email", "name", "can_approve"})
+    if unknown:
+        # A misspelt can_approve would otherwise leave the contact silently unable to approve.
+        raise InvalidInput(f"{where} {email}: unknown key {unknown[0]!r}")
     return ContactSpec(
         email=email,
         name=_text(entry, "name", "", CONTACT_NAME, f"{where} {email}"),

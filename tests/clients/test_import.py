@@ -120,6 +120,11 @@ def test_any_text_is_written_as_toml_that_reads_back_the_same(text, more, rate, 
             'slug = "a"\n[[client.contact]]\nemail = "x@a.example"\nname = 7',
             "contact x@a.example: name must be text",
         ),
+        # A misspelt right to approve is refused, not read as "may not approve"
+        (
+            'slug = "a"\n[[client.contact]]\nemail = "x@a.example"\ncan_aprove = true',
+            "contact x@a.example: unknown key 'can_aprove'",
+        ),
     ],
 )
 def test_a_bad_clients_file_names_the_client_and_key(tmp_path, entry, message):
