@@ -66,7 +66,7 @@ def compose(
     ]
     if envelope.reply_to:
         headers.append(("Reply-To", envelope.reply_to))
-    if envelope.in_reply_to:
+    if envelope.in_reply_to and _fits(envelope.in_reply_to):
         headers.append(("In-Reply-To", f"<{envelope.in_reply_to}>"))
     references = _references(envelope.references, envelope.in_reply_to)
     if references:
@@ -81,6 +81,8 @@ def compose(
 
 CRLF = b"\r\n"
 FOLD_AT = 78
+MAX_LINE = 998  # octets a header line may have (RFC 5322 2.1.1); a server refuses more
+MAX_ID = 900  # a Message-ID longer than this, with "In-Reply-To: <>", would not fit
 # Headers whose text may be in any language: non-ASCII goes in RFC 2047 encoded words.
 # Addresses (To) stay as they are: a non-ASCII one travels by SMTPUTF8 or not at all.
 WORDS = {"Subject"}
@@ -100,7 +102,13 @@ def _header_line(name: str, value: str) -> bytes:
     line = f"{name}: {value}"
     if len(line) > FOLD_AT:
         line = _fold(line)
-    return line.encode("utf-8") + CRLF
+    encoded = line.encode("utf-8")
+    if name in WORDS and max(len(part) for part in encoded.split(CRLF)) > MAX_LINE:
+        # A word too long to fold at a space (a subject of 1,200 letters): encoded words
+        # can be broken anywhere, so every line fits.
+        folded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+        return f"{name}: {folded}".encode("ascii") + CRLF
+    return encoded + CRLF
 
 
 def _fold(line: str) -> str:
@@ -150,7 +158,13 @@ def _multipart(subtype: str, parts: Sequence[Entity]) -> Entity:
 
 
 def _references(references: Sequence[str], in_reply_to: str | None) -> list[str]:
-    chain = [r for r in references if r]
-    if in_reply_to and in_reply_to not in chain:
+    chain = [r for r in references if _fits(r)]
+    if in_reply_to and _fits(in_reply_to) and in_reply_to not in chain:
         chain.append(in_reply_to)
     return chain[-20:]  # keep the header a sane length on long threads
+
+
+def _fits(message_id: str | None) -> bool:
+    """Whether a Message-ID copied from someone's mail fits on a header line: one no
+    server would take back is left out of the thread (the subject's ref still threads)."""
+    return bool(message_id) and len(message_id or "") <= MAX_ID

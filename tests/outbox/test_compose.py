@@ -67,6 +67,31 @@ def test_long_headers_are_folded_and_every_line_ends_in_crlf():
     assert parsed["References"].split() == [f"<{r}>" for r in references]
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    subject=st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=990, max_size=1500
+    ),
+    mid=st.text(st.sampled_from("abcdef0123456789.-"), min_size=1, max_size=1200),
+)
+def test_no_header_line_passes_998_octets_whatever_is_copied_into_it(subject, mid):
+    # A subject of one unbroken word and a Message-ID of someone's mail, too long for a line
+    envelope = Envelope(
+        "support@agency.example",
+        "Agency",
+        ("a@acme.example",),
+        in_reply_to=f"{mid}@client.example",
+        references=(f"{mid}@client.example",),
+    )
+    raw = compose(Rendered(f"[REQ-7] {subject}", "t", "h"), envelope, "m@x", NOW)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=default)
+    assert parsed["Subject"] == f"[REQ-7] {subject}"
+    kept = len(mid) + len("@client.example") <= 900
+    assert (parsed["In-Reply-To"] is not None) is kept
+
+
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 word = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Z")), min_size=1, max_size=30)
 line = st.lists(word, min_size=1, max_size=12).map(" ".join)
