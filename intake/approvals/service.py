@@ -21,12 +21,12 @@ from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
-from intake.outbox.service import Thread, plus_address, queue_email
+from intake.outbox.service import Thread, automatic_replies_last_hour, plus_address, queue_email
 from intake.outbox.templates import day
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests.incoming import Incoming
-from intake.requests.models import Request
+from intake.requests.models import Event, Request
 from intake.requests.states import Status
 from intake.settings import Settings
 
@@ -50,7 +50,8 @@ def pending_quote(session: Session, request: Request) -> Quote | None:
 
 def quote_answered(msg: Incoming) -> Quote | None:
     """The quote of the request a reply answers: the token of the address it was sent to
-    (support+<token>@...), else the token of the Reply-To of our email it answers."""
+    (support+<token>@...), else the token of the Reply-To of the nearest email of ours in
+    its thread (In-Reply-To, then References from the last) that had one."""
     session, support, mail = msg.session, msg.settings.support_address, msg.mail
     tokens = list(plus_tokens((*mail.to, *mail.cc), support))
     ids = [i for i in (*mail.in_reply_to, *reversed(mail.references)) if i]
@@ -63,11 +64,14 @@ def quote_answered(msg: Incoming) -> Quote | None:
                 )
             ).all()
         )
+        # The most direct email of ours in the thread that carried a quote: a reply to the
+        # PO reminder still answers the quote email above it in References.
         for message_id in ids:
             if message_id in ours:
                 reply_to = HEADERS.parsebytes(ours[message_id])["Reply-To"] or ""
                 tokens = list(plus_tokens([reply_to], support))
-                break
+                if tokens:
+                    break
     for token in tokens:
         quote = session.scalar(
             sa.select(Quote).where(Quote.token == token, Quote.request_id == msg.request.id)
@@ -104,17 +108,17 @@ def _to_client(
 
 def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     """``msg``: a reply from a contact of the request's client while ``quote`` waits."""
-    session, settings, request, mail = msg.session, msg.settings, msg.request, msg.mail
+    settings, request, mail = msg.settings, msg.request, msg.mail
     contact = msg.sender.contact
     assert contact is not None  # filing hands over only replies from a known contact
     replied_to = quote_answered(msg)
-    superseded = replied_to is not None and replied_to.id != quote.id
-    # A reply that names no quote, while the waiting one was never sent to the client (staff
-    # re-quoted in an internal reply): they cannot be saying yes to a price they never saw.
-    unseen = replied_to is None and not _sent_to_client(session, request, quote)
-    if superseded or unseen:
+    if replied_to is None:
+        # Bound to no quote (the subject's [REQ-n], or an email of ours without one): a yes
+        # here would be a yes to no price in particular.
+        return _unbound(msg, contact, quote)
+    if replied_to.id != quote.id:
         # An answer to a quote staff have since replaced: send the current one back.
-        answered = f"quote v{replied_to.version}" if replied_to else "no quote they were sent"
+        answered = f"quote v{replied_to.version}"
         msg.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
         again = _to_client(
             msg,
@@ -140,7 +144,7 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
             msg, "Reply needs you", "nothing: it is not a clear approval or decline", reading.reason
         )
         return ReplyOutcome(None, told)
-    refusal = _refusal(settings, contact, mail)
+    refusal = _refusal(settings, contact, mail, quote)
     if refusal is not None:
         msg.record("held", refusal)
         told = staff_client_reply(
@@ -154,30 +158,67 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     if client.requires_po and not reading.po:
         msg.record("po_needed", "approval without the purchase-order number the client requires")
         asked = _to_client(
-            msg, contact, "po_needed", {"amount": quote.amount, "client_name": client.name}
+            msg,
+            contact,
+            "po_needed",
+            {"amount": quote.amount, "client_name": client.name},
+            reply_to=plus_address(settings, quote.token),
         )
         return ReplyOutcome(None, (asked,))
     return _approve(msg, contact, quote, reading.po)
-
-
-def _sent_to_client(session: Session, request: Request, quote: Quote) -> bool:
-    """Whether an email of this request carried ``quote`` (its plus-address token)."""
-    mark = f"+{quote.token}@".encode()
-    raws = session.scalars(
-        sa.select(OutboundMessage.raw).where(OutboundMessage.request_id == request.id)
-    )
-    return any(mark in raw for raw in raws)
 
 
 SUPERSEDED = (
     "The quote you answered has been replaced by the one below, so nothing was approved "
     "or declined yet. Please reply to this email to answer the current quote."
 )
+UNBOUND = (
+    "Your message did not answer the email with our quote, so nothing was approved or "
+    "declined. To answer the quote below, please reply to this email."
+)
 
 
-def _refusal(settings: Settings, contact: Contact, mail: InboundMail) -> str | None:
+def _unbound(msg: Incoming, contact: Contact, quote: Quote) -> ReplyOutcome:
+    """A contact's reply in the request's thread that answers no quote email: staff read it
+    as a comment, and the contact is sent the current quote, once a quote, to answer."""
+    session, settings, request = msg.session, msg.settings, msg.request
+    reason = f"it answers no email with a quote, so it cannot answer quote v{quote.version}"
+    msg.record("comment", reason)
+    told = staff_client_reply(msg, "Reply needs you", "nothing: it answers no quote", reason)
+    sent_before = session.scalar(
+        sa.select(Event.id).where(
+            Event.request_id == request.id,
+            Event.kind == "quote_sent_again",
+            Event.detail == f"v{quote.version}",
+        )
+    )
+    limit = settings.replies.max_automatic_per_hour
+    if (
+        sent_before is not None
+        or automatic_replies_last_hour(session, contact.email, limit) >= limit
+    ):
+        return ReplyOutcome(None, tuple(told))
+    msg.record("quote_sent_again", f"v{quote.version}")
+    again = _to_client(
+        msg,
+        contact,
+        "staff_relay",
+        {"text": UNBOUND, "staff_name": settings.agency_name, "quote": quote_offer(quote, request)},
+        reply_to=plus_address(settings, quote.token),
+    )
+    return ReplyOutcome(None, (again, *told))
+
+
+def _refusal(settings: Settings, contact: Contact, mail: InboundMail, quote: Quote) -> str | None:
     if not contact.can_approve:
         return f"{contact.email} may not approve work for {contact.client.slug}"
+    quoted = quote.created_at.replace(microsecond=0)
+    if mail.date is not None and mail.date < quoted:
+        # An old answer replayed: it cannot be about a price that did not exist yet.
+        return (
+            f"it is dated before the quote it answers was sent (dated {mail.date:%Y-%m-%d %H:%M}"
+            f" UTC, quote v{quote.version} sent {quoted:%Y-%m-%d %H:%M} UTC)"
+        )
     if settings.authentication.required:
         verdict = check_sender(mail.headers, mail.from_address, settings.authentication.authserv_id)
         if not verdict.passed:

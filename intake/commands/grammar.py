@@ -267,6 +267,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "internal": _bare("internal", Internal()),
 }
 COMMAND_WORDS = tuple(_READERS)
+_LISTED = tuple(f"#{word}" for word in COMMAND_WORDS)
 
 # Words staff reach for that are not commands, and what they meant.
 _MEANT = {
@@ -341,6 +342,10 @@ def parse_staff_message(text: str) -> StaffMessage:
                 errors.append(CommandError(number, line.strip(), str(bad)))
         elif match and (meant := _suggest(name)):
             reason = f"unknown command #{word}; did you mean {meant}?"
+            errors.append(CommandError(number, line.strip(), reason))
+        elif match and name[:1].isalpha():
+            # Never relayed as prose: a line staff began with "#word" was meant for intake.
+            reason = f"#{word} is no command; the commands are {', '.join(_LISTED)}"
             errors.append(CommandError(number, line.strip(), reason))
         else:
             if _FENCE.match(line):

@@ -31,8 +31,9 @@ _BARE_LF = re.compile(rb"(?<!\r)\n")
 class EmbeddedImap:
     """pymap's in-memory ("dict") backend serving one user whose INBOX holds the demo mail.
 
-    The ``.eml`` files of ``mail_dir`` are appended to INBOX in name order, unseen, before
-    the port opens. Plain-text LOGIN is allowed: the server only listens on loopback.
+    The ``.eml`` files of ``mail_dir`` (but those named in ``later``) are appended to INBOX
+    in name order, unseen, before the port opens; :meth:`append` adds more while it runs.
+    Plain-text LOGIN is allowed: the server only listens on loopback.
     """
 
     def __init__(
@@ -41,8 +42,10 @@ class EmbeddedImap:
         username: str = "support",
         password: str = "demo",
         host: str = LOOPBACK,
+        later: frozenset[str] = frozenset(),
     ) -> None:
         self.mail_dir = mail_dir
+        self.later = later
         self.username = username
         self.password = password
         self.host = host
@@ -51,6 +54,7 @@ class EmbeddedImap:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._backend: DictBackend | None = None
 
     def start(self, timeout: float = 10.0) -> Self:
         """Load the mail, open the port and return once clients can connect."""
@@ -81,6 +85,7 @@ class EmbeddedImap:
             reject_dnsbl=False,
         )
         config.apply_context()  # the connection tasks inherit this context
+        self._backend = backend
         await self._load_inbox(backend)
         server = IMAPServer(backend.login, config)
         callback = ProxyProtocolReader(config.proxy_protocol).get_callback(server)
@@ -90,13 +95,21 @@ class EmbeddedImap:
     async def _load_inbox(self, backend: DictBackend) -> None:
         if self.mail_dir is None:
             return
-        messages = [
-            AppendMessage(_BARE_LF.sub(b"\r\n", path.read_bytes()))
-            for path in sorted(self.mail_dir.glob("*.eml"))
-        ]
+        paths = sorted(p for p in self.mail_dir.glob("*.eml") if p.name not in self.later)
+        await self._append(backend, [path.read_bytes() for path in paths])
+
+    async def _append(self, backend: DictBackend, raws: list[bytes]) -> None:
+        messages = [AppendMessage(_BARE_LF.sub(b"\r\n", raw)) for raw in raws]
         identity = await backend.login.authenticate(PlainCredentials(self.username, self.password))
         async with identity.new_session() as session:
             await session.append_messages("INBOX", messages)
+
+    def append(self, raws: list[bytes], timeout: float = 10.0) -> None:
+        """Deliver more messages to INBOX, unseen, as mail arriving while intake runs."""
+        assert self._loop is not None and self._backend is not None, "not started"
+        asyncio.run_coroutine_threadsafe(self._append(self._backend, raws), self._loop).result(
+            timeout
+        )
 
     def stop(self) -> None:
         """Close the port and every open connection, then end the loop's thread."""

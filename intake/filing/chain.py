@@ -3,8 +3,8 @@
 Each step looks at the message (a ``FilingContext``) and either files it, returning the
 outcome, or passes it on with None; the first that files it ends the chain, as a link of
 a Mailman chain does. The order is the product's rule, written here once: machines are
-never answered, staff before clients, a thread before a new request, and a stranger is
-held rather than answered.
+never answered, an ambiguous author is held, staff before clients, a thread before a new
+request, and a stranger is held rather than answered.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intake.filing import machine, new_requests, replies, staff
+from intake.filing import machine, new_requests, replies, staff, suspect
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 
@@ -27,6 +27,8 @@ CHAIN: tuple[Step, ...] = (
     # Written by a machine: recorded, never answered.
     Step("bounce of our email", machine.bounce_of_ours),
     Step("machine mail", machine.machine_mail),
+    # From people, but which person cannot be told: it approves and commands nothing.
+    Step("two authors", suspect.two_authors),
     # In a request's thread.
     Step("staff reply", staff.staff_reply),
     Step("stranger in a thread", replies.stranger_in_thread),

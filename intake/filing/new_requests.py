@@ -25,6 +25,12 @@ def held_for_triage(ctx: FilingContext) -> Outcome | None:
         if sender.author is Author.STAFF
         else f"unknown sender {sender.address or '(no address)'}"
     )
+    return hold_new(ctx, reason)
+
+
+def hold_new(ctx: FilingContext, reason: str) -> Outcome:
+    """A request held for staff with ``reason``, the sender not answered."""
+    sender = ctx.sender
     request = requests.open_request(
         ctx.session,
         client=None,

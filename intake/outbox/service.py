@@ -132,6 +132,21 @@ def _replies_last_hour(session: Session, key: str, at_most: int) -> int:
     return int(stored or 0) + queued
 
 
+def queued_lately(session: Session, kind: str, about: str) -> bool:
+    """Whether an email of ``kind`` whose subject names ``about`` was queued in the last
+    hour: stored, or queued in this session and not flushed yet. For a notice that says
+    the same thing once an hour however often it is true."""
+    since = utcnow() - timedelta(hours=1)
+    with session.no_autoflush:
+        subjects = session.scalars(
+            sa.select(OutboundMessage.subject).where(
+                OutboundMessage.kind == kind, OutboundMessage.created_at > since
+            )
+        ).all()
+    pending = [r.subject for r in session.new if isinstance(r, OutboundMessage) and r.kind == kind]
+    return any(about in subject for subject in (*subjects, *pending))
+
+
 def staff_recipients(settings: Settings) -> list[str]:
     return [member.email for member in settings.staff]
 

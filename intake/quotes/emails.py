@@ -13,6 +13,7 @@ from intake.outbox.service import (
     automatic_replies_last_hour,
     plus_address,
     queue_email,
+    queued_lately,
     staff_recipients,
 )
 from intake.outbox.templates import day, when
@@ -59,7 +60,8 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     address = request.contact_email
     limit = settings.replies.max_automatic_per_hour
     if automatic_replies_last_hour(session, address, limit) >= limit:
-        if not settings.staff:
+        # Staff hear of a flooding address once an hour, not once a message.
+        if not settings.staff or queued_lately(session, "staff_rate_limited", f" {address} "):
             return []
         return [
             queue_email(

@@ -3,6 +3,9 @@ who may not approve, failing or forged authentication, and unclear replies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -38,16 +41,25 @@ def quoted(session, settings):
     return request
 
 
-def reply(text: str, sender="zoe@zed.example", auth: str | None = PASS) -> bytes:
-    headers = {"Authentication-Results": auth} if auth else {}
-    return message(
-        sender=sender,
-        name="Zoe Weber",
-        subject="Re: [REQ-1001] quote",
-        in_reply_to="ask@zed.example",
-        body=text,
-        headers=headers,
-    )
+@pytest.fixture
+def reply(session, quoted) -> Callable[..., bytes]:
+    """Zoe's mail program answering the quote email: in its thread, written after it."""
+    quote_mail = session.scalar(sa.select(OutboundMessage).where(OutboundMessage.kind == "quote"))
+    assert quote_mail is not None
+
+    def write(text: str, sender: str = "zoe@zed.example", auth: str | None = PASS) -> bytes:
+        return message(
+            sender=sender,
+            name="Zoe Weber",
+            subject="Re: [REQ-1001] quote",
+            in_reply_to=quote_mail.message_id,
+            references=["ask@zed.example", quote_mail.message_id],
+            body=text,
+            headers={"Authentication-Results": auth} if auth else {},
+            date=datetime.now(UTC),
+        )
+
+    return write
 
 
 def kinds(session, outcome) -> list[str]:
@@ -61,7 +73,9 @@ def quote_of(session, request) -> Quote:
     return session.scalar(sa.select(Quote).where(Quote.request_id == request.id))
 
 
-def test_an_approval_without_the_required_po_asks_for_it_then_takes_it(session, settings, quoted):
+def test_an_approval_without_the_required_po_asks_for_it_then_takes_it(
+    session, settings, quoted, reply
+):
     first = deliver(session, settings, reply("Approved.\n"))
     assert first.filing is Filing.FOLLOW_UP and kinds(session, first) == ["po_needed"]
     assert quoted.status is Status.QUOTED and quote_of(session, quoted).status == "pending"
@@ -74,7 +88,7 @@ def test_an_approval_without_the_required_po_asks_for_it_then_takes_it(session, 
     assert detail and "PO 7781" in detail[0]
 
 
-def test_a_po_number_too_long_to_be_real_is_asked_for_again(session, settings, quoted):
+def test_a_po_number_too_long_to_be_real_is_asked_for_again(session, settings, quoted, reply):
     # Given Zed, who must give a PO, When an approval carries a 100-character "PO number"
     outcome = deliver(session, settings, reply(f"Approved, PO {'7' * 100}\n\nZoe\n"))
     # Then it is no PO: the client is asked for one, and nothing is approved or parked
@@ -82,7 +96,7 @@ def test_a_po_number_too_long_to_be_real_is_asked_for_again(session, settings, q
     assert quoted.status is Status.QUOTED and quote_of(session, quoted).po is None
 
 
-def test_a_decline_declines(session, settings, quoted):
+def test_a_decline_declines(session, settings, quoted, reply):
     outcome = deliver(session, settings, reply("No thanks.\n"))
     assert quoted.status is Status.DECLINED and quote_of(session, quoted).status == "declined"
     assert kinds(session, outcome) == ["declined", "staff_client_reply"]
@@ -98,7 +112,7 @@ def test_a_decline_declines(session, settings, quoted):
     ids=["fr", "es", "nl"],
 )
 def test_an_approval_above_a_french_spanish_or_dutch_attribution_approves(
-    session, settings, quoted, text
+    session, settings, quoted, text, reply
 ):
     # Given Zoe approves with her PO above the quote her mail program introduced in her language
     body = text + "> Reply approved to go ahead, or decline.\n"
@@ -117,13 +131,15 @@ def test_an_approval_above_a_french_spanish_or_dutch_attribution_approves(
         "Approved for REQ-1003,",  # another request than this thread's REQ-1001
     ],
 )
-def test_an_unclear_reply_goes_to_staff_and_approves_nothing(session, settings, quoted, text):
+def test_an_unclear_reply_goes_to_staff_and_approves_nothing(
+    session, settings, quoted, text, reply
+):
     outcome = deliver(session, settings, reply(text + " PO 7781\n"))
     assert outcome.filing is Filing.FOLLOW_UP and quoted.status is Status.QUOTED
     assert kinds(session, outcome) == ["staff_client_reply"]
 
 
-def test_a_contact_who_may_not_approve_is_held(session, settings, quoted):
+def test_a_contact_who_may_not_approve_is_held(session, settings, quoted, reply):
     # Bob is learnt from mail at Zed's domain: a contact, but not one who may approve.
     outcome = deliver(session, settings, reply("Approved, PO 1\n", sender="bob@zed.example"))
     assert outcome.filing is Filing.HELD and "may not approve" in outcome.reason
@@ -138,14 +154,14 @@ def test_a_contact_who_may_not_approve_is_held(session, settings, quoted):
         ("mx.forger.example; dmarc=pass header.from=zed.example", "no Authentication-Results"),
     ],
 )
-def test_an_approval_that_is_not_authenticated_is_held(session, settings, quoted, auth, why):
+def test_an_approval_that_is_not_authenticated_is_held(session, settings, quoted, auth, why, reply):
     outcome = deliver(session, settings, reply("Approved, PO 7781\n", auth=auth))
     assert outcome.filing is Filing.HELD and why in outcome.reason
     assert quoted.status is Status.QUOTED
 
 
 def test_without_required_authentication_the_sender_and_thread_suffice(
-    session, make_settings, db_url, quoted
+    session, make_settings, db_url, quoted, reply
 ):
     settings = make_settings(database_url=db_url, authentication={"required": False})
     deliver(session, settings, reply("Yes, go ahead. PO 7781\n", auth=None))
@@ -194,6 +210,7 @@ def test_a_reply_to_a_superseded_quote_gets_the_current_one_back(session, settin
         to=f"support+{current.token}@agency.example",
         body="Approved, PO 7781\n",
         headers={"Authentication-Results": PASS},
+        date=datetime.now(UTC),
     )
     deliver(session, settings, new)
     assert quoted.status is Status.APPROVED and current.status == "approved"
@@ -237,8 +254,9 @@ def test_a_yes_by_subject_alone_after_an_internal_re_quote_gets_the_new_quote_fi
         headers={"Authentication-Results": PASS},
     )
     outcome = deliver(session, settings, yes)
-    # Then nothing is approved: she is sent the quote she has not seen
+    # Then nothing is approved: she is sent the quote she has not seen, and staff read
+    # her message as a comment
     assert quoted.status is Status.QUOTED
     latest = session.scalars(sa.select(Quote).order_by(Quote.version.desc())).first()
     assert latest.status == "pending"
-    assert kinds(session, outcome) == ["staff_relay"]
+    assert kinds(session, outcome) == ["staff_client_reply", "staff_relay"]

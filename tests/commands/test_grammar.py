@@ -253,25 +253,34 @@ def test_good_and_bad_lines_mixed_report_every_error_by_line() -> None:
     [
         "See issue #42 for the details.",
         "We use #slack for quick questions.",
-        "#slack is where we chat",
         "#42 is fixed",
         "# Steps to reproduce",
         "## Heading",
         "##quote 6h",
-        "#hashtag",
         "a line with #quote 6h in the middle",
         "> #quote 6h",
         ">> #type bug",
         "#",
         "#!/bin/sh",
-        "#typescript builds are faster now",
-        "#include <stdio.h>",
     ],
 )
-def test_hashtags_and_quoted_lines_are_relayed_untouched(text: str) -> None:
+def test_hashes_in_prose_and_quoted_lines_are_relayed_untouched(text: str) -> None:
     message = parse_staff_message(text)
     assert message.commands == () and message.errors == ()
     assert message.relay_text == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["#assign dana", "#slack is where we chat", "#hashtag", "#include <stdio.h>", "  #Later"],
+)
+def test_a_line_that_starts_with_a_hash_word_and_is_no_command_is_an_error(line: str) -> None:
+    # Staff began the line with "#word": meant for intake, so it is never relayed as prose,
+    # and the error stops the whole reply (see commands.service).
+    message = parse_staff_message(f"#status done\n{line}\nThanks, fixed now.")
+    [error] = message.errors
+    assert error.line == 2 and error.text == line.strip()
+    assert "is no command" in error.reason and "#quote" in error.reason
 
 
 def test_a_command_after_a_byte_order_mark_is_still_a_command() -> None:

@@ -5,7 +5,7 @@ the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -54,7 +54,13 @@ def text(mail: EmailMessage) -> str:
     return str(body.get_content())
 
 
-def reply_to(received: EmailMessage, sender: str, body: str, auth: bool | str = True) -> bytes:
+def reply_to(
+    received: EmailMessage,
+    sender: str,
+    body: str,
+    auth: bool | str = True,
+    date: datetime | None = None,
+) -> bytes:
     """What a mail program sends when ``sender`` answers ``received``: to its Reply-To (else
     its From), "Re: " its subject, in its thread, the new text above the quoted original.
 
@@ -73,6 +79,7 @@ def reply_to(received: EmailMessage, sender: str, body: str, auth: bool | str = 
         references=[mid.strip("<>") for mid in thread],
         body=f"{body}\n\nOn Mon, 2 Nov 2026 at 10:15, {received['From']} wrote:\n{quoted}",
         headers={"Authentication-Results": header} if header else {},
+        date=date or datetime.now(UTC),  # after the email it answers
     )
 
 
@@ -324,9 +331,10 @@ def test_staff_move_a_request_from_quote_to_done_by_replying(talk):
     notice = talk.one(DANA)
     assert (talk.state().type, talk.state().severity) == ("bug", "major")
 
-    # When Dana quotes it again, with a date, and a word for Zoe
+    # When Dana quotes it again, with a date four weeks on, and a word for Zoe
+    due = date.today() + timedelta(weeks=4)
     receipt = talk.staff(
-        notice, "#quote 6h due 2026-12-05", "", "Hi Zoe,", "", "it needs a new exporter.", "Dana"
+        notice, f"#quote 6h due {due}", "", "Hi Zoe,", "", "it needs a new exporter.", "Dana"
     )
     # Then Zoe gets her words and the new quote, from the support address, in her thread
     relay = talk.one(ZOE)
@@ -336,11 +344,12 @@ def test_staff_move_a_request_from_quote_to_done_by_replying(talk):
     assert relay["Auto-Submitted"] is None  # a person wrote it
     body = text(relay)
     assert "it needs a new exporter." in body and "#quote" not in body
-    assert "revised quote" in body and "$900.00" in body and "Sat 5 Dec 2026" in body
+    assert "revised quote" in body and "$900.00" in body
+    assert f"{due:%a} {due.day} {due:%b %Y}" in body
     seen = talk.state()
     assert [(q.version, q.status) for q in seen.quotes] == [(1, "superseded"), (2, "pending")]
     assert (seen.quote.hours, seen.quote.amount) == (Decimal("6"), Decimal("900.00"))
-    assert seen.quote.complete_by == date(2026, 12, 5)
+    assert seen.quote.complete_by == due
     assert relay["Reply-To"] == f"support+{_token(talk, 2)}@agency.example"
     # And Dana gets a receipt that says what was done
     assert receipt["Subject"].startswith("[REQ-1001] Done:")

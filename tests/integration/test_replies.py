@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import threading
 import time
+from datetime import UTC, datetime
 from email.policy import default
 
 import pytest
@@ -151,8 +152,9 @@ def test_automatic_replies_to_one_address_are_rate_limited(
     dovecot.append_many([message(subject=f"Broken thing {n}") for n in range(4)])
     runner.run_once(settings_for(replies={"max_automatic_per_hour": 2}), timeout=60)
     assert len(by_recipient(smtp_sink, "alice@acme.example")) == 2
+    # Staff hear of the address once an hour, not once for each reply held back
     held_back = [m for m in parsed(smtp_sink) if "held back" in m["Subject"]]
-    assert len(held_back) == 2 and all(m["To"] == "dana@agency.example" for m in held_back)
+    assert len(held_back) == 1 and held_back[0]["To"] == "dana@agency.example"
 
 
 def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settings_for, factory):
@@ -235,6 +237,7 @@ def test_a_client_approves_by_replying_to_the_quote(dovecot, smtp_sink, settings
         body="Approved, PO 7781\n\nZoe\n\n"
         + "".join(f"> {line}\n" for line in quote_text.splitlines()),
         headers={"Authentication-Results": DMARC_PASS},
+        date=datetime.now(UTC),  # after the quote it answers
     )
     dovecot.append(answer)
     runner.run_once(settings, timeout=60)

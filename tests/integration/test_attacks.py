@@ -1,0 +1,226 @@
+"""Attacks on the paths from an email to money, through a real Dovecot and an aiosmtpd sink:
+a yes that is not bound to the quote it would approve, a replayed approval, a message with
+two authors, a forged authentication result, a staff reply that says more than its
+commands. Each is refused or held for staff with the reason; nothing is approved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from intake.db import transaction
+from intake.quotes.models import Quote
+from intake.requests.states import Status
+from tests.integration.test_conversations import (
+    DANA,
+    NAMES,
+    OUR_SERVER,
+    ZOE,
+    Conversation,
+    dmarc,
+    reply_to,
+    talk,
+    text,
+)
+from tests.integration.test_poller import factory as factory
+from tests.integration.test_replies import settings_for as settings_for
+from tests.mailbuilder import message
+
+__all__ = ["factory", "settings_for", "talk"]  # fixtures, used by name
+
+SUPPORT = "support@agency.example"
+
+
+def out_of_thread(sender: str, subject: str, body: str, **extra) -> bytes:
+    """A new message (no In-Reply-To, no References) to the plain support address, with our
+    server's DMARC pass for the sender, written now."""
+    extra.setdefault("headers", {"Authentication-Results": dmarc("pass", sender)})
+    extra.setdefault("date", datetime.now(UTC))
+    return message(
+        sender=sender, name=NAMES[sender], to=SUPPORT, subject=subject, body=body, **extra
+    )
+
+
+def quote_sent_at(talk: Conversation) -> datetime:
+    with transaction(talk.factory) as session:
+        created = session.scalar(sa.select(Quote.created_at).order_by(Quote.version.desc()))
+        assert created is not None
+        return created
+
+
+# ---- approvals are bound to the quote they answer ------------------------------------------
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_a_yes_naming_the_request_only_in_its_subject_approves_nothing(
+    dovecot, smtp_sink, settings_for, factory, required
+):
+    talk = Conversation(
+        dovecot, smtp_sink, settings_for(authentication={"required": required}), factory
+    )
+    # Given Zoe has a quote waiting
+    quote = talk.ask()
+    subject = "Re: " + str(quote["Subject"])
+    # When a message from Zoe names REQ-1001 in its subject but answers no email of ours
+    # and was sent to no quote's address
+    talk.send(out_of_thread(ZOE, subject, "Approved, PO 7781\n\nZoe"))
+    # Then nothing is approved: staff see it as a comment, and Zoe gets the current quote
+    # back, asking her to answer that email
+    seen = talk.state()
+    assert (seen.status, seen.quote.status, seen.quote.approved_by) == (
+        Status.QUOTED,
+        "pending",
+        None,
+    )
+    again = talk.one(ZOE)
+    assert again["Reply-To"] == quote["Reply-To"]
+    assert "reply to this email" in text(again)
+    assert "comment" in seen.kinds
+    assert talk.one(DANA)["Subject"].startswith("[REQ-1001]")
+    # When she writes the same way again
+    talk.send(out_of_thread(ZOE, subject, "Yes, approved. PO 7781\n\nZoe"))
+    # Then staff see it, the quote is not sent to her a second time, and still nothing is approved
+    assert talk.to(ZOE) == []
+    assert talk.one(DANA)["Subject"].startswith("[REQ-1001]")
+    assert (talk.state().status, talk.state().quote.status) == (Status.QUOTED, "pending")
+
+
+def test_an_approval_dated_before_its_quote_was_sent_approves_nothing(talk):
+    # Given Zoe's quote, sent now
+    quote = talk.ask()
+    sent = quote_sent_at(talk)
+    # When an "Approved" in the quote's thread, dated a day before the quote existed, arrives
+    # (an old approval replayed against the quote that replaced the one it answered)
+    talk.send(reply_to(quote, ZOE, "Approved, PO 7781\n\nZoe", date=sent - timedelta(days=1)))
+    # Then nothing is approved and staff are told why
+    seen = talk.state()
+    assert (seen.status, seen.quote.status) == (Status.QUOTED, "pending")
+    assert seen.kinds[-1] == "held"
+    notice = talk.one(DANA)
+    assert notice["Subject"].startswith("[REQ-1001] Reply held")
+    assert "dated before the quote" in text(notice)
+    assert talk.to(ZOE) == []
+
+
+@pytest.mark.parametrize("twice", ["From", "Message-ID"])
+def test_a_message_with_two_authors_or_two_ids_is_held(talk, twice):
+    # Given Zoe's quote
+    quote = talk.ask()
+    # When an approval in its thread carries a second From (or Message-ID) header
+    raw = reply_to(quote, ZOE, "Approved, PO 7781\n\nZoe")
+    extra = {
+        "From": "Mallory <mallory@elsewhere.example>",
+        "Message-ID": "<second@elsewhere.example>",
+    }[twice]
+    raw = f"{twice}: {extra}\r\n".encode() + raw
+    talk.send(raw)
+    # Then nothing is approved, and staff are told why
+    seen = talk.state()
+    assert (seen.status, seen.quote.status) == (Status.QUOTED, "pending")
+    notice = talk.one(DANA)
+    assert f"two {twice} headers" in text(notice)
+    assert talk.to(ZOE) == []
+
+
+@pytest.mark.parametrize(
+    ("results", "why"),
+    [
+        # DMARC passed, but for a From domain other than the one intake reads
+        (f"{OUR_SERVER}; dmarc=pass header.from=elsewhere.example", "header.from"),
+        # DMARC passed with no word of which From it checked
+        (f"{OUR_SERVER}; dmarc=pass", "header.from"),
+        # Two DMARC results in our server's header: the failing one wins
+        (
+            f"{OUR_SERVER}; dmarc=pass header.from=zed.example; dmarc=fail header.from=zed.example",
+            "dmarc=fail",
+        ),
+    ],
+)
+def test_an_authentication_result_that_does_not_vouch_for_this_from_approves_nothing(
+    talk, results, why
+):
+    quote = talk.ask()
+    talk.send(reply_to(quote, ZOE, "Approved, PO 7781\n\nZoe", auth=results))
+    seen = talk.state()
+    assert (seen.status, seen.quote.status) == (Status.QUOTED, "pending")
+    notice = talk.one(DANA)
+    assert notice["Subject"].startswith("[REQ-1001] Reply held")
+    assert why in text(notice)
+
+
+def test_a_display_name_that_looks_like_an_address_is_a_display_name(talk):
+    # Given Zoe's quote
+    quote = talk.ask()
+    # When Mallory answers it under a display name, encoded, that reads "zoe@zed.example",
+    # with our server's DMARC pass for her own domain
+    raw = reply_to(quote, ZOE, "Approved, PO 7781\n\nZoe", auth=False)
+    forged = raw.replace(
+        b"From: Zoe Weber <zoe@zed.example>",
+        b"From: =?utf-8?q?zoe=40zed=2Eexample?= <mallory@elsewhere.example>",
+    )
+    assert forged != raw
+    header = dmarc("pass", "mallory@elsewhere.example")
+    talk.send(f"Authentication-Results: {header}\r\n".encode() + forged)
+    # Then nothing is approved: the sender is Mallory, a stranger in the thread
+    seen = talk.state()
+    assert (seen.status, seen.quote.status) == (Status.QUOTED, "pending")
+    assert talk.to(ZOE) == [] and talk.to("mallory@elsewhere.example") == []
+
+
+# ---- staff replies say only what their commands say -----------------------------------------
+
+
+def test_a_hash_line_that_is_no_command_applies_nothing_and_relays_nothing(talk):
+    # Given Zoe's request is quoted
+    talk.ask()
+    notice = talk.one(DANA)
+    # When Dana answers with a line that looks like a command but is none, beside a real one
+    receipt = talk.staff(notice, "#assign dana", "#quote 8h", "We will look at this today.")
+    # Then nothing is applied, nothing reaches Zoe, and the receipt names the line
+    assert receipt["Subject"].startswith("[REQ-1001] Nothing applied")
+    assert "#assign dana" in text(receipt)
+    assert talk.to(ZOE) == []
+    seen = talk.state()
+    assert [q.version for q in seen.quotes] == [1]
+
+
+# ---- loops and floods are bounded -------------------------------------------------------------
+
+
+def test_a_flooding_address_is_reported_to_staff_once_an_hour(talk):
+    # Given Zoe's address is allowed five automatic replies an hour
+    limit = talk.settings.replies.max_automatic_per_hour
+    # When eight new requests come from her in one run
+    for n in range(limit + 3):
+        talk.dovecot.append(
+            out_of_thread(ZOE, f"Question {n} about the export", f"How do I export view {n}?")
+        )
+    talk.send(out_of_thread(ZOE, "Question about the export", "How do I export the list?"))
+    # Then she gets at most the cap, and staff are told of the flood once, not once a message
+    assert len(talk.to(ZOE)) == limit
+    held_back = [m for m in talk.to(DANA) if "held back" in str(m["Subject"])]
+    assert len(held_back) == 1
+    # When more come within the hour
+    talk.send(out_of_thread(ZOE, "One more question", "And the PDF?"))
+    # Then she gets nothing more and staff are not told again
+    assert talk.to(ZOE) == []
+    assert not [m for m in talk.to(DANA) if "held back" in str(m["Subject"])]
+
+
+def test_a_subject_too_long_for_a_header_line_still_reaches_staff(talk):
+    # When a stranger writes with a 1,200-letter subject and a Message-ID as long
+    subject = "x" * 1200
+    talk.send(
+        message(
+            sender="mallory@elsewhere.example",
+            name="Mallory",
+            subject=subject,
+            message_id=f"{'y' * 1200}@elsewhere.example",
+        )
+    )
+    # Then the message is held and staff hear of it, with the subject whole
+    [notice] = talk.to(DANA)
+    assert subject in str(notice["Subject"])
+    assert talk.to("mallory@elsewhere.example") == []
