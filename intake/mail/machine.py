@@ -51,6 +51,27 @@ _AUTOREPLY_HEADERS = (
     "x-auto-response-suppress",
 )
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+# Vacation responders that set no Auto-Submitted: each names itself in a header of its own.
+_VACATION_HEADERS = (
+    ("x-apple-action", re.compile(r"vacation", re.IGNORECASE)),  # iCloud, macOS Server
+    ("x-post-messageclass", re.compile(r"autoresponder", re.IGNORECASE)),  # one.com, others
+)
+# The subjects out-of-office replies are given, at the start: "Automatic reply: <subject>"
+# (Outlook), "Out of Office: …", "AUTO: <name> is out of the office" (Notes), "Autoreply:"
+# and the same in German, French, Spanish, Dutch and Italian.
+_AUTOREPLY_SUBJECT = re.compile(
+    r"\s*(?:"
+    r"(?:automatic|auto)[ -]?(?:reply|response|answer)\s*:"
+    r"|autoreply\b|auto:"
+    r"|out of (?:the )?office\b"
+    r"|abwesenheitsnotiz\b|automatische antwort\b"
+    r"|r[ée]ponse automatique\b|absence du bureau\b"
+    r"|respuesta autom[áa]tica\b|fuera de la oficina\b"
+    r"|automatisch antwoord\b|afwezig\b"
+    r"|risposta automatica\b|fuori sede\b"
+    r")",
+    re.IGNORECASE,
+)
 
 
 def _base_address(address: str) -> str:
@@ -105,6 +126,19 @@ def _autoreply_headers(mail: InboundMail, own_addresses: frozenset[str]) -> str 
     return None
 
 
+def _vacation_headers(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    for name, says in _VACATION_HEADERS:
+        value = mail.header(name)
+        if value is not None and says.search(value):
+            return f"{name}: {value} (vacation responder)"
+    return None
+
+
+def _autoreply_subject(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    found = _AUTOREPLY_SUBJECT.match(mail.subject)
+    return f"Subject begins {found.group().strip()!r} (out-of-office reply)" if found else None
+
+
 def _precedence(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     value = _keyword(mail.header("precedence") or "")
     return f"Precedence: {value}" if value in _BULK_PRECEDENCE else None
@@ -122,6 +156,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("mailer_daemon", _mailer_daemon),
     ("auto_submitted", _auto_submitted),
     ("autoreply_headers", _autoreply_headers),
+    ("vacation_headers", _vacation_headers),
+    ("autoreply_subject", _autoreply_subject),
     ("list_id", _list_id),
     ("precedence", _precedence),
 )

@@ -28,9 +28,58 @@ def test_the_checks_run_in_the_documented_order() -> None:
         "mailer_daemon",
         "auto_submitted",
         "autoreply_headers",
+        "vacation_headers",
+        "autoreply_subject",
         "list_id",
         "precedence",
     ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "check"),
+    [
+        ((("X-Apple-Action", "VACATION"),), "vacation_headers"),
+        ((("X-POST-MessageClass", "9; Autoresponder"),), "vacation_headers"),
+        ((("X-Autoreply", "yes"),), "autoreply_headers"),
+        ((("X-Autorespond", "Vacation"),), "autoreply_headers"),
+        ((("X-Auto-Response-Suppress", "All"),), "autoreply_headers"),
+    ],
+)
+def test_a_vacation_responder_without_auto_submitted_is_a_machine(headers, check) -> None:
+    assert verdict_of(mail_with(*headers)) == check
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Automatic reply: Could you add CSV export?",
+        "Auto Reply: Re: [REQ-1001] Checkout",
+        "Out of Office: Dana Reyes",
+        "Out of the office until Monday",
+        "AUTO: Hank Miller is out of the office (returning 09/11/2026)",
+        "Autoreply: Re: your quote",
+        "Abwesenheitsnotiz: Ihre Anfrage",
+        "Réponse automatique : absent",
+        "Respuesta automática: Re: presupuesto",
+        "Automatisch antwoord: Re: offerte",
+    ],
+)
+def test_an_out_of_office_subject_is_a_machine(subject: str) -> None:
+    mail = parse(build_message(subject=subject))
+    assert verdict_of(mail) == "autoreply_subject"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "The automatic reply on our contact form is broken",
+        "Office hours on the website are wrong",
+        "Auto-renewal of the SSL certificate failed",
+        "Re: [REQ-1001] out of office message needs new text",
+    ],
+)
+def test_a_person_writing_about_automatic_replies_is_a_person(subject: str) -> None:
+    assert verdict_of(parse(build_message(subject=subject))) is None
 
 
 def test_a_person_writing_to_us_is_not_a_machine() -> None:
