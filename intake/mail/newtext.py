@@ -109,6 +109,20 @@ def new_part_of(text: str) -> str:
     return text.strip()  # nothing but ">" lines and no attribution: a quote is all there is
 
 
+def own_words(text: str) -> str:
+    """What the sender wrote themselves: the new part of a reply without anything it
+    forwards (a forward marker, or an Outlook header block of a forward, and all after).
+    Staff commands are read from this alone."""
+    new = new_part_of(text)
+    lines = new.split("\n")
+    probe = [line.strip()[:300] for line in lines]
+    cut = next((i for i, line in enumerate(probe) if _FORWARD.fullmatch(line)), len(lines))
+    header = _reply_header(probe, cut)
+    if header is not None and header[2] == "forward":
+        cut = header[0]
+    return "\n".join(lines[:cut]).strip()
+
+
 def _reply_header(probe: list[str], limit: int) -> tuple[int, int, str] | None:
     """First and last line of the first unquoted reply header above `limit`, and its kind."""
     scans = 0
