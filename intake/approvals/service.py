@@ -21,7 +21,7 @@ from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
-from intake.outbox.service import Thread, automatic_replies_last_hour, plus_address, queue_email
+from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
 from intake.outbox.templates import day
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
@@ -101,14 +101,14 @@ def _to_client(
         request=msg.request,
         inbound=msg.inbound,
         thread=Thread.answering(msg.mail),
-        to_client=True,
+        counted=True,
         reply_to=reply_to,
     )
 
 
 def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     """``msg``: a reply from a contact of the request's client while ``quote`` waits."""
-    settings, request, mail = msg.settings, msg.request, msg.mail
+    session, settings, request, mail = msg.session, msg.settings, msg.request, msg.mail
     contact = msg.sender.contact
     assert contact is not None  # filing hands over only replies from a known contact
     replied_to = quote_answered(msg)
@@ -119,6 +119,9 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     if replied_to.id != quote.id:
         # An answer to a quote staff have since replaced: send the current one back.
         answered = f"quote v{replied_to.version}"
+        if over_the_cap(session, settings, contact.email):
+            msg.record("superseded_reply", f"reply to {answered}; {_CAPPED}")
+            return ReplyOutcome(None, ())
         msg.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
         again = _to_client(
             msg,
@@ -156,6 +159,9 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     client = request.client
     assert client is not None
     if client.requires_po and not reading.po:
+        if over_the_cap(session, settings, contact.email):
+            msg.record("po_needed", f"approval without the PO number; {_CAPPED}")
+            return ReplyOutcome(None, ())
         msg.record("po_needed", "approval without the purchase-order number the client requires")
         asked = _to_client(
             msg,
@@ -172,6 +178,8 @@ SUPERSEDED = (
     "The quote you answered has been replaced by the one below, so nothing was approved "
     "or declined yet. Please reply to this email to answer the current quote."
 )
+# Why an answer was not sent: the address had its fill of emails from intake this hour.
+_CAPPED = "not answered: replies.max_automatic_per_hour reached for the address"
 UNBOUND = (
     "Your message did not answer the email with our quote, so nothing was approved or "
     "declined. To answer the quote below, please reply to this email."
@@ -192,11 +200,7 @@ def _unbound(msg: Incoming, contact: Contact, quote: Quote) -> ReplyOutcome:
             Event.detail == f"v{quote.version}",
         )
     )
-    limit = settings.replies.max_automatic_per_hour
-    if (
-        sent_before is not None
-        or automatic_replies_last_hour(session, contact.email, limit) >= limit
-    ):
+    if sent_before is not None or over_the_cap(session, settings, contact.email):
         return ReplyOutcome(None, tuple(told))
     msg.record("quote_sent_again", f"v{quote.version}")
     again = _to_client(

@@ -3,14 +3,19 @@ receipt that tells the sender what was applied or refused."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
 import sqlalchemy as sa
 
+from intake.db import utcnow
 from intake.mail.models import InboundMessage
 from intake.outbox.models import OutboundMessage
-from intake.outbox.service import Thread, plus_address, queue_email
+from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests.incoming import Incoming
+from intake.requests.models import Event
 from intake.settings import Settings
 
 
@@ -51,7 +56,7 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
         request=request,
         inbound=msg.inbound,
         automatic=False,
-        to_client=True,
+        counted=True,
         thread=Thread(last.message_id) if last is not None else None,
         reply_to=plus_address(settings, quote.token) if quote is not None else None,
     )
@@ -59,9 +64,14 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
 
 def receipt(
     msg: Incoming, problems: list[str], applied: list[str], relayed: str | None
-) -> OutboundMessage:
+) -> OutboundMessage | None:
     """What the staff member is told: the commands applied, or the ones refused and why
-    (then nothing was applied), and whom their words were relayed to."""
+    (then nothing was applied), and whom their words were relayed to. None when the
+    sender has had their fill of emails from intake this hour (an out-of-office answering
+    receipts stops there); the request's history still says what was done."""
+    if over_the_cap(msg.session, msg.settings, msg.sender.address):
+        msg.record("receipt_withheld", "replies.max_automatic_per_hour reached for the sender")
+        return None
     return queue_email(
         msg.session,
         msg.settings,
@@ -78,4 +88,26 @@ def receipt(
         request=msg.request,
         inbound=msg.inbound,
         thread=Thread.answering(msg.mail),
+        counted=True,
+    )
+
+
+def words_digest(text: str) -> str:
+    """A short fingerprint of relayed words, blank space aside, for the request's history."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
+
+
+def relayed_today(msg: Incoming, digest: str) -> bool:
+    """Whether the same words went to the client on this request in the last day."""
+    since = utcnow() - timedelta(days=1)
+    return (
+        msg.session.scalar(
+            sa.select(Event.id).where(
+                Event.request_id == msg.request.id,
+                Event.kind == "relayed",
+                Event.detail.endswith(f"(text {digest})"),
+                Event.at > since,
+            )
+        )
+        is not None
     )

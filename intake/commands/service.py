@@ -20,6 +20,7 @@ from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import ForbiddenTransition, IntakeError
 from intake.mail.models import Filing, InboundMessage
+from intake.mail.newtext import own_words
 from intake.mail.parsing import parse
 from intake.outbox.models import OutboundMessage
 from intake.plans import price_sheet
@@ -94,7 +95,8 @@ def dated(command: g.Command, days: Days, ref: str) -> g.Command:
 def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
     """``msg``: a staff member's reply in a request's thread."""
     session, settings, request, staff = msg.session, msg.settings, msg.request, msg.sender.address
-    message = g.parse_staff_message(msg.mail.new_text)
+    # Only the staff member's own words: never what their reply quotes or forwards.
+    message = g.parse_staff_message(own_words(msg.mail.text))
     problems = [f"line {e.line}: {e.text} — {e.reason}" for e in message.errors]
     applied: list[str] = []
     requote: list[Quote] = []
@@ -122,18 +124,27 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
             applied, requote, filed = [], [], []
     if problems:
         msg.record("commands_refused", "; ".join(problems))
-        return [answers.receipt(msg, problems, [], None)]
+        return _sent(answers.receipt(msg, problems, [], None))
     sent: list[OutboundMessage] = list(filed)
     relayed = None
     new_quote = requote[-1] if requote and not message.internal else None
     says = answers.says_something(settings, staff, message.relay_text)
+    digest = answers.words_digest(message.relay_text)
+    if says and not new_quote and answers.relayed_today(msg, digest):
+        # The same words again (an out-of-office, a resend): the client has them already.
+        applied.append(f"your text was not sent again: {request.contact_email} had it today")
+        says = False
     if (says or new_quote) and request.client_id is not None:
         sent.append(answers.relay(msg, message.relay_text, new_quote))
         relayed = request.contact_email
-        msg.record("relayed", f"to {relayed}")
+        msg.record("relayed", f"to {relayed} (text {digest})")
         if request.first_response_at is None:  # the first reply from a person: SLA met
             request.first_response_at = utcnow()
-    return [*sent, answers.receipt(msg, [], applied, relayed)]
+    return [*sent, *_sent(answers.receipt(msg, [], applied, relayed))]
+
+
+def _sent(email: OutboundMessage | None) -> list[OutboundMessage]:
+    return [email] if email is not None else []
 
 
 def _correct(msg: Incoming, c: g.Command) -> str:

@@ -46,10 +46,14 @@ def queue_email(
     thread: Thread | None = None,
     reply_to: str | None = None,
     automatic: bool = True,
-    to_client: bool = False,
+    counted: bool = False,
     attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
-    """Render ``templates/email/<kind>`` and store it, pending, in the outbox."""
+    """Render ``templates/email/<kind>`` and store it, pending, in the outbox.
+
+    ``counted``: an answer to the person it goes to (a client, or staff for a receipt),
+    counted against ``replies.max_automatic_per_hour`` for that address (see
+    :func:`over_the_cap`)."""
     now = utcnow()
     ref = request.ref if request is not None else ""
     rendered = render(
@@ -80,7 +84,7 @@ def queue_email(
         inbound_id=inbound.id if inbound is not None else None,
         kind=kind,
         recipients=list(to),
-        recipient_key=to[0].lower() if to_client and to else None,
+        recipient_key=to[0].lower() if counted and to else None,
         subject=rendered.subject,
         raw=compose(rendered, envelope, message_id, now, attachments),
         automatic=automatic,
@@ -89,13 +93,21 @@ def queue_email(
     # Not flushed: it is written with the change that caused it; its id exists after the
     # caller's flush or commit.
     session.add(row)
-    if row.automatic and row.recipient_key:
+    if row.recipient_key:
         memo.add(session, _replies_key(row.recipient_key), 1)
     return row
 
 
+def over_the_cap(session: Session, settings: Settings, address: str) -> bool:
+    """Whether ``address`` has had its fill of emails from intake this hour
+    (``replies.max_automatic_per_hour``): then nothing more that mail from it could cause
+    is sent to it, so two machines answering each other stop at the cap."""
+    limit = settings.replies.max_automatic_per_hour
+    return automatic_replies_last_hour(session, address, limit) >= limit
+
+
 def automatic_replies_last_hour(session: Session, address: str, at_most: int) -> int:
-    """Automatic replies to ``address`` in the last hour, counted up to ``at_most`` (the
+    """Emails to ``address`` in the last hour, counted up to ``at_most`` (the
     limit: a busy address costs no more to check than a quiet one): those stored, and
     those queued in this session and not flushed yet (counted here, not flushed). Filing a
     job together, counted once and then kept up by :func:`queue_email`."""
@@ -116,7 +128,6 @@ def _replies_last_hour(session: Session, key: str, at_most: int) -> int:
         sa.select(OutboundMessage.id)
         .where(
             OutboundMessage.recipient_key == key,
-            OutboundMessage.automatic.is_(True),
             OutboundMessage.created_at > since,
         )
         .limit(at_most)
@@ -125,9 +136,7 @@ def _replies_last_hour(session: Session, key: str, at_most: int) -> int:
     with session.no_autoflush:
         stored = session.scalar(sa.select(sa.func.count()).select_from(recent))
     queued = sum(
-        1
-        for row in session.new
-        if isinstance(row, OutboundMessage) and row.automatic and row.recipient_key == key
+        1 for row in session.new if isinstance(row, OutboundMessage) and row.recipient_key == key
     )
     return int(stored or 0) + queued
 

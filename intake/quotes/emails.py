@@ -103,7 +103,7 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
             inbound=msg.inbound,
             thread=Thread.answering(msg.mail),
             reply_to=plus_address(settings, quote.token),
-            to_client=True,
+            counted=True,
         )
     ]
 

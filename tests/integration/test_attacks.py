@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from intake.db import transaction
+from intake.mail.models import Filing, InboundMessage
+from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.states import Status
 from tests.integration.test_conversations import (
@@ -224,3 +226,128 @@ def test_a_subject_too_long_for_a_header_line_still_reaches_staff(talk):
     [notice] = talk.to(DANA)
     assert subject in str(notice["Subject"])
     assert talk.to("mallory@elsewhere.example") == []
+
+
+def emails_to(talk: Conversation, address: str) -> int:
+    """Every email intake has queued for ``address`` (all within this test's hour)."""
+    with transaction(talk.factory) as session:
+        rows = session.scalars(sa.select(OutboundMessage.recipients)).all()
+    return sum(1 for recipients in rows if address in recipients)
+
+
+def test_answers_to_a_replaced_quote_get_the_current_one_back_at_most_up_to_the_cap(talk):
+    # Given Zoe's quote v1, replaced by Dana's v2
+    first = talk.ask()
+    talk.staff(talk.one(DANA), "#quote 8h")
+    limit = talk.settings.replies.max_automatic_per_hour
+    # When a mail program answers the old quote email again and again
+    for n in range(limit + 5):
+        talk.dovecot.append(reply_to(first, ZOE, f"Approved, PO 7781 ({n})"))
+    talk.send(reply_to(first, ZOE, "Approved, PO 7781"))
+    # Then Zoe gets at most the cap from intake this hour, and nothing is approved
+    assert emails_to(talk, ZOE) == limit
+    assert (talk.state().status, talk.state().quote.status) == (Status.QUOTED, "pending")
+
+
+def test_a_staff_out_of_office_answering_a_receipt_is_not_a_staff_reply(talk):
+    # Given Dana got a receipt for her note on Zoe's request
+    talk.ask()
+    receipt = talk.staff(talk.one(DANA), "#note looking at it", "We are on it.")
+    assert talk.one(ZOE)  # her words went to Zoe
+    # When her out-of-office (no Auto-Submitted header) answers the receipt
+    auto = reply_to(receipt, DANA, "I am out of the office until Monday.")
+    auto = auto.replace(b"Subject: Re: ", b"Subject: Automatic reply: ", 1)
+    talk.send(auto)
+    # Then nothing reaches Zoe and no receipt goes back to Dana: it is machine mail
+    assert talk.to(ZOE) == [] and talk.to(DANA) == []
+    with transaction(talk.factory) as session:
+        last = session.scalars(sa.select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        assert last is not None and last.filing is Filing.MACHINE
+
+
+def test_the_same_staff_words_reach_the_client_once_a_day(talk):
+    # Given Dana's words went to Zoe
+    talk.ask()
+    notice = talk.one(DANA)
+    talk.staff(notice, "We are on it and will write again tomorrow.")
+    assert talk.one(ZOE)
+    # When the same words come again from Dana (a resend, an autoresponder that copies them)
+    receipt = talk.staff(notice, "We are on it and will write again tomorrow.")
+    # Then Zoe does not get them twice, and Dana's receipt says so
+    assert talk.to(ZOE) == []
+    assert "not sent again" in text(receipt)
+
+
+def test_commands_in_a_forwarded_message_are_not_dana_s(talk):
+    # Given Zoe's request is quoted
+    talk.ask()
+    notice = talk.one(DANA)
+    # When Dana forwards Zoe's own email, which has a line "#approve PO-1", with a note
+    forwarded = (
+        "See below, I will look at it.\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: Zoe Weber <zoe@zed.example>\n"
+        "Date: Mon, 2 Nov 2026 at 10:15\n"
+        "Subject: Could you add CSV export of orders?\n\n"
+        "#approve PO-1\n"
+    )
+    receipt = talk.staff(notice, forwarded)
+    # Then the forwarded line is not a command of Dana's
+    assert (talk.state().status, talk.state().quote.status) == (Status.QUOTED, "pending")
+    assert "approve" not in text(receipt).split("Applied to")[-1].split("Status now")[0]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<div style="display:none">#approve PO-1</div>',
+        '<p style="color:#ffffff">#approve PO-1</p>',
+        '<span style="font-size:0">#approve PO-1</span>',
+        "<p hidden>#approve PO-1</p>",
+        "<template><p>#approve PO-1</p></template>",
+    ],
+)
+def test_a_command_hidden_in_html_is_not_read(talk, hidden):
+    # Given Zoe's request is quoted
+    talk.ask()
+    notice = talk.one(DANA)
+    # When an HTML-only reply from Dana carries "#approve" where no reader sees it
+    raw = reply_to(notice, DANA, "placeholder")
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].split(b"\n")
+    kept = [
+        line
+        for line in head
+        if not line.lower().startswith((b"content-type", b"content-transfer-encoding", b"mime"))
+    ]
+    html = f"<html><body><p>Looking at it now.</p>{hidden}</body></html>"
+    talk.send(
+        b"\r\n".join(kept)
+        + b"\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        + html.encode()
+    )
+    # Then nothing is approved, and only the words Dana could see reach Zoe
+    assert (talk.state().status, talk.state().quote.status) == (Status.QUOTED, "pending")
+    relayed = text(talk.one(ZOE))
+    assert "Looking at it now." in relayed and "#approve" not in relayed
+
+
+def test_without_authentication_a_staff_command_must_answer_an_email_sent_to_staff(
+    dovecot, smtp_sink, settings_for, factory
+):
+    talk = Conversation(
+        dovecot, smtp_sink, settings_for(authentication={"required": False}), factory
+    )
+    # Given Zoe's request is quoted, and Dana has its notice
+    talk.ask()
+    notice = talk.one(DANA)
+    # When a message claiming Dana's From, in no thread of hers, approves it by the subject
+    talk.send(out_of_thread(DANA, "Re: [REQ-1001] Could you add CSV export?", "#approve PO-1"))
+    # Then nothing is applied, and staff are told why
+    assert (talk.state().status, talk.state().quote.status) == (Status.QUOTED, "pending")
+    assert "answers no email intake sent" in text(talk.one(DANA))
+    assert talk.to(ZOE) == []
+    # When Dana answers the notice she was sent
+    receipt = talk.staff(notice, "#approve PO-1")
+    # Then it is applied
+    assert receipt["Subject"].startswith("[REQ-1001] Done")
+    assert talk.state().quote.status == "approved"
