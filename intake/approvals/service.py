@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake import catalogue
-from intake.approvals.authentication import check_sender
 from intake.approvals.replies import Meaning, load_reply_phrases, read_reply
 from intake.clients.models import Contact
 from intake.db import utcnow
+from intake.mail.authentication import check_sender
 from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage

@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from intake import memo
-from intake.approvals.authentication import check_sender
 from intake.clients.senders import Author
 from intake.commands.service import apply_staff_reply
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 from intake.filing.replies import hold_in_thread
+from intake.mail.authentication import check_sender
 from intake.mail.models import Filing
 from intake.outbox.models import OutboundMessage
 

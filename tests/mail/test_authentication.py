@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.approvals.authentication import aligned, check_sender, parse_results
+from intake.mail.authentication import aligned, check_sender, parse_results
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = "mx.agency.example"
