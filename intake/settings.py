@@ -158,6 +158,12 @@ class ReplySettings(_Section):
     estimate_min_samples: int = Field(3, ge=1)
 
 
+class QuoteSettings(_Section):
+    # Included hours a request from a contact who may not approve (one new at a client's
+    # domain, say) may start on before an approving contact or staff agree.
+    new_contact_free_hours: Decimal = Field(Decimal("0"), ge=0)
+
+
 class AuthenticationSettings(_Section):
     # An approval or a staff command counts only when the agency's own receiving server
     # says DMARC (or aligned DKIM) passed for the sender.
@@ -191,6 +197,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     sweeper: SweeperSettings = SweeperSettings()
     replies: ReplySettings = ReplySettings()
+    quotes: QuoteSettings = QuoteSettings()
     sla: SlaSettings = SlaSettings()
     billing: BillingSettings = BillingSettings()
     authentication: AuthenticationSettings = AuthenticationSettings()

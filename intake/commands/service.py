@@ -275,7 +275,7 @@ def _file_under(msg: Incoming, command: g.FileUnder) -> list[OutboundMessage]:
     asked = Incoming(
         session, settings, opening, mail, Sender(author, sender, client, contact), request
     )
-    return quote_new_request(asked)
+    return quote_new_request(asked, vouched=True)
 
 
 def _requote(msg: Incoming, command: g.Quote) -> Quote:

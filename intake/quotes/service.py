@@ -15,6 +15,7 @@ from intake import catalogue
 from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
+from intake.mail.authentication import check_sender
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_held
 from intake.plans import Plan, price_sheet
@@ -36,9 +37,13 @@ from intake.sla.service import client_hours
 SYSTEM = "intake"
 
 
-def quote_new_request(msg: Incoming, quoted_at: datetime | None = None) -> list[OutboundMessage]:
+def quote_new_request(
+    msg: Incoming, quoted_at: datetime | None = None, *, vouched: bool = False
+) -> list[OutboundMessage]:
     """Quote the request ``msg`` opened and queue the client's reply and the staff notice.
-    ``quoted_at``: when the client is told (now, unless a test replays the past)."""
+    ``quoted_at``: when the client is told (now, unless a test replays the past).
+    ``vouched``: staff put the request there (``#client``), so its work may start on the
+    client's included hours whoever sent it."""
     session, settings, request, inbound = msg.session, msg.settings, msg.request, msg.inbound
     client = request.client
     assert client is not None
@@ -82,6 +87,9 @@ def quote_new_request(msg: Incoming, quoted_at: datetime | None = None) -> list[
     start_by, done_by, notes = timeline(
         settings, client, plan, request, quoted, quoted_at or utcnow()
     )
+    # Work that would start at once on the client's included hours needs someone who
+    # may commit them: mail our server vouched for, from a contact who may approve.
+    wait = None if quoted.needs_approval or vouched else _unvouched(msg, contact, quoted)
     quote = Quote(
         request=request,
         version=1,
@@ -91,16 +99,44 @@ def quote_new_request(msg: Incoming, quoted_at: datetime | None = None) -> list[
         amount=quoted.amount,
         start_by=start_by,
         complete_by=done_by,
-        status="pending" if quoted.needs_approval else "included",
+        status="pending" if quoted.needs_approval or wait else "included",
         token=secrets.token_hex(6),
     )
     session.add(quote)
+    if wait is not None:
+        msg.move(Status.HELD, wait, actor=SYSTEM)
+        request.hold_reason = wait
+        held = staff_held(session, settings, request, inbound, f"{wait}; #approve to start it")
+        return [held] if held is not None else []
     target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
     msg.move(target, f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})", actor=SYSTEM)
     first = emails.FirstQuote(msg, quote, quoted, plan, contact, decided, notes)
     sent = emails.client_quote(first)
     notice = emails.staff_new_request(first)
     return [*sent, notice] if notice is not None else sent
+
+
+def _unvouched(msg: Incoming, contact: Contact | None, quoted: Price) -> str | None:
+    """Why work on included hours may not start from this message alone, or None."""
+    settings, mail = msg.settings, msg.mail
+    included = quoted.hours - quoted.chargeable_hours
+    if included <= 0:
+        return None
+    auth = settings.authentication
+    if auth.required:
+        verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
+        if not verdict.passed:
+            return (
+                f"the sender could not be authenticated ({verdict.reason}); the work would"
+                f" use {included} h of included hours"
+            )
+    free = settings.quotes.new_contact_free_hours
+    if (contact is None or not contact.can_approve) and included > free:
+        return (
+            f"{msg.request.contact_email} may not approve, and the work would use {included} h"
+            f" of included hours (more than quotes.new_contact_free_hours = {free})"
+        )
+    return None
 
 
 def _record_classification(msg: Incoming, decided: Classification) -> None:

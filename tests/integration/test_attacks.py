@@ -351,3 +351,45 @@ def test_without_authentication_a_staff_command_must_answer_an_email_sent_to_sta
     # Then it is applied
     assert receipt["Subject"].startswith("[REQ-1001] Done")
     assert talk.state().quote.status == "approved"
+
+
+# ---- included hours need someone who may commit them ----------------------------------------
+
+ALICE = "alice@acme.example"  # Acme, Professional plan (included hours), may approve
+CHECKOUT = ("Checkout is broken", "The checkout returns error 500 since this morning.\n")
+
+
+def test_unauthenticated_mail_never_starts_work_on_included_hours(talk):
+    # When mail "from Alice" that our server did not authenticate asks Acme for a bug fix
+    talk.send(
+        message(sender=ALICE, name="Alice Smith", subject=CHECKOUT[0], body=CHECKOUT[1], headers={})
+    )
+    # Then no work starts: the request is held for staff with the reason, Alice gets nothing
+    seen = talk.state()
+    assert seen.status is Status.HELD and seen.quote.status == "pending"
+    assert talk.to(ALICE) == []
+    notice = talk.one(DANA)
+    assert "could not be authenticated" in text(notice)
+    # When Dana approves it
+    receipt = talk.staff(notice, "#approve")
+    # Then the work starts on Acme's included hours
+    assert receipt["Subject"].startswith("[REQ-1001] Done")
+    assert (talk.state().status, talk.state().quote.status) == (Status.APPROVED, "approved")
+
+
+def test_a_new_contact_s_request_waits_before_it_uses_included_hours(talk):
+    # When someone new at Acme's domain, authenticated, asks for a bug fix
+    newcomer = "newcomer@acme.example"
+    talk.send(message(sender=newcomer, name="New Comer", subject=CHECKOUT[0], body=CHECKOUT[1]))
+    # Then the work waits for staff (or an approving contact): held with the reason
+    seen = talk.state()
+    assert seen.status is Status.HELD and seen.quote.status == "pending"
+    assert "may not approve" in text(talk.one(DANA))
+    assert talk.to(newcomer) == []
+
+
+def test_an_authenticated_contact_who_may_approve_starts_work_at_once(talk):
+    talk.send(message(sender=ALICE, name="Alice Smith", subject=CHECKOUT[0], body=CHECKOUT[1]))
+    seen = talk.state()
+    assert seen.status is Status.APPROVED and seen.quote.status == "included"
+    assert talk.one(ALICE)["Subject"].startswith("[REQ-1001]")
