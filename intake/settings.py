@@ -89,6 +89,9 @@ class ImapSettings(_Section):
     # A batch also stops at this many megabytes, so a backlog of large attachments is
     # never held in memory all at once (a bigger message is read on its own).
     batch_megabytes: float = Field(64.0, gt=0)
+    # A larger message is stored as it came and held for staff, never parsed: parsing
+    # takes several times a message's size in memory.
+    max_message_bytes: int = Field(50 * 1024 * 1024, gt=0)
     idle: bool = True
     poll_interval: float = Field(60.0, gt=0)
     idle_renew: float = Field(25 * 60.0, gt=0, le=29 * 60.0)

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from intake import memo
 from intake.db import utcnow
 from intake.errors import NewContactWanted, UnparseableMail
-from intake.filing import chain
+from intake.filing import chain, suspect
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome, settle
 from intake.filing.threads import may_thread
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # A reply may arrive in the same batch as the message it answers: file that one first,
 # but never follow a chain of references deeper than this.
+HEAD_BYTES = 256 * 1024  # the most of a too-large message's header block read
 MAX_REFERENCE_DEPTH = 3
 
 
@@ -140,6 +141,9 @@ def file_message(
             None,
             f"gave up after {inbound.attempts - 1} attempts that did not finish",
         )
+    limit = settings.imap.max_message_bytes
+    if len(inbound.raw) > limit:
+        return _file_unread(session, settings, inbound, limit, alone)
     try:
         mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
@@ -178,6 +182,26 @@ def _file_parsed(
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
     return chain.run(FilingContext(session, settings, inbound, mail, alone))
+
+
+def _file_unread(
+    session: Session, settings: Settings, inbound: InboundMessage, limit: int, alone: bool
+) -> Outcome:
+    """A message too large to parse: only its header block is read (who, what, which
+    thread), and it is held as it came."""
+    raw = inbound.raw
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    head = raw[: min(ends, default=HEAD_BYTES)][:HEAD_BYTES]
+    try:
+        mail = parse(head + b"\r\n\r\n")
+    except UnparseableMail as exc:
+        return settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
+    with session.no_autoflush:
+        inbound.from_address = mail.from_address[:320]
+        inbound.subject = mail.subject
+        inbound.sent_at = mail.date
+        inbound.text = inbound.new_text = ""
+    return suspect.too_large(FilingContext(session, settings, inbound, mail, alone), limit)
 
 
 def _keep_parsed(

@@ -1,4 +1,5 @@
-"""Mail whose author cannot be told: never an approval or a command, held for staff."""
+"""Mail that is held before anything in it is acted on: one whose author cannot be told
+(never an approval or a command), and one too large to read."""
 
 from __future__ import annotations
 
@@ -27,3 +28,16 @@ def two_authors(ctx: FilingContext) -> Outcome | None:
     if ctx.request is None:
         return hold_new(ctx, reason)
     return hold_in_thread(ctx, "held", reason, ("Reply held", "nothing in it took effect"))
+
+
+def too_large(ctx: FilingContext, limit: int) -> Outcome:
+    """A message over ``imap.max_message_bytes``: ``ctx.mail`` holds its headers only; it is
+    held, in its thread if its headers tie it to one, and staff are told."""
+    size = len(ctx.inbound.raw)
+    reason = (
+        f"{size / 1024 / 1024:.1f} MB is over imap.max_message_bytes"
+        f" ({limit / 1024 / 1024:.0f} MB): stored as it came, not read"
+    )
+    if ctx.request is None:
+        return hold_new(ctx, reason)
+    return hold_in_thread(ctx, "held", reason, ("Message too large", "nothing in it was read"))

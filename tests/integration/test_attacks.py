@@ -393,3 +393,35 @@ def test_an_authenticated_contact_who_may_approve_starts_work_at_once(talk):
     seen = talk.state()
     assert seen.status is Status.APPROVED and seen.quote.status == "included"
     assert talk.one(ALICE)["Subject"].startswith("[REQ-1001]")
+
+
+# ---- size ------------------------------------------------------------------------------------
+
+
+def test_a_message_over_the_size_limit_is_stored_as_it_came_and_held_unread(
+    dovecot, smtp_sink, settings_for, factory
+):
+    limit = 200_000
+    settings = settings_for()
+    settings = settings.model_copy(
+        update={"imap": settings.imap.model_copy(update={"max_message_bytes": limit})}
+    )
+    talk = Conversation(dovecot, smtp_sink, settings, factory)
+    # When Alice sends a request with an attachment that takes it over imap.max_message_bytes
+    raw = message(
+        sender=ALICE,
+        name="Alice Smith",
+        subject="Logs attached",
+        body="#approve\nThe logs are attached.\n",
+        attachments=[("logs.txt", "text/plain", b"log line\n" * 40_000)],
+    )
+    assert len(raw) > limit
+    talk.send(raw)
+    # Then it is stored byte for byte, held unread with the reason, and staff are told
+    with transaction(talk.factory) as session:
+        [stored] = session.scalars(sa.select(InboundMessage)).all()
+        assert stored.raw == raw and stored.filing is Filing.HELD
+        assert "imap.max_message_bytes" in (stored.reason or "") and stored.text == ""
+        assert stored.subject == "Logs attached" and stored.from_address == ALICE
+    assert talk.state().status is Status.HELD
+    assert "max_message_bytes" in text(talk.one(DANA)) and talk.to(ALICE) == []
