@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
+from intake.mail.aside import SetAside
 from intake.mail.charsets import from_8bit, has_8bit, header_text
 from intake.mail.mime import EMAIL_QUIRKS, body_bytes, parts
 
@@ -39,17 +40,23 @@ def raw_filename(part: Message) -> str | None:
     return None if name is None else header_text(name)
 
 
-def read_attachment(part: Message, filename: str | None, index: int, limit: int) -> Attachment:
+def read_attachment(
+    part: Message, filename: str | None, index: int, limit: int, aside: SetAside | None = None
+) -> Attachment:
     ctype = part.get_content_type()
     name = _safe_filename(filename or "", index)
     embedded = parts(part)
     if embedded is not None:  # message/rfc822: keep the attached message as bytes
         data = b"".join(_as_bytes(inner) for inner in embedded)
+        if aside is not None:
+            data = aside.restore(data)
     else:
-        size = _base64_size(part)
+        size = aside.size(part) if aside is not None else None
+        size = _base64_size(part) if size is None else size
         if size is not None and size > limit:  # too big to keep: size it without decoding it
             return Attachment(name, ctype, size, None)
-        data = body_bytes(part)
+        kept_aside = aside.body(part) if aside is not None else None
+        data = body_bytes(part) if kept_aside is None else kept_aside
     return Attachment(name, ctype, len(data), data if len(data) <= limit else None)
 
 

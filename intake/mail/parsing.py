@@ -17,6 +17,7 @@ from email import message_from_bytes
 from email.message import Message
 
 from intake.errors import UnparseableMail
+from intake.mail.aside import set_aside
 from intake.mail.attachments import Attachment, raw_filename, read_attachment
 from intake.mail.bounces import REPORT_PARTS, DeliveryReport, read_bounce
 from intake.mail.charsets import decode_text, from_8bit, header_text
@@ -101,6 +102,7 @@ _TRACE_PREFIXES = ("arc-", "x-envelope-", "x-spam-", "x-virus-")
 
 def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> InboundMail:
     """Read raw message bytes; raises UnparseableMail only when there is no message to read."""
+    raw, aside = set_aside(raw)  # long base64 runs read where they lie, not by the stdlib
     lines, body, notes = _clean_head(raw)
     message = read_tree(b"\n".join(lines) + b"\n\n" + body)
     if message is None:
@@ -123,7 +125,10 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
             and part.get_content_disposition() != "attachment"
             and (ctype in ("text/plain", "text/html") or ctype.startswith("multipart/"))
         ):
-            text, note = decode_text(body_bytes(part), declared_charset(part))
+            kept_aside = aside.body(part)
+            text, note = decode_text(
+                body_bytes(part) if kept_aside is None else kept_aside, declared_charset(part)
+            )
             flowed, delete_space = flowed_format(part)
             if flowed and ctype == "text/plain":
                 text = unflowed(text, delete_space=delete_space)
@@ -131,7 +136,7 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
             notes.extend([note] if note else [])
         else:
             attachments.append(
-                read_attachment(part, filename, len(attachments) + 1, max_attachment_bytes)
+                read_attachment(part, filename, len(attachments) + 1, max_attachment_bytes, aside)
             )
     text = "\n\n".join(body for body in plain if body.strip())
     html = "\n".join(markup) or None
