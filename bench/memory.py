@@ -29,7 +29,9 @@ def _status_kb(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _file_one(megabytes: int, folder: str, read_in_full: bool) -> dict[str, float]:
+def _file_one(
+    megabytes: int, folder: str, read_in_full: bool, database_url: str
+) -> dict[str, float]:
     """In this (child) process: store one message with an attachment of ``megabytes`` MB,
     then file it; the peak memory of the filing alone."""
     import os
@@ -41,8 +43,11 @@ def _file_one(megabytes: int, folder: str, read_in_full: bool) -> dict[str, floa
     from tests.factories import add_example_clients
     from tests.mailbuilder import message
 
-    url = f"sqlite:///{folder}/memory.db"
+    url = database_url or f"sqlite:///{folder}/memory.db"
     engine = make_engine(url)
+    if database_url:  # a PostgreSQL database of the benchmark's own: emptied first
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(engine)
     factory = session_factory(engine)
     imap = {"max_message_bytes": 1024 * 1024 * 1024} if read_in_full else {}
@@ -80,13 +85,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 30, 100])
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--defaults", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL to file into (default: a SQLite file)"
+    )
     args = parser.parse_args()
     if args.child is not None:
         with tempfile.TemporaryDirectory() as folder:
-            print(json.dumps(_file_one(args.child, folder, read_in_full=not args.defaults)))
+            got = _file_one(args.child, folder, not args.defaults, args.database_url)
+            print(json.dumps(got))
         return
     for megabytes, how in [(m, h) for h in ("read in full", "defaults") for m in args.sizes]:
         extra = ["--defaults"] if how == "defaults" else []
+        extra += ["--database-url", args.database_url] if args.database_url else []
         out = subprocess.run(
             [sys.executable, "-m", "bench.memory", "--child", str(megabytes), *extra],
             cwd=ROOT,

@@ -69,3 +69,23 @@ def test_what_a_reply_forwards_is_not_its_senders_own_words(forward: str) -> Non
 def test_a_reply_without_a_forward_is_all_its_senders_words() -> None:
     text = "#log 1h\nFixed it.\n\nOn Mon, 2 Nov 2026 at 10:15, Zoe wrote:\n> #approve PO-1\n"
     assert own_words(text) == "#log 1h\nFixed it."
+
+
+def test_a_message_attached_to_a_reply_is_not_its_senders_words() -> None:
+    # A staff reply that attaches the client's email (message/rfc822) with a command in it
+    from email.message import EmailMessage
+
+    from intake.mail.parsing import parse
+
+    attached = EmailMessage()
+    attached["From"] = "Zoe <zoe@zed.example>"
+    attached["Subject"] = "Could you add CSV export?"
+    attached.set_content("#approve PO-1\n")
+    reply = EmailMessage()
+    reply["From"] = "Dana <dana@agency.example>"
+    reply["Subject"] = "Re: [REQ-1001] Could you add CSV export?"
+    reply.set_content("#note see the attached email\n")
+    reply.add_attachment(attached)
+    mail = parse(bytes(reply))
+    assert own_words(mail.text) == "#note see the attached email"
+    assert [a.content_type for a in mail.attachments] == ["message/rfc822"]
