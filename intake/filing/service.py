@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake import memo
@@ -24,6 +24,7 @@ from intake.filing.outcome import Outcome, settle
 from intake.filing.threads import may_thread
 from intake.mail.models import Attachment, Filing, InboundMessage
 from intake.mail.parsing import InboundMail, parse
+from intake.mail.store import raw_messages
 from intake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,11 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
         sa.select(InboundMessage)
         .where(InboundMessage.id.in_(wanted))
         .order_by(InboundMessage.id)
+        .options(defer(InboundMessage.raw))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    _with_raw(session, rows)
     # Written at the end in one flush (a statement a table, not a few a message), except
     # before a message that may answer one filed here: see file_message. In id order, so
     # the earlier messages a reply files first are never ones still ahead in this loop.
@@ -128,10 +131,15 @@ def file_message(
         inbound = session.get(InboundMessage, inbound_id)
     else:
         inbound = session.get(
-            InboundMessage, inbound_id, with_for_update=True, populate_existing=True
+            InboundMessage,
+            inbound_id,
+            with_for_update=True,
+            populate_existing=True,
+            options=[defer(InboundMessage.raw)],
         )
     if inbound is None or inbound.filing is not Filing.PENDING:
         return None
+    _with_raw(session, [inbound])
     if inbound.attempts > settings.sweeper.max_attempts:
         # Counted before each try in a transaction of its own, so a worker that keeps
         # dying on this message (memory, a crash in a library) cannot loop forever.
@@ -164,6 +172,15 @@ def file_message(
             # now: the lookups of the messages after it do not flush first.
             session.flush()
     return replace(outcome, earlier=tuple(earlier)) if earlier else outcome
+
+
+def _with_raw(session: Session, rows: Iterable[InboundMessage]) -> None:
+    """Give rows loaded without their raw bytes those bytes, read the cheap way (see
+    ``raw_messages``), as if loaded with them: nothing is written back."""
+    missing = [row for row in rows if "raw" not in row.__dict__]
+    raws = raw_messages(session, [row.id for row in missing])
+    for row in missing:
+        set_committed_value(row, "raw", raws[row.id])
 
 
 @contextlib.contextmanager
