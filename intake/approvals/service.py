@@ -16,7 +16,7 @@ from intake import catalogue
 from intake.approvals.replies import Meaning, load_reply_phrases, read_reply
 from intake.clients.models import Contact
 from intake.db import utcnow
-from intake.mail.authentication import check_sender
+from intake.mail.authentication import not_vouched_for
 from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
@@ -26,7 +26,7 @@ from intake.outbox.templates import day
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests.incoming import Incoming
-from intake.requests.models import Event, Request
+from intake.requests.models import Request
 from intake.requests.states import Status
 from intake.settings import Settings
 
@@ -123,18 +123,7 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
             msg.record("superseded_reply", f"reply to {answered}; {_CAPPED}")
             return ReplyOutcome(None, ())
         msg.record("superseded_reply", f"reply to {answered}; v{quote.version} sent again")
-        again = _to_client(
-            msg,
-            contact,
-            "staff_relay",
-            {
-                "text": SUPERSEDED,
-                "staff_name": settings.agency_name,
-                "quote": quote_offer(quote, request),
-            },
-            reply_to=plus_address(settings, quote.token),
-        )
-        return ReplyOutcome(None, (again,))
+        return ReplyOutcome(None, (_quote_again(msg, contact, quote, SUPERSEDED),))
     reading = read_reply(
         mail.new_text,
         catalogue.read(settings.rules_file, load_reply_phrases),
@@ -189,28 +178,27 @@ UNBOUND = (
 def _unbound(msg: Incoming, contact: Contact, quote: Quote) -> ReplyOutcome:
     """A contact's reply in the request's thread that answers no quote email: staff read it
     as a comment, and the contact is sent the current quote, once a quote, to answer."""
-    session, settings, request = msg.session, msg.settings, msg.request
+    session, settings = msg.session, msg.settings
     reason = f"it answers no email with a quote, so it cannot answer quote v{quote.version}"
     msg.record("comment", reason)
     told = staff_client_reply(msg, "Reply needs you", "nothing: it answers no quote", reason)
-    sent_before = session.scalar(
-        sa.select(Event.id).where(
-            Event.request_id == request.id,
-            Event.kind == "quote_sent_again",
-            Event.detail == f"v{quote.version}",
-        )
-    )
-    if sent_before is not None or over_the_cap(session, settings, contact.email):
+    sent_before = msg.recorded("quote_sent_again", f"v{quote.version}")
+    if sent_before or over_the_cap(session, settings, contact.email):
         return ReplyOutcome(None, tuple(told))
     msg.record("quote_sent_again", f"v{quote.version}")
-    again = _to_client(
+    return ReplyOutcome(None, (_quote_again(msg, contact, quote, UNBOUND), *told))
+
+
+def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> OutboundMessage:
+    """The waiting quote sent to the contact again, under ``why``, to be answered."""
+    settings = msg.settings
+    return _to_client(
         msg,
         contact,
         "staff_relay",
-        {"text": UNBOUND, "staff_name": settings.agency_name, "quote": quote_offer(quote, request)},
+        {"text": why, "staff_name": settings.agency_name, "quote": quote_offer(quote, msg.request)},
         reply_to=plus_address(settings, quote.token),
     )
-    return ReplyOutcome(None, (again, *told))
 
 
 def _refusal(settings: Settings, contact: Contact, mail: InboundMail, quote: Quote) -> str | None:
@@ -223,11 +211,8 @@ def _refusal(settings: Settings, contact: Contact, mail: InboundMail, quote: Quo
             f"it is dated before the quote it answers was sent (dated {mail.date:%Y-%m-%d %H:%M}"
             f" UTC, quote v{quote.version} sent {quoted:%Y-%m-%d %H:%M} UTC)"
         )
-    if settings.authentication.required:
-        verdict = check_sender(mail.headers, mail.from_address, settings.authentication.authserv_id)
-        if not verdict.passed:
-            return f"the sender could not be authenticated: {verdict.reason}"
-    return None
+    why = not_vouched_for(mail, settings.authentication)
+    return None if why is None else f"the sender could not be authenticated: {why}"
 
 
 def _approve(msg: Incoming, contact: Contact, quote: Quote, po: str | None) -> ReplyOutcome:

@@ -15,7 +15,6 @@ from intake.outbox.service import Thread, over_the_cap, plus_address, queue_emai
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
 from intake.requests.incoming import Incoming
-from intake.requests.models import Event
 from intake.settings import Settings
 
 
@@ -99,15 +98,4 @@ def words_digest(text: str) -> str:
 
 def relayed_today(msg: Incoming, digest: str) -> bool:
     """Whether the same words went to the client on this request in the last day."""
-    since = utcnow() - timedelta(days=1)
-    return (
-        msg.session.scalar(
-            sa.select(Event.id).where(
-                Event.request_id == msg.request.id,
-                Event.kind == "relayed",
-                Event.detail.endswith(f"(text {digest})"),
-                Event.at > since,
-            )
-        )
-        is not None
-    )
+    return msg.recorded("relayed", f"(text {digest})", since=utcnow() - timedelta(days=1))

@@ -12,7 +12,7 @@ from intake.commands.service import apply_staff_reply
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 from intake.filing.replies import hold_in_thread
-from intake.mail.authentication import check_sender
+from intake.mail.authentication import not_vouched_for
 from intake.mail.models import Filing
 from intake.outbox.models import OutboundMessage
 
@@ -33,19 +33,15 @@ def staff_reply(ctx: FilingContext) -> Outcome | None:
         return None
     msg = ctx.incoming()
     auth = ctx.settings.authentication
-    if auth.required:
-        verdict = check_sender(ctx.mail.headers, ctx.mail.from_address, auth.authserv_id)
-        if not verdict.passed:
-            return hold_in_thread(
-                ctx,
-                "held",
-                f"staff message not authenticated, nothing applied: {verdict.reason}",
-                (
-                    "Staff message not authenticated",
-                    "no command applied, nothing sent to the client",
-                ),
-            )
-    elif not _answers_our_email_to(ctx, ctx.sender.address):
+    why = not_vouched_for(ctx.mail, auth)
+    if why is not None:
+        return hold_in_thread(
+            ctx,
+            "held",
+            f"staff message not authenticated, nothing applied: {why}",
+            ("Staff message not authenticated", "no command applied, nothing sent to the client"),
+        )
+    if not auth.required and not _answers_our_email_to(ctx, ctx.sender.address):
         # Without authentication a From is only a claim: what vouches for staff is that
         # they answer an email intake sent them, which a forger never received.
         return hold_in_thread(

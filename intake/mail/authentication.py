@@ -17,6 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from intake.mail.parsing import InboundMail
+    from intake.settings import AuthenticationSettings
 
 HEADER = "authentication-results"
 # Results that say the check failed (RFC 8601 2.7): any of them for a method outvotes a pass.
@@ -73,6 +78,15 @@ def check_sender(
         others = ", ".join(f"{r.method}={r.result}" for r in results) or "none"
         seen.append(f"no dmarc or dkim result ({others})")
     return AuthVerdict(False, f"{'; '.join(seen)} ({authserv_id})")
+
+
+def not_vouched_for(mail: InboundMail, auth: AuthenticationSettings) -> str | None:
+    """Why the agency's receiving server does not vouch for the sender of ``mail``, when the
+    settings require it to; None when it does, or when they do not require it."""
+    if not auth.required:
+        return None
+    verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
+    return None if verdict.passed else verdict.reason
 
 
 def parse_results(value: str) -> tuple[str, list[MethodResult]]:

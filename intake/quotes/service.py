@@ -15,7 +15,7 @@ from intake import catalogue
 from intake.classification.rules import Classification, classify, load_rules
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
-from intake.mail.authentication import check_sender
+from intake.mail.authentication import not_vouched_for
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_held
 from intake.plans import Plan, price_sheet
@@ -122,14 +122,12 @@ def _unvouched(msg: Incoming, contact: Contact | None, quoted: Price) -> str | N
     included = quoted.hours - quoted.chargeable_hours
     if included <= 0:
         return None
-    auth = settings.authentication
-    if auth.required:
-        verdict = check_sender(mail.headers, mail.from_address, auth.authserv_id)
-        if not verdict.passed:
-            return (
-                f"the sender could not be authenticated ({verdict.reason}); the work would"
-                f" use {included} h of included hours"
-            )
+    why = not_vouched_for(mail, settings.authentication)
+    if why is not None:
+        return (
+            f"the sender could not be authenticated ({why}); the work would"
+            f" use {included} h of included hours"
+        )
     free = settings.quotes.new_contact_free_hours
     if (contact is None or not contact.can_approve) and included > free:
         return (
