@@ -10,7 +10,7 @@ from intake.clients.models import Contact
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import (
     Thread,
-    automatic_replies_last_hour,
+    over_the_cap,
     plus_address,
     queue_email,
     queued_lately,
@@ -47,19 +47,13 @@ class FirstQuote:
 def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     """The reply with the quote (or the no-charge acknowledgement), unless this address has
     had its fill of automatic replies this hour: then staff are told instead."""
-    msg, quote, quoted, plan, contact = (
-        first.msg,
-        first.quote,
-        first.price,
-        first.plan,
-        first.contact,
-    )
+    msg, quote, quoted, plan = first.msg, first.quote, first.price, first.plan
     session, settings, request = msg.session, msg.settings, msg.request
     client = request.client
     assert client is not None
     address = request.contact_email
     limit = settings.replies.max_automatic_per_hour
-    if automatic_replies_last_hour(session, address, limit) >= limit:
+    if over_the_cap(session, settings, address):
         # Staff hear of a flooding address once an hour, not once a message.
         if not settings.staff or queued_lately(session, "staff_rate_limited", f" {address} "):
             return []
@@ -76,7 +70,9 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
         ]
     assert quote.start_by is not None and quote.complete_by is not None
     context = {
-        "contact_name": (contact.name if contact and contact.name else address.split("@")[0]),
+        "contact_name": (
+            first.contact.name if first.contact and first.contact.name else address.split("@")[0]
+        ),
         "subject": request.subject,
         "type": quote_type(request),
         "severity": request.severity.value if request.severity else "minor",
@@ -126,13 +122,8 @@ def quote_type(request: Request) -> str:
 
 def staff_new_request(first: FirstQuote) -> OutboundMessage | None:
     """The staff notice of a new request: the quote and why it was classified as it was."""
-    msg, quote, quoted, plan, decided = (
-        first.msg,
-        first.quote,
-        first.price,
-        first.plan,
-        first.decided,
-    )
+    msg, quote, quoted, plan = first.msg, first.quote, first.price, first.plan
+    decided = first.decided
     session, settings, request = msg.session, msg.settings, msg.request
     client = request.client
     assert client is not None
