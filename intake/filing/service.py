@@ -213,11 +213,8 @@ def _file_unread(
         mail = parse(head + b"\r\n\r\n")
     except UnparseableMail as exc:
         return settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
-    with session.no_autoflush:
-        inbound.from_address = mail.from_address[:320]
-        inbound.subject = mail.subject
-        inbound.sent_at = mail.date
-        inbound.text = inbound.new_text = ""
+    with session.no_autoflush:  # the header fields; no text, no attachments
+        _keep_parsed(session, inbound, mail, settings)
     return suspect.too_large(FilingContext(session, settings, inbound, mail, alone), limit)
 
 

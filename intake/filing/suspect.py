@@ -25,9 +25,7 @@ def two_authors(ctx: FilingContext) -> Outcome | None:
     reason = doubled_header(ctx.mail.headers)
     if reason is None:
         return None
-    if ctx.request is None:
-        return hold_new(ctx, reason)
-    return hold_in_thread(ctx, "held", reason, ("Reply held", "nothing in it took effect"))
+    return _held(ctx, reason, ("Reply held", "nothing in it took effect"))
 
 
 def too_large(ctx: FilingContext, limit: int) -> Outcome:
@@ -38,6 +36,12 @@ def too_large(ctx: FilingContext, limit: int) -> Outcome:
         f"{size / 1024 / 1024:.1f} MB is over imap.max_message_bytes"
         f" ({limit / 1024 / 1024:.0f} MB): stored as it came, not read"
     )
+    return _held(ctx, reason, ("Message too large", "nothing in it was read"))
+
+
+def _held(ctx: FilingContext, reason: str, notice: tuple[str, str]) -> Outcome:
+    """Held with ``reason``: in its request's thread if it has one (staff told with
+    ``notice``), else as a request of its own held for triage."""
     if ctx.request is None:
         return hold_new(ctx, reason)
-    return hold_in_thread(ctx, "held", reason, ("Message too large", "nothing in it was read"))
+    return hold_in_thread(ctx, "held", reason, notice)
