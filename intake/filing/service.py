@@ -177,7 +177,7 @@ def file_message(
 def _with_raw(session: Session, rows: Iterable[InboundMessage]) -> None:
     """Give rows loaded without their raw bytes those bytes, read the cheap way (see
     ``raw_messages``), as if loaded with them: nothing is written back."""
-    missing = [row for row in rows if "raw" not in row.__dict__]
+    missing = [row for row in rows if "raw" in sa.inspect(row).unloaded]
     raws = raw_messages(session, [row.id for row in missing])
     for row in missing:
         set_committed_value(row, "raw", raws[row.id])
