@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intake import memo
@@ -81,18 +81,24 @@ def file_together(session: Session, settings: Settings, ids: Iterable[int]) -> l
         sa.select(InboundMessage)
         .where(InboundMessage.id.in_(wanted))
         .order_by(InboundMessage.id)
-        .options(defer(InboundMessage.raw))
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    _with_raw(session, rows)
+    raws = raw_messages(session, wanted)
     # Written at the end in one flush (a statement a table, not a few a message), except
     # before a message that may answer one filed here: see file_message. In id order, so
     # the earlier messages a reply files first are never ones still ahead in this loop.
     with session.no_autoflush, memo.remembering(session):
         for inbound in rows:
             try:
-                outcome = file_message(session, settings, inbound.id, alone=False, locked=True)
+                outcome = file_message(
+                    session,
+                    settings,
+                    inbound.id,
+                    alone=False,
+                    locked=True,
+                    raw=raws.pop(inbound.id, None),
+                )
             except NewContactWanted as exc:
                 exc.inbound_id = inbound.id
                 raise
@@ -122,11 +128,13 @@ def file_message(
     *,
     alone: bool = True,
     locked: bool = False,
+    raw: bytes | None = None,
 ) -> Outcome | None:
     """File one stored message, if nobody has yet, and first the messages it answers that
     are still pending (in :attr:`Outcome.earlier`). Safe to run twice. ``alone``: in a
     transaction of its own (see :func:`file_together` for the other case). ``locked``: the
-    caller has locked and read its row in this transaction."""
+    caller has locked and read its row in this transaction. ``raw``: its bytes, when the
+    caller has read them (they are read here otherwise)."""
     if locked:
         inbound = session.get(InboundMessage, inbound_id)
     else:
@@ -135,11 +143,9 @@ def file_message(
             inbound_id,
             with_for_update=True,
             populate_existing=True,
-            options=[defer(InboundMessage.raw)],
         )
     if inbound is None or inbound.filing is not Filing.PENDING:
         return None
-    _with_raw(session, [inbound])
     if inbound.attempts > settings.sweeper.max_attempts:
         # Counted before each try in a transaction of its own, so a worker that keeps
         # dying on this message (memory, a crash in a library) cannot loop forever.
@@ -149,11 +155,14 @@ def file_message(
             None,
             f"gave up after {inbound.attempts - 1} attempts that did not finish",
         )
+    if raw is None:
+        # Read apart from the row, which filing updates: see RawMessage.
+        raw = raw_messages(session, [inbound_id])[inbound_id]
     limit = settings.imap.max_message_bytes
-    if len(inbound.raw) > limit:
-        return _file_unread(session, settings, inbound, limit, alone)
+    if len(raw) > limit:
+        return _file_unread(session, settings, inbound, raw, limit, alone)
     try:
-        mail = parse(inbound.raw, max_attachment_bytes=settings.max_attachment_bytes)
+        mail = parse(raw, max_attachment_bytes=settings.max_attachment_bytes)
     except UnparseableMail as exc:
         return settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
     threading = not alone and may_thread(settings, mail)
@@ -172,15 +181,6 @@ def file_message(
             # now: the lookups of the messages after it do not flush first.
             session.flush()
     return replace(outcome, earlier=tuple(earlier)) if earlier else outcome
-
-
-def _with_raw(session: Session, rows: Iterable[InboundMessage]) -> None:
-    """Give rows loaded without their raw bytes those bytes, read the cheap way (see
-    ``raw_messages``), as if loaded with them: nothing is written back."""
-    missing = [row for row in rows if "raw" in sa.inspect(row).unloaded]
-    raws = raw_messages(session, [row.id for row in missing])
-    for row in missing:
-        set_committed_value(row, "raw", raws[row.id])
 
 
 @contextlib.contextmanager
@@ -202,11 +202,15 @@ def _file_parsed(
 
 
 def _file_unread(
-    session: Session, settings: Settings, inbound: InboundMessage, limit: int, alone: bool
+    session: Session,
+    settings: Settings,
+    inbound: InboundMessage,
+    raw: bytes,
+    limit: int,
+    alone: bool,
 ) -> Outcome:
     """A message too large to parse: only its header block is read (who, what, which
     thread), and it is held as it came."""
-    raw = inbound.raw
     ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
     head = raw[: min(ends, default=HEAD_BYTES)][:HEAD_BYTES]
     try:

@@ -31,7 +31,7 @@ def two_authors(ctx: FilingContext) -> Outcome | None:
 def too_large(ctx: FilingContext, limit: int) -> Outcome:
     """A message over ``imap.max_message_bytes``: ``ctx.mail`` holds its headers only; it is
     held, in its thread if its headers tie it to one, and staff are told."""
-    size = len(ctx.inbound.raw)
+    size = ctx.inbound.size
     reason = (
         f"{size / 1024 / 1024:.1f} MB is over imap.max_message_bytes"
         f" ({limit / 1024 / 1024:.0f} MB): stored as it came, not read"

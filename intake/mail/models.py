@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.db import Base, UTCDateTime, utcnow
@@ -48,7 +49,6 @@ class InboundMessage(Base):
     mailbox: Mapped[str] = mapped_column(sa.String(400))
     uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
     uid: Mapped[int | None] = mapped_column(sa.BigInteger)
-    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
     size: Mapped[int] = mapped_column(sa.Integer)
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the mail server received it (IMAP INTERNALDATE): a request's clocks start here.
@@ -74,9 +74,28 @@ class InboundMessage(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="inbound", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    # The bytes as they came, in a table filing never writes to (see RawMessage); read
+    # here only where one message is looked at, filing reads them with raw_messages().
+    as_stored: Mapped[RawMessage] = relationship(cascade="all, delete-orphan")
+    raw: AssociationProxy[bytes] = association_proxy(
+        "as_stored", "raw", creator=lambda raw: RawMessage(raw=raw)
+    )
     # Set, not read: a filing links a request it has not flushed yet, and one flush at the
     # end writes the request, its events, quote and emails together.
     request: Mapped[Request | None] = relationship()
+
+
+class RawMessage(Base):
+    """An inbound message's bytes, stored once and never updated. Apart from the row that
+    filing updates: SQLite writes a row whole, so a message's bytes in it would be read
+    and written again with every change of its filing."""
+
+    __tablename__ = "inbound_raw"
+
+    inbound_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
 class Attachment(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from intake.db import utcnow
-from intake.mail.models import Filing, InboundMessage, MailboxCursor
+from intake.mail.models import Filing, InboundMessage, MailboxCursor, RawMessage
 from intake.mail.parsing import body_digest, extract_message_id, message_key
 
 # Rows a statement when storing a batch (eleven columns each).
@@ -55,6 +55,7 @@ def store_raw(
 ) -> list[int]:
     """Insert the messages not stored yet; return the ids of the new rows, in order."""
     rows: dict[str, dict[str, object]] = {}
+    raws: dict[str, bytes] = {}  # by the key each row is stored under
     digests: dict[str, str] = {}
     for item in batch:
         mid = extract_message_id(item.raw)
@@ -71,13 +72,13 @@ def store_raw(
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
             "uid": item.uid,
-            "raw": item.raw,
             "size": len(item.raw),
             "stored_at": utcnow(),
             "received_at": item.received_at,
             "filing": Filing.PENDING,
             "attempts": 0,
         }
+        raws[key[:600]] = item.raw
     if not rows:
         return []
     new = _insert_new(session, list(rows.values()))
@@ -85,9 +86,9 @@ def store_raw(
     if clashes:
         existing = dict(
             session.execute(
-                sa.select(InboundMessage.message_key, InboundMessage.raw).where(
-                    InboundMessage.message_key.in_(clashes)
-                )
+                sa.select(InboundMessage.message_key, RawMessage.raw)
+                .join(RawMessage, RawMessage.inbound_id == InboundMessage.id)
+                .where(InboundMessage.message_key.in_(clashes))
             ).all()
         )
         retry = []
@@ -96,9 +97,16 @@ def store_raw(
             if stored is not None and body_digest(stored) != digests[key]:
                 row = dict(rows[key])
                 row["message_key"] = f"{key}#{digests[key][:16]}"[:600]
+                raws[str(row["message_key"])] = raws[key[:600]]
                 retry.append(row)
         if retry:
             new.update(_insert_new(session, retry))
+    # The bytes beside their rows, in the same transaction: never one without the other.
+    if new:
+        session.execute(
+            sa.insert(RawMessage),
+            [{"inbound_id": id_, "raw": raws[key]} for key, id_ in new.items()],
+        )
     return sorted(new.values())
 
 
@@ -198,11 +206,13 @@ def raw_messages(session: Session, ids: Sequence[int]) -> dict[int, bytes]:
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
-        table = InboundMessage.__tablename__
+        table = RawMessage.__tablename__
         with driver.cursor(binary=True) as cursor:
-            cursor.execute(f"SELECT id, raw FROM {table} WHERE id = ANY(%s)", [list(ids)])
+            cursor.execute(
+                f"SELECT inbound_id, raw FROM {table} WHERE inbound_id = ANY(%s)", [list(ids)]
+            )
             return {row[0]: bytes(row[1]) for row in cursor}
     rows = session.execute(
-        sa.select(InboundMessage.id, InboundMessage.raw).where(InboundMessage.id.in_(ids))
+        sa.select(RawMessage.inbound_id, RawMessage.raw).where(RawMessage.inbound_id.in_(ids))
     )
     return {row_id: raw for row_id, raw in rows}
