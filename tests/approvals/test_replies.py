@@ -288,3 +288,22 @@ def test_a_yes_that_is_not_yet_or_about_something_else_goes_to_staff(
     # Given replies that use an approval word without approving now, when they are read,
     # then none is an approval: staff decide
     assert read_reply(text, phrases).meaning is Meaning.UNCLEAR
+
+
+@pytest.mark.parametrize(
+    ("text", "meaning"),
+    [
+        # Up to three capitalised words after thanks are taken for a name; a fourth is not
+        ("Approved, thanks Zoe Anne Becker", Meaning.APPROVE),
+        ("Approved, thanks Pending Board Review Tomorrow", Meaning.UNCLEAR),
+        ("Approved, thanks Zoe Anne Marie Becker", Meaning.UNCLEAR),
+        # The same limit for the sender's name alone on the last line
+        ("Approved\nAlice Smith", Meaning.APPROVE),
+        ("Approved\nAlice Mary Jane Smith", Meaning.UNCLEAR),
+    ],
+)
+def test_a_name_after_thanks_is_three_words_at_most(
+    text: str, meaning: Meaning, phrases: ReplyPhrases
+) -> None:
+    reading = read_reply(text, phrases, sender_names=("Alice Mary Jane Smith",))
+    assert reading.meaning is meaning

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -495,6 +495,23 @@ def test_a_period_knows_its_days_label_and_previous_month():
     assert SEPTEMBER < OCTOBER < Period(2027, 1)
 
 
+def test_every_month_of_several_years_steps_to_its_neighbours_and_reads_its_label():
+    # Walked day by day, independently of Period's own arithmetic
+    day, months = date(1999, 1, 1), []
+    while day < date(2032, 1, 1):
+        if day.day == 1:
+            months.append(day)
+        day += timedelta(days=1)
+    for before, this, after in zip(months, months[1:], months[2:], strict=False):
+        period = Period.of(this)
+        assert period.previous() == Period.of(before) and period.next() == Period.of(after)
+        assert period.previous().next() == period == period.next().previous()
+        assert Period.parse(f" {this:%Y-%m} ") == period and period.label == f"{this:%Y-%m}"
+        assert (period.first_day, period.last_day) == (this, after - timedelta(days=1))
+        assert period.has_ended(period.last_day) is False
+        assert period.has_ended(after) is True
+
+
 @pytest.mark.parametrize(
     ("today", "ended"),
     [(date(2026, 10, 31), False), (date(2026, 11, 1), True), (date(2026, 10, 1), False)],
@@ -562,3 +579,25 @@ def test_requests_keyed_under_another_id_are_refused():
 def test_bad_leftover_included_hours_are_refused(pools, message):
     with pytest.raises(ValueError, match=message):
         bill(terms(1), entries=[], unused_included=pools)
+
+
+def test_late_hours_drawn_from_included_hours_leave_the_approval_for_this_month():
+    # Given Basic (2 included hours a month, none used in September) and a feature
+    # approved at 10 h at 100.00; 4 h logged late for September and 8 h in October
+    feature = terms(1, approved="10", rate="100.00")
+    draft = bill(
+        feature,
+        entries=[entry(1, 1, "4", date(2026, 9, 20)), entry(2, 1, "8", 12)],
+        plan=SHEET.plan("basic"),
+        unused_included={SEPTEMBER: D("2")},
+    )
+    # Then September's 2 included hours take 2 of its 4 h, the approval pays the other 2,
+    # and October's 8 h are 2 included and 6 charged from the 8 approved hours left
+    assert summary(draft) == [
+        ("fee", None, None, D("500.00")),
+        ("included", 1, D("2"), D("0.00")),
+        ("charged", 1, D("6"), D("600.00")),
+        ("included", 1, D("2"), D("0.00")),
+        ("charged", 1, D("2"), D("200.00")),
+    ]
+    assert draft.total == D("1300.00") and draft.charged_hours == {1: D("8")}

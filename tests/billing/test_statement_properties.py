@@ -370,3 +370,88 @@ def test_no_request_is_charged_above_its_approval_in_money_across_months(history
         # And no month's included hours are used beyond the plan's, none before the start
         for m, used in pool_used.items():
             assert used <= (plan.included_hours if under_plan(month, m) else D(0))
+
+
+# -- an independent recomputation ---------------------------------------------------------------
+
+
+def recomputed(month: dict) -> tuple[Decimal, dict[int, Decimal]]:
+    """The statement's total and each request's charged hours, worked out again request by
+    request from the rules as the docstring of compute_statement states them, without its
+    entry-by-entry split: the fee; then month by month, the included hours to what no
+    approval covers, then to the rest; the approval's hours at the rate, each month's line
+    rounded half-up and held to what is left of the approved amount (to the cent, down)."""
+    period, plan, requests = month["period"], month["plan"], month["requests"]
+    hours_left = {
+        r: max(D(0), t.approved_chargeable_hours - t.already_charged_hours)
+        for r, t in requests.items()
+    }
+    money_left = {
+        r: max(D(0), t.approved_amount - t.already_charged_amount).quantize(
+            D("0.01"), rounding="ROUND_DOWN"
+        )
+        for r, t in requests.items()
+    }
+    pools = {m: h for m, h in month["unused_included"].items() if under_plan(month, m)}
+    pools[period] = plan.included_hours if under_plan(month, period) else D(0)
+    total = to_cents(plan.fee) if under_plan(month, period) else D("0.00")
+    charged: dict[int, Decimal] = defaultdict(D)
+    worked_in = sorted({Period.of(e.work_date) for e in month["entries"]})
+    for worked in worked_in:
+        first: dict[int, tuple[date, int]] = {}
+        logged: dict[int, Decimal] = defaultdict(D)
+        for e in month["entries"]:
+            free = under_plan(month, worked) and requests[e.request_id].type in FREE_UNDER_A_PLAN
+            if Period.of(e.work_date) == worked and not free:
+                logged[e.request_id] += e.hours
+                first[e.request_id] = min(
+                    first.get(e.request_id, (e.work_date, e.id)), (e.work_date, e.id)
+                )
+        order = sorted(logged, key=lambda r: first[r])
+        pool = pools.get(worked, D(0))
+        included = dict.fromkeys(order, D(0))
+        for r in order:  # first what no approval covers
+            take = min(max(D(0), logged[r] - hours_left[r]), pool)
+            included[r] += take
+            pool -= take
+        for r in order:  # then the rest
+            take = min(logged[r] - included[r], pool)
+            included[r] += take
+            pool -= take
+        for r in order:
+            hours = min(logged[r] - included[r], hours_left[r])
+            hours_left[r] -= hours
+            charged[r] += hours
+            if hours > 0:
+                amount = min(to_cents(hours * requests[r].rate), money_left[r])
+                money_left[r] -= amount
+                total += amount
+    return total, charged
+
+
+@st.composite
+def months_that_share_hours(draw) -> dict:
+    """Months where every rule meets every other: feature work under a paid plan with
+    included hours in each month worked, late hours, and approvals that run out."""
+    month = draw(months())
+    plan = replace(SHEET.plan("basic"), included_hours=draw(budget.filter(lambda h: h > 0)))
+    worked = {Period.of(e.work_date) for e in month["entries"]} - {month["period"]}
+    return {
+        **month,
+        "plan": plan,
+        "since": None,
+        "requests": {r: replace(t, type="feature") for r, t in month["requests"].items()},
+        "unused_included": {m: draw(budget) for m in sorted(worked)},
+    }
+
+
+@settings(max_examples=400)
+@given(st.one_of(months(), months_that_share_hours()))
+def test_the_total_is_what_the_rules_give_worked_out_again(month):
+    # Not only within the caps: neither more nor less than the rules charge.
+    draft = statement(month)
+    total, charged = recomputed(month)
+    assert draft.total == total
+    assert {r: h for r, h in draft.charged_hours.items() if h} == {
+        r: h for r, h in charged.items() if h
+    }

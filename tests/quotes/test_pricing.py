@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def test_bugs_security_and_questions_cost_nothing_under_a_paid_plan():
     for kind in ("bug", "security", "question"):
         quoted = price(kind, D(6), SHEET.plan("basic"), RATE, D(0))
         assert quoted.amount == D("0.00") and not quoted.needs_approval
-        assert quoted.included_hours == 0
+        assert quoted.included_hours == 0 and quoted.chargeable_hours == 0
+        assert (quoted.hours, quoted.rate) == (D(6), RATE)
 
 
 def test_a_feature_uses_included_hours_first_then_the_rate():
@@ -55,6 +57,21 @@ def test_odd_rates_round_half_up_to_the_cent():
     assert quoted.amount == D("37.53")  # 37.525 -> 37.53
 
 
+def test_a_negative_estimate_is_refused():
+    with pytest.raises(ValueError, match="must not be negative"):
+        price("feature", D("-0.5"), SHEET.plan("none"), RATE, D(0))
+
+
+def test_a_plan_with_no_included_hours_charges_a_feature_at_the_rate():
+    plan = replace(SHEET.plan("basic"), included_hours=D(0))
+    quoted = price("feature", D(2), plan, RATE, D(5))
+    assert (quoted.included_hours, quoted.chargeable_hours, quoted.amount) == (
+        D(0),
+        D(2),
+        D("300.00"),
+    )
+
+
 hours = st.decimals(min_value=0, max_value=200, places=2)
 
 
@@ -67,6 +84,8 @@ hours = st.decimals(min_value=0, max_value=200, places=2)
 )
 def test_price_invariants(kind, estimate, plan, left, rate):
     quoted = price(kind, estimate, SHEET.plan(plan), rate, left)
+    # The quote shows the estimate and the rate it was priced at, whatever it costs
+    assert (quoted.hours, quoted.rate) == (estimate, rate)
     # Every estimated hour is either included, charged or free under the plan, never twice.
     assert quoted.included_hours + quoted.chargeable_hours <= estimate
     assert quoted.included_hours <= left
@@ -74,6 +93,10 @@ def test_price_invariants(kind, estimate, plan, left, rate):
     assert quoted.amount >= 0 and quoted.amount.as_tuple().exponent == -2
     if plan == "none":
         assert quoted.chargeable_hours == estimate
+    elif kind == "feature" and SHEET.plan(plan).included_hours > 0:
+        # Included hours first, as many as are left, then the rest at the rate
+        assert quoted.included_hours == min(estimate, left)
+        assert quoted.chargeable_hours == estimate - quoted.included_hours
     if kind != "feature" and plan != "none":
         assert quoted.amount == 0
 

@@ -365,3 +365,24 @@ class TestBusinessHoursFor:
             BusinessHours(LONDON, WEEKDAYS, time(17), time(9), frozenset())
         with pytest.raises(ValueError, match="weekday"):
             BusinessHours(LONDON, (), time(9), time(17), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes"), [(time(9), time(9)), (time(17), time(9)), (time(0), time(0))]
+)
+def test_business_hours_that_never_open_are_refused(opens, closes):
+    # A day that opens and closes at the same minute has no business time: every search
+    # for the next open moment would never end.
+    with pytest.raises(ValueError, match="must be after opening time"):
+        BusinessHours(LONDON, WEEKDAYS, opens, closes, frozenset())
+
+
+def test_business_hours_with_no_open_weekday_or_a_day_that_is_not_one_are_refused():
+    with pytest.raises(ValueError, match="at least one open weekday"):
+        BusinessHours(LONDON, (), time(9), time(17), frozenset())
+    with pytest.raises(ValueError, match="0 \\(Monday\\) to 6"):
+        BusinessHours(LONDON, (0, 7), time(9), time(17), frozenset())
+    # Around the clock needs no weekday
+    assert BusinessHours(LONDON, (), time(9), time(17), frozenset(), True).is_business_day(
+        date(2026, 12, 25)
+    )

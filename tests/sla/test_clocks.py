@@ -44,6 +44,11 @@ class TestARunningClock:
         assert late.breached and late.elapsed == h(9)
         assert late.due_at == at(24, 10)  # the moment it ran out, not the moment we looked
 
+    def test_the_warning_comes_at_three_quarters_exactly(self):
+        # 5 h 45 of 8 h is 72 %: not yet; 6 h is 75 %: warned
+        assert not read(at(23, 9), [], EIGHT_HOURS, HOURS, at(23, 14, 45)).warned
+        assert read(at(23, 9), [], EIGHT_HOURS, HOURS, at(23, 15)).warned
+
     def test_a_day_target_falls_due_when_the_quote_said(self):
         opened = at(23, 10)
         assert allowed(opened, ONE_DAY, HOURS) == h(7 + 8)
@@ -92,6 +97,18 @@ class TestPauses:
         reopened = [*changes, (at(24, 9), Status.IN_PROGRESS)]
         running = read(at(23, 9), reopened, EIGHT_HOURS, HOURS, at(24, 12))
         assert running.state == "running" and running.elapsed == h(5)
+
+    def test_a_declined_request_stops_the_clock_like_a_done_one(self):
+        changes = [(at(23, 10), Status.QUOTED), (at(23, 11), Status.DECLINED)]
+        declined = read(at(23, 9), changes, EIGHT_HOURS, HOURS, at(25, 9))
+        assert declined.state == "closed" and declined.elapsed == h(1)
+        assert declined.due_at is None and not declined.breached
+
+    def test_a_request_held_for_staff_is_the_agency_s_turn_and_the_clock_runs(self):
+        changes = [(at(23, 10), Status.HELD)]
+        held = read(at(23, 9), changes, EIGHT_HOURS, HOURS, at(23, 16))
+        assert held.state == "running" and held.elapsed == h(7)
+        assert held.due_at == at(23, 17)
 
     def test_the_first_response_clock_stops_at_the_first_reply(self):
         reading = read(at(23, 9), [], EIGHT_HOURS, HOURS, at(25, 9), stopped_at=at(23, 12))
