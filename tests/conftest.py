@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import Base, make_engine, session_factory, upgrade
 from intake.settings import Settings, load_settings
+from tests import drawn  # noqa: F401  (under mutation testing: its Hypothesis profile)
 
 pytest_plugins = ["tests.servers.fixtures"]
 

@@ -270,7 +270,7 @@ def _share_work(
     ``approval_left``: the included hours go first to what no approval covers."""
     worked = {r: sum((e.hours for e in logged), ZERO) for r, logged in work.items()}
     pooled = dict.fromkeys(work, ZERO)
-    uncovered = {r: max(ZERO, worked[r] - approval_left.get(r, ZERO)) for r in work}
+    uncovered = {r: max(ZERO, worked[r] - approval_left[r]) for r in work}
     for wanted in (uncovered, worked):
         for r in work:
             pooled[r] += _take(pools, month, min(wanted[r], worked[r] - pooled[r]))

@@ -7,6 +7,7 @@ any server.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ WORD = re.compile(r"[\w']+")
 RUN = re.compile(r"\w+")
 
 
+@functools.cache
 def _ignorecase_classes() -> tuple[dict[int, str], frozenset[str]] | None:
     """What re.IGNORECASE takes for one letter beyond lower(): ſ and s, ı and i, ς and σ, ...
     (each such class to one of its letters), and the non-word characters it takes for a
@@ -70,7 +72,6 @@ def _ignorecase_classes() -> tuple[dict[int, str], frozenset[str]] | None:
     return table, frozenset(mixed)
 
 
-_CASES = _ignorecase_classes()
 # İ: lower() makes it two characters (i and a combining dot), re.IGNORECASE takes it as i.
 _BEFORE_LOWER = {0x130: "i"}
 
@@ -79,9 +80,10 @@ def _runs(text: str) -> frozenset[str] | None:
     """The runs of word characters of ``text`` as re.IGNORECASE sees it (lowercase, one
     character for one, letters it takes for one another made the same); None when they
     cannot be trusted to line up with a match (then every phrase is scanned)."""
-    if _CASES is None:
+    cases = _ignorecase_classes()
+    if cases is None:
         return None
-    classes, mixed = _CASES
+    classes, mixed = cases
     if not mixed.isdisjoint(text):
         return None
     return frozenset(RUN.findall(text.translate(_BEFORE_LOWER).lower().translate(classes)))

@@ -300,6 +300,7 @@ def test_a_yes_that_is_not_yet_or_about_something_else_goes_to_staff(
         # The same limit for the sender's name alone on the last line
         ("Approved\nAlice Smith", Meaning.APPROVE),
         ("Approved\nAlice Mary Jane Smith", Meaning.UNCLEAR),
+        ("Approved\nAlice Mary Smith", Meaning.APPROVE),
     ],
 )
 def test_a_name_after_thanks_is_three_words_at_most(
@@ -307,3 +308,58 @@ def test_a_name_after_thanks_is_three_words_at_most(
 ) -> None:
     reading = read_reply(text, phrases, sender_names=("Alice Mary Jane Smith",))
     assert reading.meaning is meaning
+
+
+SIXTY = "Approved, but only the first part of the export for the team"  # 60 characters
+
+
+@pytest.mark.parametrize(
+    ("text", "meaning", "reason"),
+    [
+        # The reason quotes the sentence that decided, as staff read it in the notice
+        (
+            "Approved. But can you start Monday? Thanks",
+            Meaning.UNCLEAR,
+            'approval that also asks a question ("But can you start Monday?")',
+        ),
+        (
+            "Looks good. Is the hosting included? Approved otherwise.",
+            Meaning.UNCLEAR,
+            'approval that also asks a question ("Is the hosting included?")',
+        ),
+        ("approved?", Meaning.UNCLEAR, 'approval that also asks a question ("approved?")'),
+        (
+            "Hi, we decline. Too expensive for now.",
+            Meaning.UNCLEAR,
+            'decline that also says more ("Too expensive for now")',
+        ),
+        ("Declined", Meaning.DECLINE, 'declined ("Declined")'),
+        ("approved! po: A-7781", Meaning.APPROVE, 'approved ("approved"), PO A-7781'),
+        (
+            "Not approved. Go ahead next year maybe",
+            Meaning.UNCLEAR,
+            'both approves and declines ("Go ahead", "Not approved")',
+        ),
+        # Up to 60 characters are quoted whole, a longer sentence is cut with an ellipsis
+        (SIXTY, Meaning.UNCLEAR, f'approval that also changes the scope ("{SIXTY}")'),
+        (
+            SIXTY + "s",
+            Meaning.UNCLEAR,
+            f'approval that also changes the scope ("{SIXTY[:59]}…")',
+        ),
+    ],
+)
+def test_the_reason_quotes_the_sentence_that_decided(
+    text: str, meaning: Meaning, reason: str, phrases: ReplyPhrases
+) -> None:
+    reading = read_reply(text, phrases, sender_names=("Alice Smith",), ref="REQ-1002")
+    assert (reading.meaning, reading.reason) == (meaning, reason)
+
+
+def test_only_the_part_of_an_address_before_the_at_sign_names_the_sender(
+    phrases: ReplyPhrases,
+) -> None:
+    # alice.smith@acme.example is called Alice or Smith, never Acme
+    names = ("alice.smith@acme.example",)
+    assert read_reply("Approved\nSmith", phrases, sender_names=names).meaning is Meaning.APPROVE
+    assert read_reply("Approved\nAcme", phrases, sender_names=names).meaning is Meaning.UNCLEAR

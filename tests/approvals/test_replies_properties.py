@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.approvals.replies import (
@@ -15,6 +15,7 @@ from intake.approvals.replies import (
     load_reply_phrases,
     read_reply,
 )
+from tests.drawn import examples
 
 PHRASES = load_reply_phrases(Path(__file__).resolve().parents[2] / "config" / "rules.toml")
 
@@ -53,13 +54,13 @@ approval = st.sampled_from(
 anything = st.one_of(text, replyish, approval)
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(anything, anything)
 def test_a_question_is_never_an_approval(before: str, after: str) -> None:
     assert read_reply(f"{before}?{after}", PHRASES).meaning is not Meaning.APPROVE
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(anything, st.sampled_from(PHRASES.decline), separator, separator, anything)
 def test_a_decline_phrase_is_never_an_approval(
     before: str, phrase: str, open_: str, close: str, after: str
@@ -68,7 +69,7 @@ def test_a_decline_phrase_is_never_an_approval(
     assert read_reply(reply, PHRASES).meaning is not Meaning.APPROVE
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(
     st.one_of(approval, replyish),
     st.sampled_from(PHRASES.scope_change),
@@ -87,7 +88,7 @@ def test_the_sample_approvals_do_approve(reply: str) -> None:
     assert read_reply(reply, PHRASES).meaning is Meaning.APPROVE
 
 
-@settings(max_examples=500)
+@examples(500)
 @given(anything)
 def test_read_reply_never_raises(reply: str) -> None:
     reading = read_reply(reply, PHRASES)
@@ -118,7 +119,7 @@ NOT_YET = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300, deadline=None)
 @given(phrase=st.sampled_from(PHRASES.approve), word=NOT_YET, before=st.booleans())
 def test_a_yes_with_a_word_of_delay_or_doubt_is_never_an_approval(phrase, word, before):
     # Given an approval phrase next to a word that puts it off or makes it about something

@@ -527,8 +527,11 @@ def test_a_period_that_is_not_a_month_is_refused_with_a_clear_message(text):
 
 
 def test_a_period_of_no_month_cannot_be_built():
-    with pytest.raises(ValueError, match="no such month"):
-        Period(2026, 13)
+    for year, month in [(2026, 13), (2026, 0), (0, 12), (10000, 1)]:
+        with pytest.raises(ValueError, match=f"^no such month: {year}-{month}$"):
+            Period(year, month)
+    # The first and last months a date can be in are months
+    assert (Period(1, 1).first_day, Period(9999, 12).last_day) == (date.min, date.max)
 
 
 # Inputs that would make the money wrong
@@ -601,3 +604,42 @@ def test_late_hours_drawn_from_included_hours_leave_the_approval_for_this_month(
         ("charged", 1, D("2"), D("200.00")),
     ]
     assert draft.total == D("1300.00") and draft.charged_hours == {1: D("8")}
+
+
+def test_each_line_says_what_it_is_and_what_it_costs():
+    # Given Professional: a bug (free under the plan), a feature using 5 included hours
+    # and 1 h charged, and a second feature with 1 h approved of the 2 h worked
+    bug, feature = terms(1, type="bug"), terms(2, approved="1")
+    other = terms(3, approved="1", rate="100.00")
+    draft = bill(
+        bug,
+        feature,
+        other,
+        entries=[entry(1, 1, "2", 5), entry(2, 2, "6", 6), entry(3, 3, "2", 7)],
+    )
+    # Then each line names its request, its month and why it costs what it costs
+    assert draft.period == OCTOBER
+    assert [line.description for line in draft.lines] == [
+        "Professional plan, 2026-10",
+        "REQ-1001 Request 1: bug, included in the plan",
+        "REQ-1002 Request 2: from the plan's included hours for 2026-10",
+        "REQ-1002 Request 2: at 150.00 an hour",
+        "REQ-1003 Request 3: at 100.00 an hour",
+        "REQ-1003 Request 3: not charged: over the approved estimate",
+    ]
+
+
+def test_a_line_held_to_the_approved_amount_says_so():
+    # Given 2 h approved for 250.00 at 150.00 an hour (a discount), all logged
+    draft = bill(terms(1, approved="2", amount="250.00"), entries=[entry(1, 1, "7", 5)])
+    line = only(draft, 1, "charged")
+    assert (line.hours, line.amount) == (D("2"), D("250.00"))
+    assert line.description == (
+        "REQ-1001 Request 1: at 150.00 an hour, held to the approved 250.00 in all"
+    )
+
+
+def test_leftover_included_hours_no_late_work_drew_on_are_not_reported_as_used():
+    draft = bill(terms(1), entries=[entry(1, 1, "1", 5)], unused_included={SEPTEMBER: D("2")})
+    assert draft.included_used_late == {}
+    assert (draft.included_used, draft.included_left) == (D("1"), D("4"))

@@ -9,11 +9,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.billing.statement import Draft, Entry, Period, RequestTerms, compute_statement
 from intake.quotes.pricing import FREE_UNDER_A_PLAN, has_paid_plan, to_cents
+from tests.drawn import examples
 from tests.factories import SHEET
 
 TYPES = ["bug", "feature", "security", "question"]
@@ -98,7 +99,7 @@ def under_plan(month: dict, worked: Period) -> bool:
     return has_paid_plan(month["plan"]) and (since is None or Period.of(since) <= worked)
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months())
 def test_nothing_is_charged_beyond_what_was_approved(month):
     draft = statement(month)
@@ -122,7 +123,7 @@ def test_nothing_is_charged_beyond_what_was_approved(month):
             assert charged[request_id] == left
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(months())
 def test_the_month_s_included_hours_are_spent_so_that_the_least_work_goes_unbilled(month):
     # With no late hours: what goes unbilled this month is only what neither the included
@@ -152,7 +153,7 @@ def test_the_month_s_included_hours_are_spent_so_that_the_least_work_goes_unbill
         assert not any(x.kind in ("charged", "not_charged") for x in draft.lines)
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months())
 def test_included_hours_never_exceed_the_plan_or_a_months_leftover(month):
     draft, plan, period = statement(month), month["plan"], month["period"]
@@ -181,7 +182,7 @@ def test_included_hours_never_exceed_the_plan_or_a_months_leftover(month):
             assert drawn[m] == pools.get(m, D(0))
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months())
 def test_every_logged_hour_appears_exactly_once(month):
     draft = statement(month)
@@ -205,7 +206,7 @@ def test_every_logged_hour_appears_exactly_once(month):
     assert on_lines == {e.id for e in month["entries"] if e.hours > 0}
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months())
 def test_money_is_to_the_cent_and_the_total_is_the_sum_shown(month):
     draft = statement(month)
@@ -229,7 +230,7 @@ def test_money_is_to_the_cent_and_the_total_is_the_sum_shown(month):
             assert line.kind == "included"
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months())
 def test_the_fee_comes_first_and_adjustments_last_in_month_order(month):
     draft, since, period = statement(month), month["since"], month["period"]
@@ -244,7 +245,7 @@ def test_the_fee_comes_first_and_adjustments_last_in_month_order(month):
     assert adjusted == sorted(adjusted)
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(months(), st.randoms(use_true_random=False))
 def test_the_order_entries_are_given_in_does_not_matter(month, rng: random.Random):
     shuffled = list(month["entries"])
@@ -312,7 +313,7 @@ def back(period: Period, months_back: int) -> Period:
     return period
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(histories())
 def test_no_request_is_charged_above_its_approval_in_money_across_months(history):
     plan, since = history["plan"], history["since"]
@@ -445,7 +446,7 @@ def months_that_share_hours(draw) -> dict:
     }
 
 
-@settings(max_examples=400)
+@examples(400)
 @given(st.one_of(months(), months_that_share_hours()))
 def test_the_total_is_what_the_rules_give_worked_out_again(month):
     # Not only within the caps: neither more nor less than the rules charge.

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.classification import (
@@ -19,6 +19,7 @@ from intake.classification import (
 )
 from intake.classification.rules import Axis, Rules
 from intake.errors import ConfigError, InvalidInput
+from tests.drawn import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "rules.toml"
@@ -214,7 +215,7 @@ def test_a_clear_request_is_not_flagged_and_a_split_one_is(rules):
     assert classify("", "down? how do I check? could you add a monitor?", rules).low_confidence
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200, deadline=None)
 @given(subject=st.text(max_size=80), text=st.text(max_size=400))
 def test_any_text_gives_valid_labels_and_confidences(subject, text):
     rules = load_rules(CONFIG)
@@ -276,7 +277,7 @@ def test_letters_the_regex_takes_for_others_still_match(subject, kind):
     assert classify(subject, "", rules).type.value == kind
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300, deadline=None)
 @given(
     subject=st.lists(PIECES, max_size=12).map("".join),
     text=st.lists(PIECES, max_size=60).map("".join),
@@ -296,32 +297,131 @@ def test_the_shipped_file_keeps_the_estimates():
     assert set(data["estimate"]) == {"bug", "feature", "security", "question"}
 
 
+STRIP = "strip = ['^>.*$', '(?s)^--\\s*$.*']"
+TYPES_LISTED = "expected one of bug, feature, security, question"
+
+
 @pytest.mark.parametrize(
-    ("change", "named"),
+    ("old", "new", "message"),
     [
-        (("[type.question.phrases]", "[type.chore.phrases]"), "type.chore"),
-        (("'error\\s*5\\d\\d' = 3", "'error(' = 3"), "type.bug.regex"),
-        (('"typo" = 3', '"typo" = "lots"'), 'severity.minor.phrases."typo"'),
-        (('"typo" = 3', '"" = 3'), 'severity.minor.phrases.""'),
-        (("subject_weight = 2.0", "subject_weight = -1"), "classify.subject_weight"),
-        (("low_confidence = 0.45", "low_confidence = 3"), "classify.low_confidence"),
-        (('default_type = "question"', 'default_type = "chat"'), "classify.default_type"),
-        (("evidence = 2.0", "evidence = 2.0\nfudge = 1"), "classify.fudge"),
-        (("[severity.minor.after_type]", "[severity.minor.after_typ]"), "severity.minor"),
-        (("feature = 3", "chore = 3"), "severity.minor.after_type.chore"),
-        (("strip = [", "strip = ['(', "), "classify.strip"),
+        (
+            "[type.question.phrases]",
+            "[type.chore.phrases]",
+            f"type.chore: unknown type; {TYPES_LISTED}",
+        ),
+        (
+            "'error\\s*5\\d\\d' = 3",
+            "'error(' = 3",
+            "type.bug.regex.'error(': bad regex: missing ), unterminated subpattern at position 5",
+        ),
+        (
+            '"typo" = 3',
+            '"typo" = "lots"',
+            "severity.minor.phrases.\"typo\": weight must be a number, not 'lots'",
+        ),
+        (
+            '"typo" = 3',
+            '"typo" = true',
+            'severity.minor.phrases."typo": weight must be a number, not True',
+        ),
+        ('"typo" = 3', '"" = 3', 'severity.minor.phrases."": empty pattern'),
+        (
+            "subject_weight = 2.0",
+            "subject_weight = -1",
+            "classify.subject_weight: expected a number >= 0, not -1",
+        ),
+        (
+            "subject_weight = 2.0",
+            "subject_weight = true",
+            "classify.subject_weight: expected a number >= 0, not True",
+        ),
+        (
+            "evidence = 2.0",
+            "evidence = -0.5",
+            "classify.evidence: expected a number >= 0, not -0.5",
+        ),
+        (
+            "low_confidence = 0.45",
+            "low_confidence = 3",
+            "classify.low_confidence: expected a number <= 1.0",
+        ),
+        (
+            "negation_window = 1",
+            'negation_window = "one"',
+            "classify.negation_window: expected a number >= 0, not 'one'",
+        ),
+        (
+            "default_type_score = 0.5",
+            "default_type_score = -2",
+            "classify.default_type_score: expected a number >= 0, not -2",
+        ),
+        (
+            'default_type = "question"',
+            'default_type = "chat"',
+            f"classify.default_type: {TYPES_LISTED}",
+        ),
+        (
+            'default_severity = "minor"',
+            'default_severity = "meh"',
+            "classify.default_severity: expected one of critical, major, minor",
+        ),
+        ("evidence = 2.0", "evidence = 2.0\nfudge = 1", "classify.fudge: unknown setting"),
+        (
+            "[severity.minor.after_type]",
+            "[severity.minor.after_typ]",
+            "severity.minor.after_typ: unknown key; expected phrases, regex or after_type",
+        ),
+        ("feature = 3", "chore = 3", "severity.minor.after_type.chore: unknown type"),
+        (
+            STRIP,
+            "strip = ['(']",
+            "classify.strip: bad regex: missing ), unterminated subpattern at position 0",
+        ),
+        (STRIP, "strip = '^>'", "classify.strip: expected a list of regexes"),
+        (STRIP, "strip = ['  ']", "classify.strip: empty pattern"),
+        (
+            'negation_words = ["not", "no", "nothing"]',
+            'negation_words = "not"',
+            "classify.negation_words: expected a list of words",
+        ),
+        (
+            'negation_words = ["not", "no", "nothing"]',
+            'negation_words = ["not", 1]',
+            "classify.negation_words: expected a list of words",
+        ),
+        (
+            '[type.security.phrases]\n"vulnerability" = 4',
+            "[type]\nsecurity = 4",
+            "type.security: expected a table",
+        ),
+        (
+            '[type.security.phrases]\n"vulnerability" = 4',
+            "[type.security]\nphrases = 4",
+            "type.security.phrases: expected a table of pattern = weight",
+        ),
     ],
 )
-def test_a_bad_entry_is_one_line_naming_rules_file_and_the_entry(tmp_path, change, named):
-    old, new = change
+def test_a_bad_entry_is_one_line_naming_rules_file_and_the_entry(tmp_path, old, new, message):
     assert old in SMALL
     path = write(tmp_path, SMALL.replace(old, new, 1))
     with pytest.raises(ConfigError) as caught:
         load_rules(path)
-    message = str(caught.value)
-    assert message.startswith(f"rules_file: {path}")
-    assert named in message
-    assert "\n" not in message
+    assert str(caught.value) == f"rules_file: {path}: {message}"
+
+
+def test_the_settings_of_a_rules_file_are_read_and_the_ones_left_out_have_defaults(tmp_path):
+    given = load_rules(write(tmp_path, SMALL))
+    assert (given.subject_weight, given.evidence, given.low_confidence) == (2.0, 2.0, 0.45)
+    assert (given.negation_window, given.negation_words) == (1, {"not", "no", "nothing"})
+    assert [p.pattern for p in given.strip] == ["^>.*$", "(?s)^--\\s*$.*"]
+    assert (given.type.default, given.type.default_score) == ("question", 0.5)
+    assert (given.severity.default, given.severity.default_score) == ("minor", 1.5)
+    bare = "[classify]\ndefault_type = 'bug'\ndefault_severity = 'major'\n[type]\n[severity]\n"
+    defaults = load_rules(write(tmp_path, bare))
+    assert (defaults.subject_weight, defaults.evidence, defaults.low_confidence) == (1.0, 2.0, 0.5)
+    assert (defaults.negation_window, defaults.negation_words, defaults.strip) == (2, set(), ())
+    assert (defaults.type.default_score, defaults.severity.default_score) == (1.0, 1.0)
+    assert defaults.type.labels == ("bug", "feature", "security", "question")
 
 
 def test_a_missing_or_unreadable_file_names_rules_file(tmp_path):
@@ -350,7 +450,7 @@ def test_a_correction_appends_as_toml_that_reads_back(tmp_path):
     assert load_examples(path) == [example, example]
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300, deadline=None)
 @given(
     subject=st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
     text=st.text(st.characters(exclude_categories=["Cs"]), max_size=200),

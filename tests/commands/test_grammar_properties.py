@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.commands.grammar import (
@@ -29,8 +29,9 @@ from intake.commands.grammar import (
     parse_staff_message,
 )
 from intake.hours import format_hours, parse_hours
+from tests.drawn import examples
 
-GRAMMAR = settings(max_examples=300, deadline=None)
+GRAMMAR = examples(300, deadline=None)
 HUNDREDTH = Decimal("0.01")
 
 hours = st.integers(1, 100_000).map(lambda n: Decimal(n) * HUNDREDTH)

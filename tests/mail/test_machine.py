@@ -88,38 +88,126 @@ def test_a_person_writing_to_us_is_not_a_machine() -> None:
     assert mail.delivery_report is None
 
 
+ALICE = "alice@acme.example"
+
+
 @pytest.mark.parametrize(
-    ("headers", "sender", "check"),
+    ("headers", "sender", "check", "reason"),
     [
-        ((), "Support <support@agency.example>", "own_message"),
-        ((), "support+q7Hx@Agency.Example", "own_message"),
-        ((("X-Intake-Origin", "quote"),), "alice@acme.example", "own_message"),
-        ((("Return-Path", "<>"),), "alice@acme.example", "null_sender"),
-        ((), "MAILER-DAEMON@mx.acme.example", "mailer_daemon"),
-        ((), "Postmaster <POSTMASTER@acme.example>", "mailer_daemon"),
-        ((("Auto-Submitted", "auto-replied"),), "alice@acme.example", "auto_submitted"),
+        (
+            (),
+            "Support <support@agency.example>",
+            "own_message",
+            "From support@agency.example is one of our own addresses",
+        ),
+        (
+            (),
+            "support+q7Hx@Agency.Example",
+            "own_message",
+            "From support+q7hx@agency.example is one of our own addresses",
+        ),
+        (
+            (("X-Intake-Origin", "quote"),),
+            ALICE,
+            "own_message",
+            "X-Intake-Origin header: intake's own message came back",
+        ),
+        (
+            (("Return-Path", "<>"),),
+            ALICE,
+            "null_sender",
+            "Return-Path: <> (null sender, RFC 5321)",
+        ),
+        (
+            (),
+            "MAILER-DAEMON@mx.acme.example",
+            "mailer_daemon",
+            "From mailer-daemon@mx.acme.example: a mail server",
+        ),
+        ((), "mailer_daemon@acme.example", "mailer_daemon", None),
+        ((), "MailerDaemon@acme.example", "mailer_daemon", None),
+        (
+            (),
+            "Postmaster <POSTMASTER@acme.example>",
+            "mailer_daemon",
+            "From postmaster@acme.example: a mail server",
+        ),
+        (
+            (("Auto-Submitted", "auto-replied"),),
+            ALICE,
+            "auto_submitted",
+            "Auto-Submitted: auto-replied (RFC 3834)",
+        ),
         (
             (("Auto-Submitted", "Auto-Generated; owner-email=x@y"),),
             "a@acme.example",
             "auto_submitted",
+            "Auto-Submitted: auto-generated (RFC 3834)",
         ),
-        ((("X-Autoreply", "yes"),), "alice@acme.example", "autoreply_headers"),
-        ((("X-Autorespond", "Vacation"),), "alice@acme.example", "autoreply_headers"),
-        ((("X-Auto-Response-Suppress", "All"),), "alice@acme.example", "autoreply_headers"),
-        ((("Precedence", "bulk"),), "alice@acme.example", "precedence"),
-        ((("Precedence", " JUNK "),), "alice@acme.example", "precedence"),
-        ((("Precedence", "list"),), "alice@acme.example", "precedence"),
-        ((("List-Id", "Acme devs <devs.acme.example>"),), "alice@acme.example", "list_id"),
+        ((("Auto-Submitted", ""),), ALICE, "auto_submitted", "Auto-Submitted: (empty) (RFC 3834)"),
+        (
+            (("X-Autoreply", "yes"),),
+            ALICE,
+            "autoreply_headers",
+            "x-autoreply: yes (auto-responder)",
+        ),
+        (
+            (("X-Autorespond", "Vacation"),),
+            ALICE,
+            "autoreply_headers",
+            "x-autorespond: Vacation (auto-responder)",
+        ),
+        (
+            (("X-Auto-Response-Suppress", "All"),),
+            ALICE,
+            "autoreply_headers",
+            "x-auto-response-suppress: All (auto-responder)",
+        ),
+        (
+            (("X-Mail-Autoreply", "yes,"),),
+            ALICE,
+            "autoreply_headers",
+            "x-mail-autoreply: yes, (auto-responder)",
+        ),
+        (
+            (("X-Apple-Action", "VACATION"),),
+            ALICE,
+            "vacation_headers",
+            "x-apple-action: VACATION (vacation responder)",
+        ),
+        (
+            (("X-POST-MessageClass", "9; Autoresponder"),),
+            ALICE,
+            "vacation_headers",
+            "x-post-messageclass: 9; Autoresponder (vacation responder)",
+        ),
+        ((("Precedence", "bulk"),), ALICE, "precedence", "Precedence: bulk"),
+        ((("Precedence", " JUNK "),), ALICE, "precedence", "Precedence: junk"),
+        ((("Precedence", "list"),), ALICE, "precedence", "Precedence: list"),
+        ((("Precedence", "auto_reply"),), ALICE, "precedence", "Precedence: auto_reply"),
+        (
+            (("List-Id", "Acme devs <devs.acme.example>"),),
+            ALICE,
+            "list_id",
+            "List-Id: Acme devs <devs.acme.example> (mailing list, RFC 2919)",
+        ),
     ],
 )
-def test_each_check_names_the_machine_it_recognises(
-    headers: tuple[tuple[str, str], ...], sender: str, check: str
+def test_each_check_names_the_machine_it_recognises_and_why(
+    headers: tuple[tuple[str, str], ...], sender: str, check: str, reason: str | None
 ) -> None:
-    # Given a message carrying one sign of a machine, When it is checked, Then that check names it
+    # Given a message carrying one sign of a machine, When it is checked, Then that check
+    # names it, with the line staff read in the records
     verdict = detect_machine(mail_with(*headers, sender=sender), OURS)
-    assert verdict is not None
-    assert verdict.check == check
-    assert verdict.reason
+    assert verdict is not None and verdict.check == check
+    assert verdict.reason == reason if reason is not None else verdict.reason
+
+
+def test_an_out_of_office_subject_is_quoted_in_the_reason() -> None:
+    verdict = detect_machine(parse(build_message(subject="Automatic reply: CSV export")), OURS)
+    assert verdict == MachineVerdict(
+        "autoreply_subject", "Subject begins 'Automatic reply:' (out-of-office reply)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,6 +220,11 @@ def test_each_check_names_the_machine_it_recognises(
         (("Precedence", "first-class"),),
         (("List-Unsubscribe", "<mailto:unsub@crm.example>"),),
         (("X-MS-Exchange-Inbox-Rules-Loop", "alice@acme.example"),),
+        (("X-Autorespond", "False"),),
+        (("X-Mail-Autoreply", "0"),),
+        (("X-Apple-Action", "MOVE"),),
+        (("X-POST-MessageClass", "1; Normal"),),
+        (("Precedence", "auto-reply-ish"),),
     ],
 )
 def test_signs_that_do_not_make_a_machine(headers: tuple[tuple[str, str], ...]) -> None:
@@ -191,3 +284,11 @@ def test_reports_are_machine_mail_and_only_delivery_reports_are_bounces() -> Non
     # Only a delivery report is read as a bounce (flagging the addresses it names).
     assert dsn.delivery_report is not None
     assert mdn.delivery_report is None
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["postmasters@acme.example", "mailer-daemon-team@acme.example", "dana.postmaster@acme.example"],
+)
+def test_an_address_that_only_contains_a_daemon_s_name_is_a_person(sender: str) -> None:
+    assert verdict_of(mail_with(sender=sender)) is None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.mail.machine import detect_machine
 from intake.mail.parsing import parse
+from tests.drawn import examples
 from tests.mail import build_message
 
 OURS = frozenset({"support@agency.example"})
@@ -55,7 +56,7 @@ def human(sender: str, subject: str, body: str, headers: list[tuple[str, str]]) 
     return build_message(sender=sender, subject=subject, body=body or "hi", headers=headers)
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150, deadline=None)
 @given(person, words, words, benign)
 def test_a_plain_message_from_a_person_is_never_machine(
     sender: str, subject: str, body: str, headers: list[tuple[str, str]]
@@ -63,7 +64,7 @@ def test_a_plain_message_from_a_person_is_never_machine(
     assert detect_machine(parse(human(sender, subject, body, headers)), OURS) is None
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150, deadline=None)
 @given(person, words, benign, st.sampled_from(["no", "No", "NO", " no ", "no; reason=x"]))
 def test_auto_submitted_no_never_makes_a_person_a_machine(
     sender: str, subject: str, headers: list[tuple[str, str]], no: str
@@ -72,7 +73,7 @@ def test_auto_submitted_no_never_makes_a_person_a_machine(
     assert detect_machine(parse(raw), OURS) is None
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150, deadline=None)
 @given(person, words, benign, keyword, parameters)
 def test_any_auto_submitted_other_than_no_is_machine(
     sender: str, subject: str, headers: list[tuple[str, str]], value: str, params: str
@@ -82,7 +83,7 @@ def test_any_auto_submitted_other_than_no_is_machine(
     assert verdict is not None and verdict.check == "auto_submitted"
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100, deadline=None)
 @given(
     person,
     words,
@@ -104,7 +105,7 @@ def test_precedence_bulk_junk_or_list_is_machine(
     assert verdict is not None and verdict.check == "precedence"
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100, deadline=None)
 @given(person, words, benign, words.filter(str.strip), domain)
 def test_any_list_id_is_machine(
     sender: str, subject: str, headers: list[tuple[str, str]], name: str, host: str

@@ -58,7 +58,7 @@ def test_odd_rates_round_half_up_to_the_cent():
 
 
 def test_a_negative_estimate_is_refused():
-    with pytest.raises(ValueError, match="must not be negative"):
+    with pytest.raises(ValueError, match=r"^hours must not be negative$"):
         price("feature", D("-0.5"), SHEET.plan("none"), RATE, D(0))
 
 

@@ -16,6 +16,7 @@ from intake.sla.business_hours import (
     complete_by,
     next_business_moment,
 )
+from tests.drawn import examples
 
 # Both sides of UTC, half- and quarter-hour offsets, northern and southern DST.
 ZONES = [
@@ -147,7 +148,7 @@ minute_starts = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60, deadline=None)
 @given(hours=business_hours(), start=minute_starts, length=st.integers(0, 3 * 24 * 60))
 def test_elapsed_business_time_matches_counting_minutes(hours, start, length):
     # Given whole-minute times (every zone here is offset by whole minutes), When the open

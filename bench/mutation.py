@@ -1,0 +1,68 @@
+"""Mutation scores of the pure core, module by module, from what `mutmut run` left in
+``mutants/`` (see bench/mutation.sh). A mutant counts as caught when a test failed on it,
+timed out on it, or the type checker refused it; survived or reached by no test, it is
+missed. Mutants written down in bench/README.md as equivalent (the same behaviour as the
+code, so no test can tell them apart) count as caught only when named on the command line.
+
+    python -m bench.mutation [--equivalent NAME ...] [--survivors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+
+from bench.common import ROOT
+
+CAUGHT = {1, 3, 24, -24, 36, 37, 152, 255}  # killed, timed out, refused by the type check
+FLOORS = {"intake/quotes/pricing.py": 97.0, "intake/billing/statement.py": 97.0}
+FLOOR = 93.0
+
+
+def modules() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return list(config["tool"]["mutmut"]["only_mutate"])
+
+
+def results(module: str) -> dict[str, int | None]:
+    meta = ROOT / "mutants" / f"{module}.meta"
+    if not meta.exists():
+        raise SystemExit(f"no results for {module}: run bench/mutation.sh first")
+    return dict(json.loads(meta.read_text())["exit_code_by_key"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--equivalent", nargs="*", default=[], help="mutants shown equivalent")
+    parser.add_argument("--survivors", action="store_true", help="list the missed mutants")
+    args = parser.parse_args()
+    equivalent = set(args.equivalent)
+    below = []
+    for module in modules():
+        codes = results(module)
+        unchecked = [name for name, code in codes.items() if code is None]
+        missed = sorted(
+            name for name, code in codes.items() if code not in CAUGHT and code is not None
+        )
+        missed = [name for name in missed if name not in equivalent]
+        checked = len(codes) - len(unchecked)
+        score = 100.0 * (checked - len(missed)) / checked if checked else 0.0
+        floor = FLOORS.get(module, FLOOR)
+        mark = "ok" if score >= floor and not unchecked else "BELOW"
+        if mark != "ok":
+            below.append(module)
+        extra = f", {len(unchecked)} not run" if unchecked else ""
+        print(
+            f"{module}: {score:.1f} % of {checked} mutants caught, {len(missed)} missed"
+            f"{extra} (floor {floor:.0f} %: {mark})"
+        )
+        if args.survivors:
+            for name in missed:
+                print(f"    {name}  (mutmut show {name})")
+    if below:
+        raise SystemExit(f"below the floor: {', '.join(below)}")
+
+
+if __name__ == "__main__":
+    main()
