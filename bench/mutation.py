@@ -2,9 +2,10 @@
 ``mutants/`` (see bench/mutation.sh). A mutant counts as caught when a test failed on it,
 timed out on it, or the type checker refused it; survived or reached by no test, it is
 missed. Mutants written down in bench/README.md as equivalent (the same behaviour as the
-code, so no test can tell them apart) count as caught only when named on the command line.
+code, so no test can tell them apart, each with the reason: bench/mutation-equivalent.toml)
+are set aside; the score is printed both ways, and the floor is checked without them.
 
-    python -m bench.mutation [--equivalent NAME ...] [--survivors]
+    python -m bench.mutation [--survivors]
 """
 
 from __future__ import annotations
@@ -32,30 +33,35 @@ def results(module: str) -> dict[str, int | None]:
     return dict(json.loads(meta.read_text())["exit_code_by_key"])
 
 
+def equivalents() -> dict[str, str]:
+    path = ROOT / "bench" / "mutation-equivalent.toml"
+    return dict(tomllib.loads(path.read_text())["equivalent"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--equivalent", nargs="*", default=[], help="mutants shown equivalent")
     parser.add_argument("--survivors", action="store_true", help="list the missed mutants")
     args = parser.parse_args()
-    equivalent = set(args.equivalent)
+    equivalent = equivalents()
     below = []
     for module in modules():
         codes = results(module)
         unchecked = [name for name, code in codes.items() if code is None]
-        missed = sorted(
-            name for name, code in codes.items() if code not in CAUGHT and code is not None
-        )
-        missed = [name for name in missed if name not in equivalent]
+        survived = sorted(n for n, code in codes.items() if code not in CAUGHT and code is not None)
+        missed = [name for name in survived if name not in equivalent]
+        aside = len(survived) - len(missed)
         checked = len(codes) - len(unchecked)
-        score = 100.0 * (checked - len(missed)) / checked if checked else 0.0
+        raw = 100.0 * (checked - len(survived)) / checked if checked else 0.0
+        score = 100.0 * (checked - len(survived)) / (checked - aside) if checked else 0.0
         floor = FLOORS.get(module, FLOOR)
         mark = "ok" if score >= floor and not unchecked else "BELOW"
         if mark != "ok":
             below.append(module)
         extra = f", {len(unchecked)} not run" if unchecked else ""
         print(
-            f"{module}: {score:.1f} % of {checked} mutants caught, {len(missed)} missed"
-            f"{extra} (floor {floor:.0f} %: {mark})"
+            f"{module}: {score:.1f} % caught of {checked - aside} mutants ({raw:.1f} % of "
+            f"{checked} with the {aside} equivalent ones), {len(missed)} missed{extra} "
+            f"(floor {floor:.0f} %: {mark})"
         )
         if args.survivors:
             for name in missed:

@@ -329,6 +329,12 @@ SIXTY = "Approved, but only the first part of the export for the team"  # 60 cha
         ),
         ("approved?", Meaning.UNCLEAR, 'approval that also asks a question ("approved?")'),
         (
+            "Approved. Is it hosted? And when?",
+            Meaning.UNCLEAR,
+            'approval that also asks a question ("Is it hosted?")',
+        ),
+        ("Approved? Sure!", Meaning.UNCLEAR, 'approval that also asks a question ("Approved?")'),
+        (
             "Hi, we decline. Too expensive for now.",
             Meaning.UNCLEAR,
             'decline that also says more ("Too expensive for now")',

@@ -146,6 +146,19 @@ def test_negation_stops_at_the_clause_and_the_window(rules):
     assert classify("", "No idea what changed but everything is down", rules).type.value == "bug"
 
 
+def test_the_window_is_the_words_right_before_the_signal(rules):
+    # negation_window = 1: "no" one word before "data loss" negates it, two words before not
+    assert classify("", "There was no real data loss", rules).severity.value == "minor"
+    assert classify("", "There was no real big data loss", rules).severity.value == "critical"
+
+
+def test_curly_apostrophes_read_as_straight_ones():
+    shipped = load_rules(CONFIG)
+    for text in ("The export doesn\u2019t work", "The export doesn\u2018t work"):
+        assert classify("", text, shipped) == classify("", "The export doesn't work", shipped)
+    assert classify("", "The export doesn't work", shipped).type.value == "bug"
+
+
 def test_a_pattern_that_starts_with_a_negation_word_still_matches(rules):
     decision = classify("", "The contact form is not working", rules).type
     assert decision.value == "bug"
@@ -422,6 +435,11 @@ def test_the_settings_of_a_rules_file_are_read_and_the_ones_left_out_have_defaul
     assert (defaults.negation_window, defaults.negation_words, defaults.strip) == (2, set(), ())
     assert (defaults.type.default_score, defaults.severity.default_score) == (1.0, 1.0)
     assert defaults.type.labels == ("bug", "feature", "security", "question")
+    # The bounds themselves are allowed
+    edges = "[classify]\nlow_confidence = 1\nevidence = 0\ndefault_type = 'bug'\n"
+    edges += "default_severity = 'major'\n[type]\n[severity]\n"
+    assert (load_rules(write(tmp_path, edges)).low_confidence, defaults.evidence) == (1.0, 2.0)
+    assert load_rules(write(tmp_path, edges)).evidence == 0.0
 
 
 def test_a_missing_or_unreadable_file_names_rules_file(tmp_path):

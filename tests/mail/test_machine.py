@@ -292,3 +292,15 @@ def test_reports_are_machine_mail_and_only_delivery_reports_are_bounces() -> Non
 )
 def test_an_address_that_only_contains_a_daemon_s_name_is_a_person(sender: str) -> None:
     assert verdict_of(mail_with(sender=sender)) is None
+
+
+def test_a_report_that_does_not_say_its_type_is_still_a_report() -> None:
+    report = parse(MDN.replace(b"report-type=disposition-notification; ", b""))
+    assert detect_machine(report, OURS) == MachineVerdict(
+        "dsn_report", "multipart/report; report-type=unknown (RFC 6522)"
+    )
+
+
+@pytest.mark.parametrize("value", ["None,", "no,", "false, thanks"])
+def test_an_auto_reply_header_that_says_no_with_a_comma_still_says_no(value: str) -> None:
+    assert verdict_of(mail_with(("X-Autoreply", value))) is None

@@ -110,6 +110,10 @@ class TestPauses:
         assert held.state == "running" and held.elapsed == h(7)
         assert held.due_at == at(23, 17)
 
+    def test_the_first_response_is_met_from_the_moment_it_is_sent(self):
+        reading = read(at(23, 9), [], EIGHT_HOURS, HOURS, at(23, 12), stopped_at=at(23, 12))
+        assert reading.state == "met" and reading.elapsed == h(3)
+
     def test_the_first_response_clock_stops_at_the_first_reply(self):
         reading = read(at(23, 9), [], EIGHT_HOURS, HOURS, at(25, 9), stopped_at=at(23, 12))
         assert reading.state == "met"
