@@ -643,3 +643,10 @@ def test_leftover_included_hours_no_late_work_drew_on_are_not_reported_as_used()
     draft = bill(terms(1), entries=[entry(1, 1, "1", 5)], unused_included={SEPTEMBER: D("2")})
     assert draft.included_used_late == {}
     assert (draft.included_used, draft.included_left) == (D("1"), D("4"))
+
+
+def test_an_approved_amount_with_a_fraction_of_a_cent_is_held_to_the_cent_below():
+    # Given 1 h approved at 150.00 for an amount of 100.009 (a discount worked out by hand)
+    draft = bill(terms(1, approved="1", amount="100.009"), entries=[entry(1, 1, "6", 5)])
+    # Then the charge never goes a fraction of a cent above it: 100.00, not 100.01
+    assert only(draft, 1, "charged").amount == D("100.00")
