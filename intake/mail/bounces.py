@@ -131,7 +131,9 @@ def _status_blocks(part: Message) -> list[dict[str, str]]:
     # The international form (RFC 6533) is read by the stdlib as one message, and a status part
     # in base64 or quoted-printable as its encoded text: read as text; fields may be UTF-8.
     data = text_of_message_part(part)
+    # NULs removed as from any header field (they end a string in C, and PostgreSQL refuses them)
     text = decode_text(data, declared_charset(part) or "utf-8")[0].replace("\r\n", "\n")
+    text = text.replace("\x00", "")
     return [
         {
             name.lower(): " ".join(value.split())
