@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
@@ -41,7 +41,7 @@ from intake.mail.mime import (
 )
 from intake.mail.newtext import new_part_of
 
-__all__ = ["Attachment", "DeliveryReport", "InboundMail", "body_digest", "message_key", "parse"]
+__all__ = ["Attachment", "DeliveryReport", "InboundMail", "content_digest", "message_key", "parse"]
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -76,7 +76,9 @@ class InboundMail:
         return next((value for key, value in self.headers if key == wanted), None)
 
 
-_FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")
+# A field name, then the colon; RFC 5322 4.5 (obsolete syntax, which receivers must accept)
+# allows white space before the colon: "Subject : hello".
+_FIELD_LINE = re.compile(rb"([\x21-\x39\x3b-\x7e]+)([ \t]*):")
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
@@ -173,23 +175,39 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
 
 
 def message_key(raw: bytes, message_id: str | None) -> str:
-    """The unique storage key: `mid:<id>`, else a digest that survives a re-delivery."""
+    """The unique storage key: `mid:<id>`, else a digest of the whole message but its trace
+    fields (Received, Return-Path, ...), so that a re-delivery keeps its key and two
+    different messages never share one."""
     normalised = normalise_id(message_id or "")
     if normalised:
         return f"mid:{normalised}"
+    return f"sha256:{_digest(raw, lambda name: not _is_trace(name))}"
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of what makes a message the one it is: its From, Date and Subject and its
+    body. A Message-ID seen again with another digest is another message reusing the id; a
+    re-delivery (new Received or Delivered-To fields) has the same digest."""
+    return _digest(raw, _CONTENT_FIELDS.__contains__)
+
+
+_CONTENT_FIELDS = frozenset({"from", "date", "subject"})
+
+
+def _digest(raw: bytes, counted: Callable[[str], bool]) -> str:
+    """SHA-256 of the header fields ``counted`` takes (by lowercased name, white space
+    unfolded), every line that is not a field (a body with no blank line before it), and
+    the body, however the lines end."""
     head, body = _split(raw.replace(b"\r\n", b"\n"))
+    lines = head.split(b"\n")
+    if lines[0].startswith(b"From ") and not _FIELD_LINE.match(lines[0]):
+        lines = lines[1:]  # an mbox separator: where the copy was kept, not the message
     kept = [
-        name + b":" + b" ".join(value.split())
-        for name, value in _head_fields(head.split(b"\n"))
-        if not _is_trace(name.decode("latin-1"))
+        name + b":" + b" ".join(value.split()) if name else value
+        for name, value in _head_fields(lines, loose=True)
+        if not name or counted(name.decode("latin-1"))
     ]
-    digest = hashlib.sha256(b"\n".join(kept) + b"\n\n" + body.rstrip(b"\n"))
-    return f"sha256:{digest.hexdigest()}"
-
-
-def body_digest(raw: bytes) -> str:
-    """SHA-256 of the body, so a re-delivery can be told from another message reusing an id."""
-    return hashlib.sha256(_split(raw.replace(b"\r\n", b"\n"))[1].rstrip(b"\n")).hexdigest()
+    return hashlib.sha256(b"\n".join(kept) + b"\n\n" + body.rstrip(b"\n")).hexdigest()
 
 
 def extract_message_id(raw: bytes) -> str | None:
@@ -209,19 +227,21 @@ def _split(data: bytes) -> tuple[bytes, bytes]:
     return (data[: found.start()], data[found.end() :]) if found else (data, b"")
 
 
-def _head_fields(lines: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
-    """(lowercased name, unfolded value) of each header field; other lines are skipped."""
+def _head_fields(lines: list[bytes], *, loose: bool = False) -> Iterator[tuple[bytes, bytes]]:
+    """(lowercased name, unfolded value) of each header field. Other lines are skipped, or
+    with ``loose`` given as (b"", the line): a message with no blank line after its headers
+    has its body among them."""
     name, value = b"", b""
     for line in lines:
-        if line[:1] in (b" ", b"\t"):
+        if name and line[:1] in (b" ", b"\t"):
             value += line
             continue
         if name:
             yield name, value
         found = _FIELD_LINE.match(line)
-        name, value = (
-            (line[: found.end() - 1].lower(), line[found.end() :]) if found else (b"", b"")
-        )
+        name, value = (found.group(1).lower(), line[found.end() :]) if found else (b"", b"")
+        if not found and loose and line:
+            yield b"", line
     if name:
         yield name, value
 
@@ -233,7 +253,7 @@ def _is_trace(name: str) -> bool:
 def _clean_head(raw: bytes) -> tuple[list[bytes], bytes, list[str]]:
     """The header lines as a person would read them, the body, and notes; refuses non-mail."""
     data = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
-    if data.startswith(b"From "):  # an mbox separator, not a header
+    if data.startswith(b"From ") and not _FIELD_LINE.match(data):  # an mbox separator
         data = data.partition(b"\n")[2]
     found = _HEAD_END.search(data)
     head, body = (data[: found.start()], data[found.end() :]) if found else (data, b"")
@@ -245,7 +265,11 @@ def _clean_head(raw: bytes) -> tuple[list[bytes], bytes, list[str]]:
     notes: list[str] = []
     kept_previous = False  # a continuation line belongs to the line above it, kept or dropped
     for index, line in enumerate(lines):
-        if _FIELD_LINE.match(line) or (kept_previous and line[:1] in (b" ", b"\t")):
+        field = _FIELD_LINE.match(line)
+        if field or (kept_previous and line[:1] in (b" ", b"\t")):
+            if field and field.group(2):  # the stdlib reads "Subject : x" as the body's start
+                line = field.group(1) + b":" + line[field.end() :]
+                notes.append("white space before a header's colon removed")
             if b"\x00" in line or b"\r" in line:
                 notes.append("NUL or bare CR in a header removed")
             kept.append(line.replace(b"\x00", b"").replace(b"\r", b" "))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from intake.db import utcnow
 from intake.mail.models import Filing, InboundMessage, MailboxCursor, RawMessage
-from intake.mail.parsing import body_digest, extract_message_id, message_key
+from intake.mail.parsing import content_digest, extract_message_id, message_key
 
 # Rows a statement when storing a batch (eleven columns each).
 INSERT_CHUNK = 500
@@ -60,7 +60,7 @@ def store_raw(
     for item in batch:
         mid = extract_message_id(item.raw)
         key = message_key(item.raw, mid)
-        digest = body_digest(item.raw)
+        digest = content_digest(item.raw)
         if key in rows and digests[key] != digest:
             key = f"{key}#{digest[:16]}"
         if key in rows:
@@ -94,7 +94,7 @@ def store_raw(
         retry = []
         for key in clashes:
             stored = existing.get(key)
-            if stored is not None and body_digest(stored) != digests[key]:
+            if stored is not None and content_digest(stored) != digests[key]:
                 row = dict(rows[key])
                 row["message_key"] = f"{key}#{digests[key][:16]}"[:600]
                 raws[str(row["message_key"])] = raws[key[:600]]

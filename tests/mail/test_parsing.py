@@ -9,7 +9,7 @@ import pytest
 
 from intake.errors import UnparseableMail
 from intake.mail.parsing import (
-    body_digest,
+    content_digest,
     extract_message_id,
     message_key,
     parse,
@@ -884,15 +884,21 @@ def test_message_key_without_id_survives_a_redelivery() -> None:
 @pytest.mark.parametrize("raw", [b"", b"\x00\xff\r\r\n", b"no headers at all", b":\n\n\n"])
 def test_key_digest_and_id_never_raise(raw: bytes) -> None:
     assert message_key(raw, None).startswith("sha256:")
-    assert len(body_digest(raw)) == 64
+    assert len(content_digest(raw)) == 64
     assert extract_message_id(raw) is None
 
 
-def test_body_digest_ignores_headers_and_line_endings() -> None:
-    raw = build_message(body="same body\n")
-    crlf = raw.replace(b"\n", b"\r\n").replace(b"Subject: ", b"Subject: Re: ")
-    assert body_digest(raw) == body_digest(crlf)
-    assert body_digest(raw) != body_digest(build_message(body="other body\n"))
+def test_content_digest_reads_from_date_subject_and_body_not_transport_or_line_endings() -> None:
+    raw = build_message(body="same body\n", subject="Checkout")
+    redelivered = b"Received: by mx2\nDelivered-To: support@agency.example\n" + raw
+    assert content_digest(raw) == content_digest(redelivered.replace(b"\n", b"\r\n"))
+    for other in (
+        build_message(body="other body\n", subject="Checkout"),
+        raw.replace(b"Subject: Checkout", b"Subject: Checkout now"),
+        raw.replace(b"From: ", b"From: Mallory <m@evil.example>, "),
+        raw.replace(b"Date: ", b"Date: Tue, 1 Dec 2026 10:00:00 +0000\nX-Old-Date: "),
+    ):
+        assert other != raw and content_digest(other) != content_digest(raw)
 
 
 def test_extract_message_id_matches_parse() -> None:
@@ -920,3 +926,24 @@ def test_a_body_of_thousands_of_header_like_lines_is_scanned_a_bounded_number_of
     # Then at most 100 lines are tried as a reply header, and nothing is lost
     assert 0 < len(looked) <= 100
     assert text.startswith("Hello\n") and text.count("\n") == 3000
+
+
+def test_white_space_before_a_header_s_colon_is_read_as_rfc_5322_says_receivers_must():
+    raw = (
+        b"From : Alice Smith <alice@acme.example>\r\nSubject\t: Checkout broken\r\n"
+        b"Message-ID : <a1@acme.example>\r\n\r\nHello\r\n"
+    )
+    mail = parse(raw)
+    assert (mail.from_address, mail.from_name, mail.subject) == (
+        "alice@acme.example",
+        "Alice Smith",
+        "Checkout broken",
+    )
+    assert mail.message_id == extract_message_id(raw) == "a1@acme.example"
+    assert mail.text.strip() == "Hello"
+    assert "white space before a header's colon removed" in mail.defects
+
+
+def test_an_mbox_separator_is_still_skipped():
+    mail = parse(b"From alice@acme.example Mon Dec  7 09:00:00 2026\r\nFrom: a@b.example\r\n\r\nx")
+    assert mail.from_address == "a@b.example" and not mail.defects

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from intake.errors import UnparseableMail
 from intake.mail.charsets import decode_text
-from intake.mail.parsing import body_digest, extract_message_id, message_key, parse
+from intake.mail.parsing import content_digest, extract_message_id, message_key, parse
 from tests.mail import build_message
 
 SEEDS = [
@@ -128,7 +128,7 @@ def test_parse_survives_mutated_and_truncated_real_messages(raw: bytes) -> None:
 @given(st.binary(max_size=2000))
 def test_keys_digests_and_ids_never_raise(raw: bytes) -> None:
     assert message_key(raw, extract_message_id(raw)).startswith(("mid:", "sha256:"))
-    assert len(body_digest(raw)) == 64
+    assert len(content_digest(raw)) == 64
 
 
 received_line = st.text(
@@ -156,7 +156,40 @@ def test_message_key_is_stable_under_received_headers_and_line_endings(
     assert message_key(again, extract_message_id(again)) == message_key(
         seed, extract_message_id(seed)
     )
-    assert body_digest(again) == body_digest(seed)
+    assert content_digest(again) == content_digest(seed)
+
+
+word = st.text(st.sampled_from("abcxyzABC019.-@<>"), min_size=1, max_size=8)
+field_line = st.tuples(
+    st.sampled_from(["From", "To", "Subject", "Date", "X-Mailer", "Content-Type"]),
+    st.lists(word, min_size=1, max_size=4).map(" ".join),
+).map(lambda nv: f"{nv[0]}: {nv[1]}")
+body_line = st.lists(word, min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.lists(field_line, min_size=1, max_size=5),
+    body=st.lists(body_line, min_size=1, max_size=5),
+    blank_line=st.booleans(),
+    which=st.integers(0, 100),
+    at=st.integers(0, 100),
+    char=st.sampled_from("#%&*+=?~"),
+)
+def test_two_different_messages_without_a_message_id_never_share_a_key(
+    head: list[str], body: list[str], blank_line: bool, which: int, at: int, char: str
+) -> None:
+    # Given a message with no Message-ID, its body after a blank line or (as some senders
+    # write it) straight after the headers, and another one character different anywhere
+    lines = [*head, *([""] if blank_line else []), *body]
+    other = list(lines)
+    index = [i for i, line in enumerate(lines) if line][which % len(head + body)]
+    line = other[index]
+    spot = at % len(line)
+    other[index] = line[:spot] + char + line[spot + 1 :]
+    one, two = ("\r\n".join(x).encode() + b"\r\n" for x in (lines, other))
+    # Then they are two messages: neither is taken for a copy of the other
+    assert message_key(one, None) != message_key(two, None)
 
 
 # Round trips: what a mail client writes in any charset comes back as the same characters.

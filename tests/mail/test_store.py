@@ -48,12 +48,41 @@ def test_two_different_messages_sharing_a_message_id_are_both_kept(session):
     assert {row.message_id for row in stored(session)} == {"dup@broken.example"}
 
 
+def test_a_message_id_reused_with_another_sender_or_subject_is_another_message(session):
+    # Given a client's message, and a forger's with its Message-ID and body
+    real = message(message_id="m1@acme.example", subject="Approved", sender="alice@acme.example")
+    forged = real.replace(b"alice@acme.example", b"mallory@evil.example")
+    retitled = real.replace(b"Subject: Approved", b"Subject: Approved: all of it")
+    # When all are stored, and the real one again through another hop
+    ids = store_raw(session, BOX, 1, [Fetched(1, real), Fetched(2, forged), Fetched(3, retitled)])
+    ids += store_raw(
+        session, BOX, 1, [Fetched(4, b"Delivered-To: support@agency.example\r\n" + real)]
+    )
+    # Then each different one is kept, the copy is not
+    assert len(ids) == 3 and [row.raw for row in stored(session)] == [real, forged, retitled]
+
+
 def test_mail_without_message_id_gets_a_content_key_stable_across_redelivery(session):
     raw = message(message_id=None)
     store_raw(session, BOX, 1, [Fetched(1, raw)])
     store_raw(session, BOX, 1, [Fetched(9, b"Received: from relay\r\n\tby mx\r\n" + raw)])
     [row] = stored(session)
     assert row.message_key.startswith("sha256:") and row.message_id is None
+
+
+def test_messages_with_no_id_and_no_blank_line_after_their_headers_are_all_kept(session):
+    # Given three bounces a broken list server wrote with the same headers, no Message-ID
+    # and the body straight after the headers
+    head = b"From: lists@old.example\r\nSubject: Undeliverable\r\n"
+    raws = [
+        head + b"Could not deliver to %s@acme.example\r\n" % name for name in (b"a", b"b", b"c")
+    ]
+    # When they are stored, and the first is fetched again through another hop
+    new = store_raw(session, BOX, 7, [Fetched(n, raw) for n, raw in enumerate(raws)])
+    again = store_raw(session, BOX, 7, [Fetched(9, b"Received: by mx2\r\n" + raws[0])])
+    # Then each is a message of its own, and the copy is not stored twice
+    assert len(new) == 3 and again == []
+    assert [row.raw for row in stored(session)] == raws
 
 
 def test_the_cursor_is_stored_per_mailbox(session):
