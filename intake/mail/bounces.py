@@ -26,7 +26,7 @@ REPORT_PARTS = frozenset(
     }
 )
 
-_DAEMON = re.compile(r"mailer[-_]?daemon|postmaster", re.IGNORECASE)
+_DAEMON = re.compile(r"mailer[-_]?daemon|post[-_]?master", re.IGNORECASE)
 
 _QUOTED_ID = re.compile(r"^\s*Message-ID:\s*(<[^<>]+>)", re.IGNORECASE | re.MULTILINE)
 

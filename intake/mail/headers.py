@@ -99,6 +99,17 @@ def addresses(fields: list[tuple[str, str]], name: str) -> list[tuple[str, str]]
     return list(dict.fromkeys(found))
 
 
+def null_address_name(fields: list[tuple[str, str]], name: str) -> str | None:
+    """The display name of the first ``name`` field that gives the null address ("<>",
+    "MAILER-DAEMON <>"), "" when it has none; None when no such field gives it."""
+    for key, value in fields:
+        if key == name:
+            text = unfolded(value).strip()
+            if re.search(r"<\s*>$", text):
+                return " ".join(header_text(re.sub(r"<\s*>$", "", text)).strip(' "').split())
+    return None
+
+
 def return_path_address(value: str | None) -> str | None:
     if value is None:
         return None

@@ -6,8 +6,9 @@ means "machine", so the order only decides which name is recorded: the most spec
 1. own_message: our own mail coming back is the loop that hurts most, and says the most.
 2. dsn_report: a multipart/report (RFC 6522) says exactly what it is, a bounce or a receipt, so
    it outranks the null sender and MTA sender that such reports also carry.
-3. null_sender, 4. mailer_daemon: the envelope (RFC 5321 4.5.5) and From of a bounce without a
-   report, such as qmail's; postmaster counts as a daemon too.
+3. null_sender, 4. mailer_daemon: the null envelope sender (RFC 5321 4.5.5) or a null From
+   ("<>", "MAILER-DAEMON <>"), then a daemon's From or Return-Path, as a bounce without a
+   report (qmail's) has them; postmaster and post_master count as daemons too.
 5. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
 6. autoreply_headers: the vendor marks of auto-responders that predate or ignore RFC 3834.
 7. list_id: the list is named (RFC 2919), which is more specific than
@@ -40,7 +41,8 @@ class MachineVerdict:
     reason: str
 
 
-_DAEMONS = re.compile(r"mailer[-_]?daemon|postmaster", re.IGNORECASE)
+_DAEMONS = re.compile(r"mailer[-_]?daemon|post[-_]?master", re.IGNORECASE)
+_NULL_ADDRESS = re.compile(r"<\s*>\s*$")
 _REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 # A header that says "no" in any of these words does not mark an auto-responder.
 _NEGATIVE = frozenset({"", "no", "false", "0", "none"})
@@ -95,12 +97,22 @@ def _own_message(mail: InboundMail, own_addresses: frozenset[str]) -> str | None
 
 
 def _null_sender(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
-    return "Return-Path: <> (null sender, RFC 5321)" if mail.return_path == "" else None
+    if mail.return_path == "":
+        return "Return-Path: <> (null sender, RFC 5321)"
+    written = mail.header("from")
+    if not mail.from_address and written is not None and _NULL_ADDRESS.search(written):
+        return f"From: {written.strip()} (null sender)"
+    return None
 
 
 def _mailer_daemon(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     local = mail.from_address.partition("@")[0]
-    return f"From {mail.from_address}: a mail server" if _DAEMONS.fullmatch(local) else None
+    if _DAEMONS.fullmatch(local):
+        return f"From {mail.from_address}: a mail server"
+    returned_to = (mail.return_path or "").partition("@")[0]
+    if _DAEMONS.fullmatch(returned_to):
+        return f"Return-Path <{mail.return_path}>: a mail server"
+    return None
 
 
 def _dsn_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:

@@ -27,6 +27,7 @@ from intake.mail.headers import (
     first_value,
     message_ids,
     normalise_id,
+    null_address_name,
     return_path_address,
     sent_date,
 )
@@ -156,7 +157,8 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
         in_reply_to=message_ids(fields, "in-reply-to"),
         references=message_ids(fields, "references"),
         from_address=senders[0][1] if senders else "",
-        from_name=senders[0][0] if senders else "",
+        # A bounce "From: MAILER-DAEMON <>" keeps its name when it has no address
+        from_name=senders[0][0] if senders else null_address_name(fields, "from") or "",
         to=tuple(address for _, address in addresses(fields, "to")),
         cc=tuple(address for _, address in addresses(fields, "cc")),
         reply_to=tuple(address for _, address in addresses(fields, "reply-to")),

@@ -304,3 +304,34 @@ def test_a_report_that_does_not_say_its_type_is_still_a_report() -> None:
 @pytest.mark.parametrize("value", ["None,", "no,", "false, thanks"])
 def test_an_auto_reply_header_that_says_no_with_a_comma_still_says_no(value: str) -> None:
     assert verdict_of(mail_with(("X-Autoreply", value))) is None
+
+
+@pytest.mark.parametrize(
+    ("head", "check", "reason"),
+    [
+        (b"From: <>\r\n", "null_sender", "From: <> (null sender)"),
+        (b"From: MAILER-DAEMON <>\r\n", "null_sender", "From: MAILER-DAEMON <> (null sender)"),
+        (b'From: "Postmaster" <>\r\n', "null_sender", 'From: "Postmaster" <> (null sender)'),
+        (b"Return-Path: <>\r\nFrom: Mail System <system@acme.example>\r\n", "null_sender", None),
+        (
+            b"Return-Path: <MAILER-DAEMON@mx.acme.example>\r\n"
+            b"From: Mail System <s@acme.example>\r\n",
+            "mailer_daemon",
+            "Return-Path <mailer-daemon@mx.acme.example>: a mail server",
+        ),
+        (b"From: post_master@acme.example\r\n", "mailer_daemon", None),
+        (b"From: Post-Master@acme.example\r\n", "mailer_daemon", None),
+        (b"From: mailer_daemon@acme.example\r\n", "mailer_daemon", None),
+    ],
+)
+def test_a_null_or_daemon_sender_written_any_way_is_a_machine(
+    head: bytes, check: str, reason: str | None
+) -> None:
+    verdict = detect_machine(parse(head + b"Subject: Undelivered Mail\r\n\r\nfailed\r\n"), OURS)
+    assert verdict is not None and verdict.check == check
+    assert verdict.reason == reason if reason is not None else verdict.reason
+
+
+def test_a_null_from_keeps_its_display_name() -> None:
+    mail = parse(b"From: Mail Delivery System <>\r\nSubject: x\r\n\r\nfailed\r\n")
+    assert (mail.from_name, mail.from_address) == ("Mail Delivery System", "")
