@@ -136,6 +136,15 @@ def check_connection(engine: Engine) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` with Alembic."""
+    _migrate(engine, revision, down=False)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (before going back to an older release)."""
+    _migrate(engine, revision, down=True)
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -143,7 +152,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

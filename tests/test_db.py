@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Engine
 
-from intake.db import MIGRATIONS, Base, current_revision, make_engine, session_factory, upgrade
+from intake.db import Base, current_revision, downgrade, make_engine, session_factory, upgrade
 from intake.mail.models import InboundMessage
 from intake.models import Client
 from tests.conftest import PG_DATABASE, PG_SERVER
@@ -92,16 +89,8 @@ def test_messages_stored_before_their_bytes_moved_keep_their_bytes(empty_url):
         stored = session.scalar(sa.select(InboundMessage))
         assert stored.raw == b"Subject: x\r\n\r\nhi\xff"
     # And going back a release puts them back in the row
-    _downgrade(engine, "0008")
+    downgrade(engine, "0008")
     with engine.connect() as conn:
         back = conn.scalar(sa.text("SELECT raw FROM inbound_messages"))
         assert back == b"Subject: x\r\n\r\nhi\xff"
     engine.dispose()
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from intake.mail.charsets import decode_text, header_text
-from intake.mail.headers import MAX_ADDRESS, first_value, normalise_id
+from intake.mail.headers import DAEMON, MAX_ADDRESS, first_value, normalise_id
 from intake.mail.mime import declared_charset, parts, read_tree, text_of_message_part
 
 _STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
@@ -25,8 +25,6 @@ REPORT_PARTS = frozenset(
         "message/global",
     }
 )
-
-_DAEMON = re.compile(r"mailer[-_]?daemon|post[-_]?master", re.IGNORECASE)
 
 _QUOTED_ID = re.compile(r"^\s*Message-ID:\s*(<[^<>]+>)", re.IGNORECASE | re.MULTILINE)
 
@@ -62,7 +60,7 @@ def read_bounce(
     report = _delivery_report(report_parts, text)
     if report is not None or auto_submitted.partition(";")[0].strip().lower() != "no":
         return report  # an RFC 3834 auto-reply also comes from the null sender
-    if return_path == "" or _DAEMON.fullmatch(sender.partition("@")[0]):
+    if return_path == "" or DAEMON.fullmatch(sender.partition("@")[0]):
         return _plain_bounce(text)
     return None
 

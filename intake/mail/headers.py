@@ -53,6 +53,11 @@ def message_ids(fields: list[tuple[str, str]], name: str) -> tuple[str, ...]:
 # Comments in an address header nest, and the standard library's address parser recurses
 # once per level: a header of hundreds of "(" exhausts the stack. Real mail nests one or two.
 MAX_COMMENT_DEPTH = 16
+# The local part of a mail server's own address (mailer-daemon@, postmaster@, post_master@):
+# mail from it, or returned to it, is a bounce.
+DAEMON = re.compile(r"mailer[-_]?daemon|post[-_]?master", re.IGNORECASE)
+# The null address (RFC 5321 4.5.5) at the end of an address header: "<>", "MAILER-DAEMON <>".
+NULL_ADDRESS = re.compile(r"<\s*>\s*$")
 
 
 def comment_depth(text: str) -> int:
@@ -104,9 +109,9 @@ def null_address_name(fields: list[tuple[str, str]], name: str) -> str | None:
     "MAILER-DAEMON <>"), "" when it has none; None when no such field gives it."""
     for key, value in fields:
         if key == name:
-            text = unfolded(value).strip()
-            if re.search(r"<\s*>$", text):
-                return " ".join(header_text(re.sub(r"<\s*>$", "", text)).strip(' "').split())
+            text = unfolded(value)
+            if NULL_ADDRESS.search(text):
+                return " ".join(header_text(NULL_ADDRESS.sub("", text)).strip(' "').split())
     return None
 
 

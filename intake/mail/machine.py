@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from intake.mail.headers import DAEMON, NULL_ADDRESS
 from intake.mail.parsing import InboundMail
 
 Check = Callable[[InboundMail, frozenset[str]], str | None]
@@ -41,8 +42,6 @@ class MachineVerdict:
     reason: str
 
 
-_DAEMONS = re.compile(r"mailer[-_]?daemon|post[-_]?master", re.IGNORECASE)
-_NULL_ADDRESS = re.compile(r"<\s*>\s*$")
 _REPORT_TYPE = re.compile(r"report-type\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 # A header that says "no" in any of these words does not mark an auto-responder.
 _NEGATIVE = frozenset({"", "no", "false", "0", "none"})
@@ -100,17 +99,17 @@ def _null_sender(mail: InboundMail, own_addresses: frozenset[str]) -> str | None
     if mail.return_path == "":
         return "Return-Path: <> (null sender, RFC 5321)"
     written = mail.header("from")
-    if not mail.from_address and written is not None and _NULL_ADDRESS.search(written):
+    if not mail.from_address and written is not None and NULL_ADDRESS.search(written):
         return f"From: {written.strip()} (null sender)"
     return None
 
 
 def _mailer_daemon(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     local = mail.from_address.partition("@")[0]
-    if _DAEMONS.fullmatch(local):
+    if DAEMON.fullmatch(local):
         return f"From {mail.from_address}: a mail server"
     returned_to = (mail.return_path or "").partition("@")[0]
-    if _DAEMONS.fullmatch(returned_to):
+    if DAEMON.fullmatch(returned_to):
         return f"Return-Path <{mail.return_path}>: a mail server"
     return None
 

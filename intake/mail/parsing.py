@@ -202,8 +202,8 @@ def _digest(raw: bytes, counted: Callable[[str], bool]) -> str:
     the body, however the lines end."""
     head, body = _split(raw.replace(b"\r\n", b"\n"))
     lines = head.split(b"\n")
-    if lines[0].startswith(b"From ") and not _FIELD_LINE.match(lines[0]):
-        lines = lines[1:]  # an mbox separator: where the copy was kept, not the message
+    if _mbox_separator(lines[0]):
+        lines = lines[1:]  # where the copy was kept, not the message
     kept = [
         name + b":" + b" ".join(value.split()) if name else value
         for name, value in _head_fields(lines, loose=True)
@@ -248,6 +248,11 @@ def _head_fields(lines: list[bytes], *, loose: bool = False) -> Iterator[tuple[b
         yield name, value
 
 
+def _mbox_separator(data: bytes) -> bool:
+    """Whether ``data`` starts with an mbox "From sender date" line, not a "From :" field."""
+    return data.startswith(b"From ") and not _FIELD_LINE.match(data)
+
+
 def _is_trace(name: str) -> bool:
     return name in _TRACE_FIELDS or name.startswith(_TRACE_PREFIXES)
 
@@ -255,7 +260,7 @@ def _is_trace(name: str) -> bool:
 def _clean_head(raw: bytes) -> tuple[list[bytes], bytes, list[str]]:
     """The header lines as a person would read them, the body, and notes; refuses non-mail."""
     data = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
-    if data.startswith(b"From ") and not _FIELD_LINE.match(data):  # an mbox separator
+    if _mbox_separator(data):
         data = data.partition(b"\n")[2]
     found = _HEAD_END.search(data)
     head, body = (data[: found.start()], data[found.end() :]) if found else (data, b"")

@@ -55,11 +55,11 @@ def store_raw(
 ) -> list[int]:
     """Insert the messages not stored yet; return the ids of the new rows, in order."""
     rows: dict[str, dict[str, object]] = {}
-    raws: dict[str, bytes] = {}  # by the key each row is stored under
+    raws: dict[str, bytes] = {}  # by message_key
     digests: dict[str, str] = {}
     for item in batch:
         mid = extract_message_id(item.raw)
-        key = message_key(item.raw, mid)
+        key = message_key(item.raw, mid)[:600]
         digest = content_digest(item.raw)
         if key in rows and digests[key] != digest:
             key = f"{key}#{digest[:16]}"
@@ -67,7 +67,7 @@ def store_raw(
             continue  # the same message twice in one batch
         digests[key] = digest
         rows[key] = {
-            "message_key": key[:600],
+            "message_key": key,
             "message_id": mid[:998] if mid else None,
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
@@ -78,7 +78,7 @@ def store_raw(
             "filing": Filing.PENDING,
             "attempts": 0,
         }
-        raws[key[:600]] = item.raw
+        raws[key] = item.raw
     if not rows:
         return []
     new = _insert_new(session, list(rows.values()))
@@ -97,7 +97,7 @@ def store_raw(
             if stored is not None and content_digest(stored) != digests[key]:
                 row = dict(rows[key])
                 row["message_key"] = f"{key}#{digests[key][:16]}"[:600]
-                raws[str(row["message_key"])] = raws[key[:600]]
+                raws[str(row["message_key"])] = raws[key]
                 retry.append(row)
         if retry:
             new.update(_insert_new(session, retry))
