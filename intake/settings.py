@@ -97,6 +97,9 @@ class ImapSettings(_Section):
     idle_renew: float = Field(25 * 60.0, gt=0, le=29 * 60.0)
     timeout: float = Field(30.0, gt=0)
     reconnect_max: float = Field(300.0, gt=0)
+    # A folder's first reading files the mail already there as history (no reply, no
+    # clock), except unseen mail that arrived within this many seconds (0: none of it).
+    answer_existing_within: float = Field(24 * 3600.0, ge=0, le=365 * 24 * 3600.0)
 
     @property
     def mailbox_name(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
+from intake.db import utcnow
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
 from intake.mail import store
 from intake.mail.lock import mailbox_lock
@@ -32,9 +34,9 @@ class Poller:
         """Store and enqueue all mail now in the folder past the cursor; return how many."""
         with self.rt.transaction() as session:
             cursor = store.read_cursor(session, self.mailbox_name)
-        last_uid = 0
+        last_uid = history_until = 0
         if cursor is not None and cursor.uidvalidity == uidvalidity:
-            last_uid = cursor.last_uid
+            last_uid, history_until = cursor.last_uid, cursor.history_until
         else:
             if cursor is not None:
                 log.warning(
@@ -44,8 +46,11 @@ class Poller:
                     cursor.uidvalidity,
                     uidvalidity,
                 )
+            else:
+                history_until = mailbox.last_uid()
+                self._first_reading(history_until)
             with self.rt.transaction() as session:
-                store.save_cursor(session, self.mailbox_name, uidvalidity, 0)
+                store.save_cursor(session, self.mailbox_name, uidvalidity, 0, history_until)
         if last_uid and not self._caught_up:
             # A poller killed between its commit and its \Seen flags left stored mail
             # unseen on the server: acknowledge it now.
@@ -58,7 +63,12 @@ class Poller:
             for chunk in self._batches(mailbox, uids):
                 if self.stop.is_set():
                     break
-                fetched = mailbox.fetch(chunk)
+                now = utcnow()
+                within = self.settings.answer_existing_within
+                fetched = [
+                    replace(item, history=store.is_history(item, history_until, now, within))
+                    for item in mailbox.fetch(chunk)
+                ]
                 with self.rt.transaction() as session:
                     ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
                     store.save_cursor(session, self.mailbox_name, uidvalidity, max(chunk))
@@ -71,6 +81,18 @@ class Poller:
                     "stored %d new of %d fetched (up to UID %d)", len(ids), len(chunk), chunk[-1]
                 )
         return stored
+
+    def _first_reading(self, history_until: int) -> None:
+        if not history_until:
+            return
+        within = self.settings.answer_existing_within
+        log.info(
+            "first reading of %s: the mail already there (up to UID %d) is filed as history, "
+            "with no reply to anyone%s",
+            self.mailbox_name,
+            history_until,
+            f", except unread mail of the last {within / 3600:g} h" if within else "",
+        )
 
     def _batches(self, mailbox: Mailbox, uids: list[int]) -> Iterator[list[int]]:
         """Runs of at most ``batch_size`` messages and ``batch_megabytes`` of mail."""

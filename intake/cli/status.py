@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction
-from intake.mail.models import Filing, InboundMessage, MailboxCursor
-from intake.outbox.models import OutboundMessage
-from intake.requests.models import Request
-
-
-def status_report(session: Session) -> dict[str, Any]:
-    inbound = dict(
-        session.execute(
-            sa.select(InboundMessage.filing, sa.func.count()).group_by(InboundMessage.filing)
-        ).all()
-    )
-    outbox = dict(
-        session.execute(
-            sa.select(OutboundMessage.state, sa.func.count()).group_by(OutboundMessage.state)
-        ).all()
-    )
-    requests = dict(
-        session.execute(sa.select(Request.status, sa.func.count()).group_by(Request.status)).all()
-    )
-    cursors = session.scalars(sa.select(MailboxCursor).order_by(MailboxCursor.mailbox)).all()
-    return {
-        "inbound": {
-            "total": sum(inbound.values()),
-            **{filing.value: inbound.get(filing, 0) for filing in Filing},
-        },
-        "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
-        "requests": {status.value: count for status, count in sorted(requests.items())},
-        "mailboxes": [
-            {
-                "mailbox": c.mailbox,
-                "uidvalidity": c.uidvalidity,
-                "last_uid": c.last_uid,
-                "updated_at": c.updated_at.isoformat(),
-            }
-            for c in cursors
-        ],
-    }
+from intake.views.status import status_report
 
 
 @click.command("status")
@@ -65,6 +25,12 @@ def command(ctx: Context, as_json: bool) -> None:
         f"inbound  {i['total']} stored: {i['request']} new requests, {i['follow_up']} "
         f"follow-ups, {i['machine']} from machines, {i['held']} held for staff, "
         f"{i['failed']} parked, {i['pending']} pending"
+        + (
+            f" ({i['history']} of them history: in the mailbox before intake first read "
+            "it, nobody written to)"
+            if i["history"]
+            else ""
+        )
     )
     o = report["outbox"]
     click.echo(f"outbox   {o['pending']} pending, {o['sent']} sent, {o['failed']} failed")

@@ -2,9 +2,9 @@
 
 Each step looks at the message (a ``FilingContext``) and either files it, returning the
 outcome, or passes it on with None; the first that files it ends the chain, as a link of
-a Mailman chain does. The order is the product's rule, written here once: machines are
-never answered, an ambiguous author is held, staff before clients, a thread before a new
-request, and a stranger is held rather than answered.
+a Mailman chain does. The order is the product's rule, written here once: history is never
+acted on, machines are never answered, an ambiguous author is held, staff before clients, a
+thread before a new request, and a stranger is held rather than answered.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intake.filing import machine, new_requests, replies, staff, suspect
+from intake.filing import history, machine, new_requests, replies, staff, suspect
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 
@@ -24,6 +24,8 @@ class Step:
 
 
 CHAIN: tuple[Step, ...] = (
+    # In the mailbox before intake first read it: filed, nobody written to.
+    Step("history", history.history),
     # Written by a machine: recorded, never answered.
     Step("bounce of our email", machine.bounce_of_ours),
     Step("machine mail", machine.machine_mail),

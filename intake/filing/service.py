@@ -20,6 +20,7 @@ from intake.db import utcnow
 from intake.errors import NewContactWanted, UnparseableMail
 from intake.filing import chain, suspect
 from intake.filing.context import FilingContext
+from intake.filing.history import history
 from intake.filing.outcome import Outcome, settle
 from intake.filing.threads import may_thread
 from intake.mail.models import Attachment, Filing, InboundMessage
@@ -219,7 +220,8 @@ def _file_unread(
         return settle(inbound, Filing.FAILED, None, f"unreadable: {exc}")
     with session.no_autoflush:  # the header fields; no text, no attachments
         _keep_parsed(session, inbound, mail, settings)
-    return suspect.too_large(FilingContext(session, settings, inbound, mail, alone), limit)
+    ctx = FilingContext(session, settings, inbound, mail, alone)
+    return history(ctx) or suspect.too_large(ctx, limit)
 
 
 def _keep_parsed(

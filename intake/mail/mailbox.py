@@ -105,18 +105,23 @@ class Mailbox:
         return {uid: int(item.get(b"RFC822.SIZE", 0)) for uid, item in data.items()}
 
     def fetch(self, uids: Sequence[int]) -> list[Fetched]:
-        """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[]), and when
-        each reached the mailbox (INTERNALDATE)."""
+        """The raw bytes of these messages, without setting \\Seen (BODY.PEEK[]), when
+        each reached the mailbox (INTERNALDATE) and whether it was read (FLAGS)."""
         if not uids:
             return []
-        data = self.client.fetch(list(uids), ["BODY.PEEK[]", "INTERNALDATE"])
+        data = self.client.fetch(list(uids), ["BODY.PEEK[]", "INTERNALDATE", "FLAGS"])
         fetched = []
         for uid in sorted(data):
             body = data[uid].get(b"BODY[]")
             if body is not None:
                 arrived = _aware(data[uid].get(b"INTERNALDATE"))
-                fetched.append(Fetched(uid=uid, raw=bytes(body), received_at=arrived))
+                seen = imapclient.SEEN in data[uid].get(b"FLAGS", ())
+                fetched.append(Fetched(uid=uid, raw=bytes(body), received_at=arrived, seen=seen))
         return fetched
+
+    def last_uid(self) -> int:
+        """The highest UID now in the folder (0 when it is empty)."""
+        return max(self.client.search(["ALL"]), default=0)
 
     def mark_seen(self, uids: Sequence[int]) -> None:
         if uids:

@@ -56,6 +56,9 @@ class InboundMessage(Base):
     filing: Mapped[Filing] = mapped_column(_filing(), default=Filing.PENDING)
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    # In the folder before intake first read it, and read or old by then: filed without
+    # a reply to anyone or an SLA clock (see workers.poller).
+    history: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why it was held, what machine wrote it, or the error that parked it.
     reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -124,6 +127,9 @@ class MailboxCursor(Base):
     mailbox: Mapped[str] = mapped_column(sa.String(400), unique=True)
     uidvalidity: Mapped[int] = mapped_column(sa.BigInteger)
     last_uid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # The last UID in the folder when intake first read it: mail up to it that was read,
+    # or older than imap.answer_existing_within, is history.
+    history_until: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -27,26 +27,49 @@ class Fetched:
     uid: int | None
     raw: bytes
     received_at: datetime | None = None  # when it reached the mailbox (IMAP INTERNALDATE)
+    seen: bool = False  # flagged \Seen on the server when it was read
+    history: bool = False  # filed as history: no reply, no clock (see is_history)
 
 
 @dataclass(frozen=True)
 class Cursor:
     uidvalidity: int
     last_uid: int
+    history_until: int = 0
+
+
+def is_history(item: Fetched, history_until: int, now: datetime, answer_within: float) -> bool:
+    """Whether a message is history: in the folder when intake first read it (its UID at
+    most ``history_until``) and either read by then or older than ``answer_within``
+    seconds. History is stored and filed, and nobody is written to about it. Pure."""
+    if item.uid is None or item.uid > history_until:
+        return False
+    if item.seen or item.received_at is None:
+        return True
+    return item.received_at < now - timedelta(seconds=answer_within)
 
 
 def read_cursor(session: Session, mailbox: str) -> Cursor | None:
     row = session.scalar(sa.select(MailboxCursor).where(MailboxCursor.mailbox == mailbox))
-    return Cursor(row.uidvalidity, row.last_uid) if row is not None else None
+    return Cursor(row.uidvalidity, row.last_uid, row.history_until) if row is not None else None
 
 
-def save_cursor(session: Session, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+def save_cursor(
+    session: Session,
+    mailbox: str,
+    uidvalidity: int,
+    last_uid: int,
+    history_until: int | None = None,
+) -> None:
+    """Move the cursor; ``history_until`` is set once, on a folder's first reading."""
     row = session.scalar(sa.select(MailboxCursor).where(MailboxCursor.mailbox == mailbox))
     if row is None:
-        session.add(MailboxCursor(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid))
-    else:
-        row.uidvalidity = uidvalidity
-        row.last_uid = last_uid
+        row = MailboxCursor(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid)
+        session.add(row)
+    row.uidvalidity = uidvalidity
+    row.last_uid = last_uid
+    if history_until is not None:
+        row.history_until = history_until
     session.flush()
 
 
@@ -75,6 +98,7 @@ def store_raw(
             "size": len(item.raw),
             "stored_at": utcnow(),
             "received_at": item.received_at,
+            "history": item.history,
             "filing": Filing.PENDING,
             "attempts": 0,
         }

@@ -73,9 +73,11 @@ def open_request(
     status: Status = Status.NEW,
     hold_reason: str | None = None,
     from_arrival_within: float = 0.0,
+    opened_at: datetime | None = None,
 ) -> Request:
     """A new request, opened when ``inbound`` reached the mailbox if that was at most
-    ``from_arrival_within`` seconds ago (see opening_time), else now."""
+    ``from_arrival_within`` seconds ago (see opening_time), else now; or at ``opened_at``
+    (history, filed long after)."""
     now = utcnow()
     arrived = inbound.received_at if inbound is not None else None
     request = Request(
@@ -86,14 +88,14 @@ def open_request(
         status=status,
         hold_reason=hold_reason,
         # Set here, not at the flush: the quote's clocks start from it.
-        opened_at=opening_time(arrived, now, from_arrival_within),
+        opened_at=opened_at or opening_time(arrived, now, from_arrival_within),
         updated_at=now,
         events=[],  # new: nothing to load when its first event is added
     )
     # Not flushed here: it goes to the database with its events, quote and emails.
     session.add(request)
     detail = f"opened by {contact_email}"
-    if now - request.opened_at >= LATE:
+    if now - request.opened_at >= LATE and opened_at is None:
         detail += f"; arrived {_span(now - request.opened_at)} before it was filed"
     detail += f"; held: {hold_reason}" if hold_reason else ""
     record(session, request, "opened", contact_email, inbound, detail, None, status)

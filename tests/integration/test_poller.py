@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -9,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from intake.views.status import status_report
 from intake.db import make_engine, session_factory, transaction
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
 from intake.mail.lock import mailbox_lock
@@ -44,6 +47,10 @@ def factory(db_url):
         add_example_clients(session)
     yield factory
     engine.dispose()
+
+
+def subject_of(raw: bytes) -> str:
+    return str(email.message_from_bytes(raw, policy=email.policy.default)["subject"])
 
 
 def filings(factory) -> list[Filing]:
@@ -83,15 +90,17 @@ def test_run_once_files_all_mail_and_only_then_marks_it_seen(
 def test_a_request_is_timed_from_when_its_mail_reached_the_mailbox(
     dovecot, smtp_sink, make_settings, db_url, factory
 ):
-    # Given mail that reached the mailbox two hours ago, while intake was down, and mail of
-    # ten days ago in a mailbox intake reads for the first time
+    # Given mail that reached the mailbox two hours ago, while intake was down, and unread
+    # mail of ten days ago in a mailbox intake reads for the first time, told to answer
+    # unread mail of the last month
     now = datetime.now(UTC).replace(microsecond=0)
     late, old = now - timedelta(hours=2), now - timedelta(days=10)
     dovecot.append(
         message(subject="Checkout down", message_id="late@acme.example"), received_at=late
     )
     dovecot.append(message(subject="Old question", message_id="old@acme.example"), received_at=old)
-    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    imap = imap_of(dovecot, answer_existing_within=30 * 24 * 3600.0)
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap)
     # When intake runs
     runner.run_once(settings, timeout=60)
     # Then both arrival times are stored; the first request opened when its mail arrived
@@ -324,3 +333,51 @@ def test_a_backlog_of_large_mail_is_read_a_few_megabytes_at_a_time(
         "stored 1 new of 1 fetched (up to UID 3)",
     ]
     assert stored == 3 and filings(factory) == [Filing.REQUEST] * 3
+
+
+def test_the_first_run_on_a_used_mailbox_answers_only_unread_recent_mail(
+    dovecot, smtp_sink, make_settings, db_url, factory
+):
+    # Given a mailbox intake has never read: a conversation read days ago, unread mail of
+    # last week, and unread mail of an hour ago
+    now = datetime.now(UTC).replace(microsecond=0)
+    seen = ["\\Seen"]
+    dovecot.append(
+        message(subject="Checkout broken", message_id="h1@acme.example"),
+        flags=seen,
+        received_at=now - timedelta(days=3),
+    )
+    dovecot.append(
+        message(subject="Re: Checkout broken", body="Works now.\n", in_reply_to="h1@acme.example"),
+        flags=seen,
+        received_at=now - timedelta(days=2),
+    )
+    dovecot.append(message(subject="Export is slow"), received_at=now - timedelta(days=8))
+    dovecot.append(message(subject="Site down"), received_at=now - timedelta(hours=1))
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    # When intake runs for the first time
+    assert runner.run_once(settings, timeout=60) == 4
+    # Then every message is stored and filed, and only the unread recent one was answered
+    with transaction(factory) as session:
+        history = dict(
+            session.execute(sa.select(InboundMessage.subject, InboundMessage.history)).all()
+        )
+        status = dict(session.execute(sa.select(Request.subject, Request.status)).all())
+        report = status_report(session)
+    assert report["inbound"]["history"] == 3
+    assert history == {
+        "Checkout broken": True,
+        "Re: Checkout broken": True,
+        "Export is slow": True,
+        "Site down": False,
+    }
+    assert set(status) == {"Checkout broken", "Export is slow", "Site down"}
+    assert status["Checkout broken"] == status["Export is slow"] == "done"
+    sent = [subject_of(m.raw) for m in smtp_sink.messages]
+    assert sent and all("Site down" in subject for subject in sent), sent
+    # When mail arrives after that first reading, even mail already read in webmail
+    smtp_sink.clear()
+    dovecot.append(message(subject="Invoice address"), flags=seen)
+    runner.run_once(settings, timeout=60)
+    # Then it is answered
+    assert any("Invoice address" in subject_of(m.raw) for m in smtp_sink.messages)

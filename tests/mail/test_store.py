@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 import sqlalchemy as sa
 
 from intake.mail.models import Filing, InboundMessage
-from intake.mail.store import Fetched, claim_stale, read_cursor, save_cursor, store_raw
+from intake.mail.store import (
+    Cursor,
+    Fetched,
+    claim_stale,
+    is_history,
+    read_cursor,
+    save_cursor,
+    store_raw,
+)
 from tests.mailbuilder import message
 
 BOX = "support@imap:143/INBOX"
@@ -100,3 +111,32 @@ def test_the_sweeper_claims_pending_mail_that_was_never_enqueued(session):
     # Just enqueued: not stale any more.
     assert claim_stale(session, stale_after=60) == []
     assert claim_stale(session, stale_after=0) == ids
+
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+DAY = 24 * 3600.0
+
+
+@pytest.mark.parametrize(
+    ("uid", "seen", "age", "within", "history"),
+    [
+        (5, True, timedelta(minutes=5), DAY, True),  # read already: someone saw to it
+        (5, False, timedelta(hours=23), DAY, False),  # unread and recent: answered
+        (5, False, timedelta(hours=25), DAY, True),  # unread but old: too late to answer
+        (5, False, timedelta(minutes=1), 0.0, True),  # 0: none of it is answered
+        (5, False, None, DAY, True),  # no arrival time: nothing says it is recent
+        (6, True, timedelta(days=90), DAY, False),  # after the first reading: new, read or not
+    ],
+)
+def test_mail_there_at_the_first_reading_is_history_unless_unread_and_recent(
+    uid, seen, age, within, history
+):
+    arrived = NOW - age if age is not None else None
+    item = Fetched(uid, b"", received_at=arrived, seen=seen)
+    assert is_history(item, 5, NOW, within) is history
+
+
+def test_the_first_reading_is_remembered_with_the_cursor(session):
+    save_cursor(session, BOX, 7, 0, history_until=40)
+    save_cursor(session, BOX, 7, 12)
+    assert read_cursor(session, BOX) == Cursor(7, 12, 40)
