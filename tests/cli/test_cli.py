@@ -180,6 +180,7 @@ def test_requests_list_show_and_status_json_shapes(config):
         "held": 1,
         "failed": 1,
         "pending": 0,
+        "history": 0,
     }
     # The reply to Alice, staff told of her request and of her follow-up, and of the stranger.
     assert status["outbox"] == {"pending": 4, "sent": 0, "failed": 0}
