@@ -13,9 +13,28 @@ from workers import runner
 @click.command("run")
 @click.option("--once", is_flag=True, help="Take all mail now in the mailbox, finish, exit.")
 @click.option("--timeout", default=3600.0, show_default=True, help="With --once: seconds to wait.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --once: print what would be filed and sent, one line a message; change nothing.",
+)
 @click.pass_obj
-def run(ctx: Context, once: bool, timeout: float) -> None:
+def run(ctx: Context, once: bool, timeout: float, dry_run: bool) -> None:
     """Poller, workers and scheduler in one process."""
+    if dry_run:
+        if not once:
+            raise click.UsageError("--dry-run goes with --once: intake run --once --dry-run")
+        from workers.preview import dry_run as preview
+
+        lines = [p.line() for p in preview(ctx.settings)]
+        for line in lines:
+            click.echo(line)
+        count = len(lines)
+        click.echo(
+            f"dry run: {count} {'message' if count == 1 else 'messages'} read; nothing was "
+            "stored, flagged or sent"
+        )
+        return
     if once:
         stored = runner.run_once(ctx.settings, timeout=timeout)
         click.echo(f"{stored} new messages stored and filed")

@@ -33,8 +33,10 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 class Mailbox:
     """One IMAP folder, read by UID."""
 
-    def __init__(self, settings: ImapSettings) -> None:
+    def __init__(self, settings: ImapSettings, *, readonly: bool = False) -> None:
+        """``readonly``: the folder is EXAMINEd, so nothing can change a flag in it."""
         self.settings = settings
+        self.readonly = readonly
         self._client: imapclient.IMAPClient | None = None
         self.can_idle = False
 
@@ -71,7 +73,7 @@ class Mailbox:
                 f"{s.username!r}: {_reason(exc)}"
             ) from None
         try:
-            selected = client.select_folder(s.folder, readonly=False)
+            selected = client.select_folder(s.folder, readonly=self.readonly)
         except IMAPClientError as exc:
             _quietly_close(client)
             raise ServerUnreachable(
@@ -84,7 +86,7 @@ class Mailbox:
 
     def reselect(self) -> int:
         """Select the folder again (seeing new mail and a changed UIDVALIDITY)."""
-        selected = self.client.select_folder(self.settings.folder, readonly=False)
+        selected = self.client.select_folder(self.settings.folder, readonly=self.readonly)
         return int(selected[b"UIDVALIDITY"])
 
     def uids_after(self, last_uid: int) -> list[int]:

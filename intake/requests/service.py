@@ -27,9 +27,12 @@ REOPENED_BY_CLIENT = {
 def next_number(session: Session) -> int:
     """The next request number. On PostgreSQL a sequence: workers never wait on each other
     (a number is skipped only when a filing rolls back). On SQLite, which lets one writer
-    in at a time anyway, the counter row."""
+    in at a time anyway, the counter row. In a dry run (``session.info["dry_run"]``), whose
+    transaction is rolled back, the numbers the sequence would give, leaving it as it is."""
     with session.no_autoflush:  # a number needs nothing of this filing written first
         if session.get_bind().dialect.name == "postgresql":
+            if session.info.get("dry_run"):
+                return _previewed_number(session)
             return int(session.execute(sa.text("SELECT nextval('request_numbers')")).scalar_one())
         number = session.execute(
             sa.update(Counter)
@@ -38,6 +41,20 @@ def next_number(session: Session) -> int:
             .returning(Counter.value)
         ).scalar_one()
     return int(number)
+
+
+_NEXT_NUMBER = (
+    "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM request_numbers"
+)
+
+
+def _previewed_number(session: Session) -> int:
+    """The next number a dry run shows: nextval moves a sequence even when its transaction
+    is rolled back, so the sequence is read, not moved, and this session counts on from it."""
+    given = session.info.get("numbers_given", 0)
+    following = session.execute(sa.text(_NEXT_NUMBER)).scalar_one()
+    session.info["numbers_given"] = given + 1
+    return int(following) + given
 
 
 # A request filed this long after its mail arrived says so in its "opened" event: its SLA

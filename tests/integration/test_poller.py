@@ -10,18 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
-from intake.views.status import status_report
+from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
+from intake.mail import store
 from intake.mail.lock import mailbox_lock
 from intake.mail.mailbox import Mailbox
 from intake.mail.models import Filing, InboundMessage
 from intake.requests.models import Request
 from intake.settings import ImapSettings
+from intake.views.status import status_report
 from tests.factories import add_example_clients
 from tests.mailbuilder import message
 from workers import runner
+from workers.preview import dry_run
 
 
 def imap_of(dovecot, **extra):
@@ -381,3 +385,55 @@ def test_the_first_run_on_a_used_mailbox_answers_only_unread_recent_mail(
     runner.run_once(settings, timeout=60)
     # Then it is answered
     assert any("Invoice address" in subject_of(m.raw) for m in smtp_sink.messages)
+
+
+def test_a_dry_run_shows_what_a_run_would_do_and_changes_nothing(
+    dovecot, smtp_sink, make_settings, db_url, factory, tmp_path
+):
+    # Given a mailbox intake has never read: an old conversation already read, a client's
+    # new request and a stranger's offer
+    now = datetime.now(UTC).replace(microsecond=0)
+    dovecot.append(
+        message(subject="Logo swap", message_id="old@acme.example"),
+        flags=["\\Seen"],
+        received_at=now - timedelta(days=30),
+    )
+    dovecot.append(message(subject="Site down"))
+    dovecot.append(message(sender="seo@offers.example", subject="Rank first on Google"))
+    settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
+    # When intake runs once as a dry run
+    lines = [p.line() for p in dry_run(settings)]
+    # Then it prints one line a message: what it would file, and what it would send to whom
+    assert len(lines) == 3
+    assert lines[0].startswith("UID 1  alice@acme.example  'Logo swap': new request REQ-1001")
+    assert "(history)" in lines[0] and lines[0].endswith("sends nothing")
+    assert "'Site down': new request REQ-1002" in lines[1]
+    assert "to alice@acme.example" in lines[1] and "to dana@agency.example" in lines[1]
+    assert "held for staff REQ-1003 (unknown sender seo@offers.example)" in lines[2]
+    assert "to seo@offers.example" not in lines[2]
+    # and the command prints the same, and says it changed nothing
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'database_url = "{db_url}"\n'
+        '[[staff]]\nemail = "dana@agency.example"\n'
+        f'[imap]\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
+        f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n'
+    )
+    shown = CliRunner().invoke(cli, ["--config", str(config), "run", "--once", "--dry-run"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == [
+        *lines,
+        "dry run: 3 messages read; nothing was stored, flagged or sent",
+    ]
+    # and nothing changed: no flag on the server, no row in the database, no email
+    assert dovecot.uids("UNSEEN") == [2, 3]
+    with transaction(factory) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(InboundMessage)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(Request)) == 0
+        assert store.read_cursor(session, settings.imap.mailbox_name) is None
+    assert smtp_sink.messages == []
+    # When it then runs for real, it does what the dry run said, under the same numbers
+    runner.run_once(settings, timeout=60)
+    with transaction(factory) as session:
+        refs = dict(session.execute(sa.select(Request.subject, Request.number)).all())
+    assert refs == {"Logo swap": 1001, "Site down": 1002, "Rank first on Google": 1003}

@@ -1,0 +1,128 @@
+"""`intake run --once --dry-run`: read the mailbox and file what is new the way `run --once`
+would, then undo it all. The folder is opened read-only (EXAMINE) and read with BODY.PEEK,
+so no flag changes on the server; filing runs in one transaction that is rolled back, so the
+database keeps no message, cursor, request or email; nothing is queued or sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from intake.db import check_connection, make_engine, session_factory, utcnow
+from intake.filing.files import check_files
+from intake.filing.outcome import Outcome
+from intake.filing.service import file_batch
+from intake.mail import store
+from intake.mail.mailbox import Mailbox, by_size
+from intake.mail.models import Filing, InboundMessage
+from intake.mail.parsing import extract_message_id, message_key
+from intake.settings import Settings
+
+# What each filing is called in a preview line.
+_FILED = {
+    Filing.REQUEST: "new request",
+    Filing.FOLLOW_UP: "follow-up on",
+    Filing.MACHINE: "machine mail",
+    Filing.HELD: "held for staff",
+    Filing.FAILED: "parked, unreadable",
+}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What ``run --once`` would do with one message in the folder."""
+
+    uid: int
+    sender: str
+    subject: str
+    filed: str  # "new request REQ-1004", "already stored", ...
+    sends: tuple[str, ...]  # "'[REQ-1004] Site down' to alice@acme.example", ...
+
+    def line(self) -> str:
+        sends = "; would send " + ", ".join(self.sends) if self.sends else "; sends nothing"
+        sender = self.sender or "(no sender)"
+        return f"UID {self.uid}  {sender}  {self.subject!r}: {self.filed}{sends}"
+
+
+def dry_run(settings: Settings) -> list[Preview]:
+    """What ``run --once`` would file and send now, changing nothing anywhere."""
+    check_files(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        check_connection(engine)
+        mailbox = Mailbox(settings.imap, readonly=True)
+        try:
+            uidvalidity = mailbox.connect()
+            with session_factory(engine)() as session:
+                session.info["dry_run"] = True
+                try:
+                    return list(_preview(session, settings, mailbox, uidvalidity))
+                finally:
+                    session.rollback()
+        finally:
+            mailbox.close()
+    finally:
+        engine.dispose()
+
+
+def _preview(
+    session: Session, settings: Settings, mailbox: Mailbox, uidvalidity: int
+) -> Iterator[Preview]:
+    name = settings.imap.mailbox_name
+    cursor = store.read_cursor(session, name)
+    if cursor is not None and cursor.uidvalidity == uidvalidity:
+        last_uid, history_until = cursor.last_uid, cursor.history_until
+    else:
+        last_uid, history_until = 0, 0 if cursor is not None else mailbox.last_uid()
+    uids = mailbox.uids_after(last_uid)
+    limit = int(settings.imap.batch_megabytes * 1024 * 1024)
+    now, within = utcnow(), settings.imap.answer_existing_within
+    for chunk in by_size(uids, mailbox.sizes(uids), limit):
+        fetched = [
+            replace(item, history=store.is_history(item, history_until, now, within))
+            for item in mailbox.fetch(chunk)
+        ]
+        for item in fetched:
+            ids = store.store_raw(session, name, uidvalidity, [item])
+            if not ids:
+                yield _already_stored(session, item)
+                continue
+            outcomes = file_batch(session, settings, ids)
+            session.flush()
+            yield _previewed(session, item, ids[0], outcomes)
+
+
+def _already_stored(session: Session, item: store.Fetched) -> Preview:
+    key = message_key(item.raw, extract_message_id(item.raw))[:600]
+    found = session.scalar(sa.select(InboundMessage).where(InboundMessage.message_key == key))
+    sender = (found.from_address or "") if found is not None else ""
+    subject = (found.subject or "") if found is not None else ""
+    return Preview(item.uid or 0, sender, subject, "already stored", ())
+
+
+def _previewed(
+    session: Session, item: store.Fetched, inbound_id: int, outcomes: list[Outcome]
+) -> Preview:
+    inbound = session.get_one(InboundMessage, inbound_id)
+    mine = [o for o in outcomes if o.inbound_id == inbound_id]
+    outcome = mine[0] if mine else None
+    if outcome is None:
+        filed = "not filed"
+    else:
+        filed = _FILED[outcome.filing]
+        if outcome.request_ref:
+            on = " on" if outcome.filing is Filing.MACHINE else ""
+            filed += f"{on} {outcome.request_ref}"
+        if inbound.history:
+            filed += " (history)"
+        elif outcome.reason and outcome.filing in (Filing.HELD, Filing.MACHINE, Filing.FAILED):
+            filed += f" ({outcome.reason})"
+    sends = tuple(
+        f"{message.subject!r} to {', '.join(message.recipients)}"
+        for o in outcomes
+        for message in o.outbound
+    )
+    return Preview(item.uid or 0, inbound.from_address or "", inbound.subject or "", filed, sends)
