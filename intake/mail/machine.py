@@ -4,15 +4,26 @@ The checks run in the order of CHECKS; the first that matches names the verdict.
 means "machine", so the order only decides which name is recorded: the most specific one.
 
 1. own_message: our own mail coming back is the loop that hurts most, and says the most.
-2. dsn_report: a multipart/report (RFC 6522) says exactly what it is, a bounce or a receipt, so
+2. abuse_report: a complaint of a feedback loop (ARF, RFC 5965: a multipart/report of
+   report-type feedback-report, or a message/feedback-report part), more specific than
+3. dsn_report: a multipart/report (RFC 6522) says exactly what it is, a bounce or a receipt, so
    it outranks the null sender and MTA sender that such reports also carry.
-3. null_sender, 4. mailer_daemon: the null envelope sender (RFC 5321 4.5.5) or a null From
+4. bulk_service: a delivery notification of a bulk-mail service: a message/delivery-status
+   part outside a report (people's mail programs never write one), or a no-reply sender's
+   notification in a service's known format (Amazon SES through SNS, SendGrid, Mailgun,
+   Postmark, SparkPost event JSON).
+5. null_sender, 6. mailer_daemon: the null envelope sender (RFC 5321 4.5.5) or a null From
    ("<>", "MAILER-DAEMON <>"), then a daemon's From or Return-Path, as a bounce without a
    report (qmail's) has them; postmaster and post_master count as daemons too.
-5. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
-6. autoreply_headers: the vendor marks of auto-responders that predate or ignore RFC 3834.
-7. list_id: the list is named (RFC 2919), which is more specific than
-8. precedence: bulk, junk and list (and the unofficial auto_reply), used alike by lists,
+7. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
+8. autoreply_headers, vacation_headers, autoreply_subject: the vendor marks of auto-responders
+   that predate or ignore RFC 3834, in headers and in the subjects Outlook, Notes and others
+   give out-of-office replies.
+9. list_id: the list is named (RFC 2919): mail distributed by a list.
+10. list_server: what a list server sends a poster itself, errors and notices with no List-Id
+   (fml, Mailman, Sympa, LISTSERV, Majordomo), named by its own headers or by the list's
+   robot address; more specific than
+11. precedence: bulk, junk and list (and the unofficial auto_reply), used alike by lists,
    newsletters and old vacation programs.
 
 X-MS-Exchange-Inbox-Rules-Loop is deliberately not a check: Exchange adds it to mail that an inbox
@@ -75,6 +86,38 @@ _AUTOREPLY_SUBJECT = re.compile(
 )
 
 
+_STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
+# The local parts bulk-mail services send notifications from.
+_NO_REPLY = re.compile(
+    r"(?:no-?reply|do-?not-?reply|bounces?|notifications?|notify|alerts?)(?:[-+._].*)?",
+    re.IGNORECASE,
+)
+# The event records bulk-mail services send, as JSON in the body of a notification email.
+_SERVICE_EVENT = re.compile(
+    r"\"(?:notificationType|eventType)\"\s*:\s*\"(?:Bounce|Complaint|Reject)\""  # SES via SNS
+    r"|\"event\"\s*:\s*\"(?:bounce|dropped|spamreport|failed|complained)\""  # SendGrid, Mailgun
+    r"|\"RecordType\"\s*:\s*\"(?:Bounce|SpamComplaint)\""  # Postmark
+    r"|\"type\"\s*:\s*\"(?:bounce|spam_complaint|out_of_band)\"",  # SparkPost
+)
+_SCANNED = 20_000  # characters of a body searched for a service's event record
+# Headers list servers put on the notices they send to a poster.
+_LIST_SERVER_HEADERS = (
+    "x-mailman-version",  # Mailman 2 and 3
+    "x-ml-name",  # fml
+    "x-mlserver",  # fml
+    "x-sympa-to",  # Sympa
+    "x-listserver",
+    "x-listprocessor-version",
+    "x-lsv-listid",  # LISTSERV
+)
+# A list server's own addresses: its robot, and a list's -owner, -request and -bounces.
+_LIST_ROBOT = re.compile(
+    r"(?:mailman|sympa|listserv|majordomo|fml|listproc|ecartis)"
+    r"|.+-(?:owner|request|bounces?)(?:\+.*)?|owner-.+",
+    re.IGNORECASE,
+)
+
+
 def _base_address(address: str) -> str:
     """support+abc@agency.example is support@agency.example: plus-addressing names one mailbox."""
     local, at, domain = address.strip().lower().rpartition("@")
@@ -122,6 +165,42 @@ def _dsn_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     return f"multipart/report; report-type={kind} (RFC 6522)"
 
 
+def _abuse_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    found = _REPORT_TYPE.search(mail.header("content-type") or "")
+    if (
+        mail.content_type == "multipart/report"
+        and found
+        and found.group(1).lower() == ("feedback-report")
+    ):
+        return "multipart/report; report-type=feedback-report (abuse report, RFC 5965)"
+    if any(part.content_type == "message/feedback-report" for part in mail.attachments):
+        return "a message/feedback-report part (abuse report, RFC 5965)"
+    return None
+
+
+def _bulk_service(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    for part in mail.attachments:
+        if part.content_type in _STATUS_PARTS:
+            return f"a {part.content_type} part outside a report (delivery notification)"
+    local = mail.from_address.partition("@")[0]
+    if _NO_REPLY.fullmatch(local):
+        found = _SERVICE_EVENT.search(mail.text[:_SCANNED])
+        if found:
+            return f"{mail.from_address} sent {found.group().strip()} (delivery notification)"
+    return None
+
+
+def _list_server(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    for name in _LIST_SERVER_HEADERS:
+        value = mail.header(name)
+        if value is not None:
+            return f"{name}: {value.strip()[:80]} (list server)"
+    local = mail.from_address.partition("@")[0]
+    if _LIST_ROBOT.fullmatch(local):
+        return f"From {mail.from_address}: a list server's address"
+    return None
+
+
 def _auto_submitted(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     value = mail.header("auto-submitted")
     if value is None or _keyword(value) == "no":
@@ -162,7 +241,9 @@ def _list_id(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
 
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("own_message", _own_message),
+    ("abuse_report", _abuse_report),
     ("dsn_report", _dsn_report),
+    ("bulk_service", _bulk_service),
     ("null_sender", _null_sender),
     ("mailer_daemon", _mailer_daemon),
     ("auto_submitted", _auto_submitted),
@@ -170,6 +251,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("vacation_headers", _vacation_headers),
     ("autoreply_subject", _autoreply_subject),
     ("list_id", _list_id),
+    ("list_server", _list_server),
     ("precedence", _precedence),
 )
 

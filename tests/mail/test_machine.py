@@ -23,7 +23,9 @@ def verdict_of(mail: InboundMail) -> str | None:
 def test_the_checks_run_in_the_documented_order() -> None:
     assert [name for name, _ in CHECKS] == [
         "own_message",
+        "abuse_report",
         "dsn_report",
+        "bulk_service",
         "null_sender",
         "mailer_daemon",
         "auto_submitted",
@@ -31,8 +33,72 @@ def test_the_checks_run_in_the_documented_order() -> None:
         "vacation_headers",
         "autoreply_subject",
         "list_id",
+        "list_server",
         "precedence",
     ]
+
+
+SES = '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent"}}'
+
+
+@pytest.mark.parametrize(
+    ("sender", "headers", "body", "check"),
+    [
+        # A bulk service's notification: its event record, from its no-reply address
+        ("AWS Notifications <no-reply@sns.amazonaws.com>", (), SES, "bulk_service"),
+        ("bounces+123@em.sendgrid.example", (), '[{"event": "dropped"}]', "bulk_service"),
+        (
+            "Postmark <notifications@postmarkapp.example>",
+            (),
+            '{"RecordType": "Bounce"}',
+            "bulk_service",
+        ),
+        # A list server's notice to a poster, by its headers or its robot's address
+        ("wp-security-owner@lists.example.org", (), "Your message awaits approval.", "list_server"),
+        ("Sympa <sympa@lists.example.org>", (), "Message could not be delivered.", "list_server"),
+        ("owner-users@lists.example.org", (), "Your message was rejected.", "list_server"),
+        (
+            "ml-admin@fml.example.jp",
+            (("X-MLServer", "fml [fml 4.0.3]"),),
+            "Not a member.",
+            "list_server",
+        ),
+        ("admin@lists.example.org", (("X-Mailman-Version", "2.1.39"),), "Rejected.", "list_server"),
+        # People: the event words or a robot-like name alone are no machine
+        ("notifications@acme.example", (), "Our bounce rate went up, can you look?", None),
+        ("Dana <no-reply-dana@acme.example>", (), "The event: bounce on the site", None),
+        ("IT <it-admin@acme.example>", (), "Please change the DNS record.", None),
+        ("Requests <office-request@acme.example>", (("X-Mailer", "Outlook"),), "Hi", "list_server"),
+    ],
+)
+def test_bulk_services_and_list_servers_are_machines(sender, headers, body, check) -> None:
+    mail = parse(build_message(sender=sender, headers=headers, body=body))
+    assert verdict_of(mail) == check
+
+
+def test_a_delivery_status_part_outside_a_report_is_a_machine() -> None:
+    # Given a bulk service's notice: multipart/mixed with a message/delivery-status part
+    raw = (
+        b"From: noreply@mailer.example\r\nTo: support@agency.example\r\nSubject: failed\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nWe could not deliver your message.\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; m.example"
+        b"\r\n\r\nFinal-Recipient: rfc822; a@b.example\r\nAction: failed\r\n"
+        b"--b--\r\n"
+    )
+    assert verdict_of(parse(raw)) == "bulk_service"
+
+
+def test_an_abuse_report_is_named_as_such() -> None:
+    raw = (
+        b"From: staff@feedback.example\r\nTo: support@agency.example\r\nSubject: complaint\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=feedback-report; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nAn abuse report.\r\n"
+        b"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+        b"--b--\r\n"
+    )
+    assert verdict_of(parse(raw)) == "abuse_report"
 
 
 @pytest.mark.parametrize(
