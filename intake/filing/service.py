@@ -22,6 +22,7 @@ from intake.filing import chain, suspect
 from intake.filing.context import FilingContext
 from intake.filing.history import history
 from intake.filing.outcome import Outcome, settle
+from intake.filing.reused import flag_reused_id
 from intake.filing.threads import may_thread
 from intake.mail.models import Attachment, Filing, InboundMessage
 from intake.mail.parsing import InboundMail, parse
@@ -199,7 +200,8 @@ def _file_parsed(
 ) -> Outcome:
     with session.no_autoflush:  # the parsed fields and the author: one UPDATE, not two
         _keep_parsed(session, inbound, mail, settings)
-    return chain.run(FilingContext(session, settings, inbound, mail, alone))
+    ctx = FilingContext(session, settings, inbound, mail, alone)
+    return flag_reused_id(ctx, chain.run(ctx))
 
 
 def _file_unread(

@@ -129,6 +129,33 @@ def test_a_reply_to_a_message_id_shared_by_two_requests_follows_its_subject(
     assert (reply.filing, reply.request_ref) == (Filing.FOLLOW_UP, "REQ-1001")
 
 
+def test_a_message_id_seen_again_on_other_content_is_filed_and_flagged_to_staff(
+    session, settings, clients
+):
+    # Given a request, then a message from someone else that borrows its Message-ID
+    first = deliver(session, settings, message(message_id="m1@acme.example"))
+    assert first.reason is None
+    borrowed = deliver(
+        session,
+        settings,
+        message(
+            sender="bob@acme.example",
+            subject="Please approve the new quote",
+            message_id="m1@acme.example",
+        ),
+    )
+    # Then it is filed as a request of its own, not held, not dropped as a copy
+    assert (borrowed.filing, borrowed.request_ref) == (Filing.REQUEST, "REQ-1002")
+    # and staff are told which message had the id first, on the request and by email
+    assert "Message-ID <m1@acme.example> was already on message 1 from alice@acme.example" in (
+        borrowed.reason
+    )
+    request = requests_of(session)[1]
+    assert any("possible forgery" in e.detail for e in request.events if e.kind == "note")
+    notices = [m for m in borrowed.outbound if m.kind == "staff_client_reply"]
+    assert len(notices) == 1 and notices[0].recipients == ["dana@agency.example"]
+
+
 def test_a_subject_reference_from_another_client_opens_a_new_request(session, settings, clients):
     deliver(session, settings, message())
     outcome = deliver(
