@@ -4,6 +4,7 @@ status notification (RFC 3464), or from the plain text of an older MTA's bounce.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
 
@@ -53,16 +54,25 @@ def read_bounce(
     auto_submitted: str,
     return_path: str | None,
     sender: str,
+    loose_parts: Sequence[Message] = (),
 ) -> DeliveryReport | None:
     """The report of a bounce: from the parts of a multipart/report (``REPORT_PARTS``), else,
-    from a mailer daemon or the null sender, from a plain-text notice that quotes the
-    returned Message-ID. ``auto_submitted``: the decoded Auto-Submitted header."""
+    from such parts in a multipart/mixed (``loose_parts``: older Sendmail, Exchange and bulk
+    services), else, from a mailer daemon or the null sender (in From or Return-Path), from
+    a plain-text notice that quotes the returned Message-ID or attaches the returned message.
+    ``auto_submitted``: the decoded Auto-Submitted header."""
     report = _delivery_report(report_parts, text)
     if report is not None or auto_submitted.partition(";")[0].strip().lower() != "no":
         return report  # an RFC 3834 auto-reply also comes from the null sender
-    if return_path == "" or DAEMON.fullmatch(sender.partition("@")[0]):
-        return _plain_bounce(text)
-    return None
+    # A status part is written by mail servers only, whoever sends it (bulk services do).
+    report = _delivery_report(list(loose_parts), text)
+    returned_to = (return_path or "").partition("@")[0]
+    if report is None and (
+        return_path == ""
+        or any(DAEMON.fullmatch(local) for local in (sender.partition("@")[0], returned_to))
+    ):
+        return _plain_bounce(text, loose_parts)
+    return report
 
 
 def _delivery_report(parts: list[Message], text: str) -> DeliveryReport | None:
@@ -98,18 +108,24 @@ def _delivery_report(parts: list[Message], text: str) -> DeliveryReport | None:
     )
 
 
-def _plain_bounce(text: str) -> DeliveryReport | None:
-    """A bounce without a report: qmail's "<address>:" paragraphs, then a copy of the message."""
+def _plain_bounce(text: str, attached: Sequence[Message] = ()) -> DeliveryReport | None:
+    """A bounce without a report: qmail's "<address>:" paragraphs, then a copy of the message
+    (quoted in the text, or ``attached`` as message/rfc822 or its headers)."""
     quoted = _QUOTED_ID.search(text)
-    if quoted is None:
+    notice = text[: quoted.start()] if quoted else text
+    original = (
+        normalise_id(quoted.group(1))
+        if quoted
+        else next(filter(None, map(_returned_message_id, attached)), None)
+    )
+    if original is None:
         return None
-    notice = text[: quoted.start()]
     recipients = re.findall(r"^<([^<>\s]+@[^<>\s]+)>:\s*$", notice, re.MULTILINE)
     explained = re.search(r"^<[^<>\s]+@[^<>\s]+>:\s*\n(.+)$", notice, re.MULTILINE)
     status = _STATUS_CODE.search(notice)
     code = status.group(0) if status else ""
     return DeliveryReport(
-        original_message_id=normalise_id(quoted.group(1)),
+        original_message_id=original,
         recipients=tuple(dict.fromkeys(a.lower() for a in recipients if len(a) <= MAX_ADDRESS)),
         status=code,
         action={"5": "failed", "4": "delayed"}.get(code[:1], ""),

@@ -99,6 +99,12 @@ _SERVICE_EVENT = re.compile(
     r"|\"RecordType\"\s*:\s*\"(?:Bounce|SpamComplaint)\""  # Postmark
     r"|\"type\"\s*:\s*\"(?:bounce|spam_complaint|out_of_band)\"",  # SparkPost
 )
+# The subjects of the delivery notices services write for people (Mandrill, Postmark, ...).
+_NOT_DELIVERED = re.compile(
+    r"unable to deliver|could not be delivered|undeliverable|not delivered|delivery fail"
+    r"|delivery status|failed delivery|returned mail|hard bounce|\bbounced?\b",
+    re.IGNORECASE,
+)
 _SCANNED = 20_000  # characters of a body searched for a service's event record
 # Headers list servers put on the notices they send to a poster.
 _LIST_SERVER_HEADERS = (
@@ -187,6 +193,8 @@ def _bulk_service(mail: InboundMail, own_addresses: frozenset[str]) -> str | Non
         found = _SERVICE_EVENT.search(mail.text[:_SCANNED])
         if found:
             return f"{mail.from_address} sent {found.group().strip()} (delivery notification)"
+        if _NOT_DELIVERED.search(mail.subject):
+            return f"{mail.from_address} wrote {mail.subject!r} (delivery notification)"
     return None
 
 

@@ -116,12 +116,15 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
     markup: list[str] = []
     attachments: list[Attachment] = []
     report_parts: list[Message] = []
+    loose_parts: list[Message] = []  # report parts outside a report: kept as attachments
     seen: list[Message] = []
     for part, parent in leaves(message, seen, notes):
         ctype = part.get_content_type()
-        if parent == "multipart/report" and ctype in REPORT_PARTS:
-            report_parts.append(part)
-            continue
+        if ctype in REPORT_PARTS:
+            if parent == "multipart/report":
+                report_parts.append(part)
+                continue
+            loose_parts.append(part)
         filename = raw_filename(part)
         if (
             filename is None
@@ -150,7 +153,12 @@ def parse(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTE
     return_path = return_path_address(first_value(fields, "return-path"))
     auto_submitted = header_text(first_value(fields, "auto-submitted") or "no")
     report = read_bounce(
-        report_parts, text, auto_submitted, return_path, senders[0][1] if senders else ""
+        report_parts,
+        text,
+        auto_submitted,
+        return_path,
+        senders[0][1] if senders else "",
+        loose_parts,
     )
     return InboundMail(
         message_id=normalise_id(from_8bit(first_value(fields, "message-id") or "")),

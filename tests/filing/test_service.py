@@ -388,3 +388,18 @@ def test_a_bounce_of_a_notice_to_a_staff_mailbox_that_is_gone_sends_no_new_notic
         assert outcome.outbound_ids == ()
     [request] = requests_of(session)
     assert [e.kind for e in request.events].count("bounce") == 3
+
+
+def test_no_machine_mail_of_the_fixtures_is_answered(session, settings, clients):
+    # Given every fixture the manifest calls machine mail (bounces, auto-replies, abuse
+    # reports, bulk services' notices, list servers' errors), When each is filed
+    from tests.mail.test_fixtures import ENTRIES
+
+    machines = [e["file"] for e in ENTRIES if e.get("machine")]
+    assert len(machines) >= 35
+    for name in machines:
+        outcome = deliver(session, settings, mail_fixture(name))
+        # Then it is machine mail, and nothing is sent to anyone but staff
+        assert outcome.filing is Filing.MACHINE, (name, outcome.reason)
+        for sent in outcome.outbound:
+            assert set(sent.recipients) <= {"dana@agency.example"}, name
