@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from intake.cli.common import counted
 from intake.cli.main import Context
 from workers import runner
 
@@ -29,15 +30,12 @@ def run(ctx: Context, once: bool, timeout: float, dry_run: bool) -> None:
         lines = [p.line() for p in preview(ctx.settings)]
         for line in lines:
             click.echo(line)
-        count = len(lines)
-        click.echo(
-            f"dry run: {count} {'message' if count == 1 else 'messages'} read; nothing was "
-            "stored, flagged or sent"
-        )
+        read = counted(len(lines), "message")
+        click.echo(f"dry run: {read} read; nothing was stored, flagged or sent")
         return
     if once:
         stored = runner.run_once(ctx.settings, timeout=timeout)
-        click.echo(f"{stored} new messages stored and filed")
+        click.echo(f"{counted(stored, 'new message')} stored and filed")
         return
     runner.run(ctx.settings)
 

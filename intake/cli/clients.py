@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from intake.cli.common import database
+from intake.cli.common import counted, database
 from intake.cli.main import Context
 from intake.clients.models import Client
 from intake.clients.service import (
@@ -42,7 +42,7 @@ def import_command(ctx: Context, file: Path) -> None:
     specs = read_clients_file(file, plans)
     with transaction(database(ctx)) as session:
         result = import_clients(session, specs, _agency_today(ctx))
-    click.echo(f"{len(result.created)} clients created, {len(result.updated)} updated")
+    click.echo(f"{counted(len(result.created), 'client')} created, {len(result.updated)} updated")
 
 
 @command.command("add")

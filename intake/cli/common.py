@@ -27,3 +27,8 @@ def database(ctx: Context) -> sessionmaker[Session]:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 message", "2 messages", "0 messages": a count and its noun, agreeing."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,37 @@ LAZY = {
 EXIT_CODES: dict[type[IntakeError], int] = {ConfigError: 2, InvalidInput: 2, NotFound: 3}
 
 
+# The group's own options, accepted after the command as well: `intake status --config x`.
+GLOBAL_FLAGS = frozenset({"-v", "--verbose"})
+GLOBAL_VALUED = frozenset({"--config"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with the group's options moved before the command, wherever they were
+    written (up to a ``--``, after which everything is an argument). Pure."""
+    front: list[str] = []
+    rest: list[str] = []
+    position = 0
+    while position < len(args):
+        token = args[position]
+        if token == "--":
+            rest += args[position:]
+            break
+        if token in GLOBAL_FLAGS or (token.partition("=")[0] in GLOBAL_VALUED and "=" in token):
+            front.append(token)
+        elif token in GLOBAL_VALUED and position + 1 < len(args):
+            front += args[position : position + 2]
+            position += 1
+        else:
+            rest.append(token)
+        position += 1
+    return front + rest
+
+
 class IntakeGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY})
 
@@ -61,6 +92,13 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            if self.config is None and not any(key.startswith("INTAKE_") for key in os.environ):
+                # Defaults alone would open ./intake.db and leave it behind.
+                raise ConfigError(
+                    f"no settings: there is no intake.toml in {Path.cwd()}; give one with "
+                    "--config FILE (or INTAKE_CONFIG), or start from "
+                    "config/intake.example.toml (`intake demo` needs none)"
+                )
             self._settings = load_settings(self.config)
         return self._settings
 

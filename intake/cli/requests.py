@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 
 from intake.classification.examples import corrections_toml
-from intake.cli.common import database, echo_json
+from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction, utcnow
 from intake.errors import NotFound
@@ -21,6 +21,14 @@ from intake.views.requests import detail, list_requests
 @click.group("requests")
 def command() -> None:
     """Requests filed from mail."""
+
+
+_LIST_ROW = "{:<10} {:<18} {:<12} {:<9} {:<9} {:<24} {:<28} {}"
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, an ellipsis showing where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @command.command("list")
@@ -54,12 +62,25 @@ def list_command(
     if as_json:
         echo_json(rows)
         return
+    if not rows:
+        click.echo("no requests match")
+        return
+    click.echo(
+        _LIST_ROW.format("REF", "STATUS", "CLIENT", "TYPE", "SEVERITY", "DUE", "CONTACT", "SUBJECT")
+    )
     for row in rows:
         due_text = ("OVERDUE " if row["overdue"] else "") + (row["due_at"] or "-")[:16]
         click.echo(
-            f"{row['ref']:<10} {row['status']:<18} {row['client'] or '-':<12} "
-            f"{(row['type'] or '-'):<9} {(row['severity'] or '-'):<9} {due_text:<24} "
-            f"{row['contact']:<28} {row['subject'][:60]}"
+            _LIST_ROW.format(
+                row["ref"],
+                row["status"],
+                row["client"] or "-",
+                row["type"] or "-",
+                row["severity"] or "-",
+                due_text,
+                row["contact"],
+                _cut(row["subject"], 60),
+            )
         )
 
 
@@ -122,7 +143,7 @@ def retry_command(ctx: Context, ids: tuple[int, ...], retry_all: bool) -> None:
             f"{' ' + outcome.request_ref if outcome.request_ref else ''}"
             f"{' (' + outcome.reason + ')' if outcome.reason else ''}"
         )
-    click.echo(f"{len(outcomes)} re-filed")
+    click.echo(f"{counted(len(outcomes), 'message')} re-filed")
 
 
 @command.command("examples")

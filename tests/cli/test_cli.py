@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from intake.cli.main import cli
+from intake.cli.main import cli, hoist_global_options
 from intake.db import make_engine, session_factory, transaction
 from intake.filing.service import file_batch
 from intake.mail.store import Fetched, store_raw
@@ -305,7 +305,7 @@ def test_retrying_an_inbound_id_that_does_not_exist_is_one_line(config):
     # And the parked message can still be retried by its own id
     again = intake(config, "requests", "retry", "1")
     assert again.exit_code == 0 and "inbound 1: failed" in again.output
-    assert "1 re-filed" in again.output
+    assert "1 message re-filed" in again.output
 
 
 def test_an_unknown_request_is_one_line(config):
@@ -492,3 +492,61 @@ def test_an_error_stands_alone_on_stderr_with_no_log_lines_before_it(config):
     done = run_cli("--config", str(config), "requests", "show", "REQ-9999", "--json")
     # Then stderr is the one line, without the schema check's log notes before it
     assert_one_line(done, 3, "no request REQ-9999")
+
+
+def test_without_settings_one_line_says_what_was_looked_for_and_nothing_is_created(
+    tmp_path, monkeypatch
+):
+    # Given a folder with no intake.toml and no INTAKE_ variables
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith("INTAKE_")]:
+        monkeypatch.delenv(key)
+    # When a command that needs settings runs
+    result = CliRunner().invoke(cli, ["status"])
+    # Then one line names the file it looked for, and the folder is left as it was
+    assert result.exit_code == 2
+    assert result.output.startswith(f"intake: no settings: there is no intake.toml in {tmp_path}")
+    assert result.output.strip().count("\n") == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "hoisted"),
+    [
+        (["status", "--config", "x.toml"], ["--config", "x.toml", "status"]),
+        (
+            ["requests", "list", "--config=x.toml", "-v"],
+            ["--config=x.toml", "-v", "requests", "list"],
+        ),
+        (["--config", "x.toml", "status"], ["--config", "x.toml", "status"]),
+        (["requests", "note", "--", "--config", "y"], ["requests", "note", "--", "--config", "y"]),
+    ],
+)
+def test_the_groups_options_may_follow_the_command(args, hoisted):
+    assert hoist_global_options(args) == hoisted
+
+
+def test_status_takes_its_config_after_the_command(config):
+    intake(config, "db", "upgrade")
+    result = CliRunner().invoke(cli, ["status", "--config", str(config)])
+    assert result.exit_code == 0 and result.output.startswith("inbound  0 stored")
+
+
+def test_requests_list_has_a_header_and_says_when_nothing_matches(config):
+    intake(config, "db", "upgrade")
+    assert intake(config, "requests", "list").output == "no requests match\n"
+    intake(config, "clients", "import", str(CLIENTS_FILE))
+    file_mail(config, [message(subject="A subject far too long to fit in the column " * 2)])
+    header, row = intake(config, "requests", "list").output.splitlines()
+    assert header.split() == [
+        "REF",
+        "STATUS",
+        "CLIENT",
+        "TYPE",
+        "SEVERITY",
+        "DUE",
+        "CONTACT",
+        "SUBJECT",
+    ]
+    assert row.startswith("REQ-1001") and row.endswith("…")
+    assert header.index("SUBJECT") == row.index("A subject")
