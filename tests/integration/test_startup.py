@@ -10,13 +10,17 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction
 from intake.outbox.models import OutboundMessage
 from tests.integration.test_poller import imap_of, smtp_of
 from tests.mailbuilder import message
 from tests.servers.smtp import SmtpSink
 from workers import runner
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_config(path: Path, db_url: str, smtp: str) -> Path:
@@ -133,3 +137,38 @@ def test_a_server_that_defers_mail_passes_the_start_up_check(dovecot, make_setti
         assert sink.logins == ["intake"] and sink.messages == []
     finally:
         sink.stop()
+
+
+def test_the_readme_steps_run_as_written_from_a_new_folder(
+    tmp_path, monkeypatch, dovecot, smtp_sink
+):
+    # Given a new folder holding a copy of the example settings, with the servers given by
+    # INTAKE_ variables as README says they may be, and a client's mail waiting
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "intake.toml").write_bytes((ROOT / "config" / "intake.example.toml").read_bytes())
+    servers = {
+        "IMAP__HOST": dovecot.host,
+        "IMAP__PORT": str(dovecot.port),
+        "IMAP__SECURITY": "none",
+        "IMAP__USERNAME": dovecot.user,
+        "IMAP__PASSWORD": dovecot.password,
+        "SMTP__HOST": smtp_sink.host,
+        "SMTP__PORT": str(smtp_sink.port),
+        "SMTP__SECURITY": "none",
+    }
+    for key, value in servers.items():
+        monkeypatch.setenv(f"INTAKE_{key}", value)
+    dovecot.append(message(subject="Checkout returns error 500"))
+    # When README's steps run: the schema, the clients, one run
+    steps = [
+        ["db", "upgrade"],
+        ["clients", "import", str(ROOT / "config" / "clients.example.toml")],
+        ["run", "--once"],
+    ]
+    for step in steps:
+        done = CliRunner().invoke(cli, ["--config", "intake.toml", *step])
+        # Then each succeeds
+        assert done.exit_code == 0, (step, done.output)
+    # and the client has her answer, and the database is where the settings put it
+    assert [m.rcpt_tos for m in smtp_sink.messages if "alice@acme.example" in m.rcpt_tos]
+    assert (tmp_path / "intake.db").exists()
