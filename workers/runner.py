@@ -147,6 +147,13 @@ def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) 
 
 def poll(settings: Settings) -> None:
     """The poller alone; workers run elsewhere (`intake worker`) on Redis."""
+    if not settings.redis_url:
+        # Without a queue the mail would be stored and flagged read, and nobody would file
+        # it: refused before the mailbox is touched.
+        raise IntakeError(
+            "redis_url: `intake poll` hands mail to `intake worker` on Redis; set redis_url, "
+            "or use `intake run`, which files mail itself"
+        )
     rt = setup(settings)
     stop = threading.Event()
     _stop_on_signals(stop)

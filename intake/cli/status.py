@@ -34,6 +34,11 @@ def command(ctx: Context, as_json: bool) -> None:
     )
     o = report["outbox"]
     click.echo(f"outbox   {o['pending']} pending, {o['sent']} sent, {o['failed']} failed")
+    if o["sending_error"]:
+        click.echo(
+            f"         sending fails since {o['failing_since'][:16].replace('T', ' ')} UTC, "
+            f"retried with backoff: {o['sending_error']}"
+        )
     click.echo(
         "requests " + (", ".join(f"{n} {s}" for s, n in report["requests"].items()) or "none")
     )

@@ -30,6 +30,19 @@ def status_report(session: Session) -> dict[str, Any]:
     history = session.scalar(
         sa.select(sa.func.count()).select_from(InboundMessage).where(InboundMessage.history)
     )
+    # Sending that keeps failing (an SMTP outage, a refused login): the latest error of mail
+    # still waiting, and since when the oldest waits.
+    waiting = session.execute(
+        sa.select(OutboundMessage.last_error, OutboundMessage.created_at)
+        .where(OutboundMessage.state == "pending", OutboundMessage.attempts > 0)
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    ).first()
+    oldest = session.scalar(
+        sa.select(sa.func.min(OutboundMessage.created_at)).where(
+            OutboundMessage.state == "pending", OutboundMessage.attempts > 0
+        )
+    )
     cursors = session.scalars(sa.select(MailboxCursor).order_by(MailboxCursor.mailbox)).all()
     return {
         "inbound": {
@@ -38,7 +51,11 @@ def status_report(session: Session) -> dict[str, Any]:
             # Of all of these, how many were filed as history (nobody written to).
             "history": history or 0,
         },
-        "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
+        "outbox": {
+            **{state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
+            "sending_error": waiting.last_error if waiting is not None else None,
+            "failing_since": oldest.isoformat() if oldest is not None else None,
+        },
         "requests": {status.value: count for status, count in sorted(requests.items())},
         "mailboxes": [
             {

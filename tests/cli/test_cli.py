@@ -183,7 +183,13 @@ def test_requests_list_show_and_status_json_shapes(config):
         "history": 0,
     }
     # The reply to Alice, staff told of her request and of her follow-up, and of the stranger.
-    assert status["outbox"] == {"pending": 4, "sent": 0, "failed": 0}
+    assert status["outbox"] == {
+        "pending": 4,
+        "sent": 0,
+        "failed": 0,
+        "sending_error": None,
+        "failing_since": None,
+    }
 
 
 def london(day: int, hour: int, minute: int = 0) -> datetime:

@@ -10,7 +10,9 @@ import time
 
 import redis
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from intake.cli.main import cli
 from intake.db import transaction
 from intake.mail.models import Filing, InboundMessage
 from intake.settings import load_settings
@@ -101,3 +103,19 @@ def test_an_unreachable_redis_is_one_line_naming_the_setting(
     assert done.returncode == 1
     assert done.stderr.startswith("intake: redis_url: cannot reach redis://127.0.0.1:1/0")
     assert "Traceback" not in done.stderr
+
+
+def test_poll_without_a_queue_is_one_line_and_leaves_the_mailbox_alone(dovecot, tmp_path):
+    # Given mail waiting, and settings with no redis_url
+    uid = dovecot.append(message())
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "intake.db"}"\n'
+        f'[imap]\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
+        f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n'
+    )
+    # When `intake poll` starts
+    done = CliRunner().invoke(cli, ["--config", str(config), "poll"])
+    # Then one line names the setting, and the message is not flagged read
+    assert done.exit_code == 1 and done.output.startswith("intake: redis_url: `intake poll`")
+    assert b"\\Seen" not in dovecot.flags(uid)

@@ -18,6 +18,7 @@ from intake.outbox.models import OutboundMessage
 from intake.quotes.models import Quote
 from intake.requests.models import Request
 from intake.requests.states import Status
+from intake.views.status import status_report
 from tests.integration.test_poller import factory as factory
 from tests.integration.test_poller import imap_of, smtp_of
 from tests.mailbuilder import bounce, message
@@ -175,6 +176,10 @@ def test_an_smtp_outage_delays_replies_and_loses_none(dovecot, smtp_sink, settin
         time.sleep(1.0)
         assert smtp_sink.messages == [] and {m.state for m in outbox(factory)} == {"pending"}
         assert all("451" in m.last_error for m in outbox(factory) if m.last_error)
+        # and `intake status` reports the outage while the service goes on
+        with transaction(factory) as session:
+            report = status_report(session)["outbox"]
+        assert "451" in report["sending_error"] and report["failing_since"] is not None
         # When it recovers
         smtp_sink.refusing = False
         # Then every reply goes out, once
