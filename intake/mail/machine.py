@@ -15,15 +15,18 @@ means "machine", so the order only decides which name is recorded: the most spec
 5. null_sender, 6. mailer_daemon: the null envelope sender (RFC 5321 4.5.5) or a null From
    ("<>", "MAILER-DAEMON <>"), then a daemon's From or Return-Path, as a bounce without a
    report (qmail's) has them; postmaster and post_master count as daemons too.
-7. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
-8. autoreply_headers, vacation_headers, autoreply_subject: the vendor marks of auto-responders
+7. bounce_text: a bounce from a sender that names no daemon ('"System Administrator"@…'):
+   a bounce's subject at the start ("Undeliverable:", "Returned mail", "Delivery Failure"),
+   and text that says what failed ("could not be delivered", "user unknown", 5.1.1).
+8. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
+9. autoreply_headers, vacation_headers, autoreply_subject: the vendor marks of auto-responders
    that predate or ignore RFC 3834, in headers and in the subjects Outlook, Notes and others
    give out-of-office replies.
-9. list_id: the list is named (RFC 2919): mail distributed by a list.
-10. list_server: what a list server sends a poster itself, errors and notices with no List-Id
+10. list_id: the list is named (RFC 2919): mail distributed by a list.
+11. list_server: what a list server sends a poster itself, errors and notices with no List-Id
    (fml, Mailman, Sympa, LISTSERV, Majordomo), named by its own headers or by the list's
    robot address; more specific than
-11. precedence: bulk, junk and list (and the unofficial auto_reply), used alike by lists,
+12. precedence: bulk, junk and list (and the unofficial auto_reply), used alike by lists,
    newsletters and old vacation programs.
 
 X-MS-Exchange-Inbox-Rules-Loop is deliberately not a check: Exchange adds it to mail that an inbox
@@ -105,7 +108,25 @@ _NOT_DELIVERED = re.compile(
     r"|delivery status|failed delivery|returned mail|hard bounce|\bbounced?\b",
     re.IGNORECASE,
 )
-_SCANNED = 20_000  # characters of a body searched for a service's event record
+_SCANNED = 20_000  # characters of a body (or bytes of a part) searched for a service's marks
+# Microsoft's junk mail reporting program attaches the reported message with this header.
+_JMRP = re.compile(rb"^X-HmXmrOriginalRecipient:", re.IGNORECASE | re.MULTILINE)
+# The subjects mail servers give bounces, at the start (a person's "Fwd: ..." does not match).
+_BOUNCE_SUBJECT = re.compile(
+    r"\s*(?:undeliverable\b|undelivered mail\b|undeliverable mail\b|returned mail\b"
+    r"|mail delivery (?:failed|failure|system)\b|delivery (?:status notification|failure"
+    r"|notification|has failed|failed)\b|failure notice\b|non[- ]?delivery\b"
+    r"|nondeliverable\b|warning: could not send\b|unzustellbar\b|non remis\b)",
+    re.IGNORECASE,
+)
+# What the text of a bounce says of the recipient it failed for.
+_BOUNCE_SAYS = re.compile(
+    r"could not (?:be )?deliver|couldn't be delivered|was not delivered|undeliverable"
+    r"|delivery (?:to the following recipients? )?(?:has )?failed|failed recipient"
+    r"|permanent(?:ly)? (?:error|fatal)|user unknown|unknown user|no such user"
+    r"|mailbox (?:unavailable|not found|full)|\b5\.\d{1,3}\.\d{1,3}\b",
+    re.IGNORECASE,
+)
 # Headers list servers put on the notices they send to a poster.
 _LIST_SERVER_HEADERS = (
     "x-mailman-version",  # Mailman 2 and 3
@@ -179,8 +200,11 @@ def _abuse_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | Non
         and found.group(1).lower() == ("feedback-report")
     ):
         return "multipart/report; report-type=feedback-report (abuse report, RFC 5965)"
-    if any(part.content_type == "message/feedback-report" for part in mail.attachments):
-        return "a message/feedback-report part (abuse report, RFC 5965)"
+    for part in mail.attachments:
+        if part.content_type == "message/feedback-report":
+            return "a message/feedback-report part (abuse report, RFC 5965)"
+        if part.content_type == "message/rfc822" and _JMRP.search((part.payload or b"")[:_SCANNED]):
+            return "the reported message carries X-HmXmrOriginalRecipient (Microsoft JMRP)"
     return None
 
 
@@ -196,6 +220,19 @@ def _bulk_service(mail: InboundMail, own_addresses: frozenset[str]) -> str | Non
         if _NOT_DELIVERED.search(mail.subject):
             return f"{mail.from_address} wrote {mail.subject!r} (delivery notification)"
     return None
+
+
+def _bounce_text(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    subject = _BOUNCE_SUBJECT.match(mail.subject)
+    if subject is None:
+        return None
+    said = _BOUNCE_SAYS.search(mail.text[:_SCANNED])
+    if said is None:
+        return None
+    return (
+        f"Subject begins {subject.group().strip()!r} and the text says "
+        f"{' '.join(said.group().split())!r} (a bounce)"
+    )
 
 
 def _list_server(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
@@ -254,6 +291,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("bulk_service", _bulk_service),
     ("null_sender", _null_sender),
     ("mailer_daemon", _mailer_daemon),
+    ("bounce_text", _bounce_text),
     ("auto_submitted", _auto_submitted),
     ("autoreply_headers", _autoreply_headers),
     ("vacation_headers", _vacation_headers),

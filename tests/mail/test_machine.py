@@ -28,6 +28,7 @@ def test_the_checks_run_in_the_documented_order() -> None:
         "bulk_service",
         "null_sender",
         "mailer_daemon",
+        "bounce_text",
         "auto_submitted",
         "autoreply_headers",
         "vacation_headers",
@@ -401,3 +402,49 @@ def test_a_null_or_daemon_sender_written_any_way_is_a_machine(
 def test_a_null_from_keeps_its_display_name() -> None:
     mail = parse(b"From: Mail Delivery System <>\r\nSubject: x\r\n\r\nfailed\r\n")
     assert (mail.from_name, mail.from_address) == ("Mail Delivery System", "")
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "check"),
+    [
+        (
+            "Delivery Failure",
+            "Could not deliver message to the following recipient(s)",
+            "bounce_text",
+        ),
+        (
+            "Undeliverable: Your quote",
+            "Delivery has failed to these recipients: 550 5.1.1",
+            "bounce_text",
+        ),
+        (
+            "Returned mail: see transcript",
+            "----- The following addresses had permanent fatal errors",
+            "bounce_text",
+        ),
+        # People: a forwarded bounce, or the words without a bounce's subject
+        ("Fwd: Undeliverable: Your quote", "Can you check why this could not be delivered?", None),
+        (
+            "Delivery failure on our shop",
+            "Customers say parcels show as delivered, but are not.",
+            None,
+        ),
+        ("Our mail to a customer", "Their server says user unknown, what can we do?", None),
+    ],
+)
+def test_a_bounce_is_known_by_its_subject_and_what_it_says(subject, body, check) -> None:
+    mail = parse(build_message(sender="it@acme.example", subject=subject, body=body))
+    assert verdict_of(mail) == check
+
+
+def test_a_microsoft_junk_mail_report_is_an_abuse_report() -> None:
+    reported = b"X-HmXmrOriginalRecipient: someone@hotmail.example\r\nSubject: Offer\r\n\r\nHi\r\n"
+    raw = (
+        b"From: staff@hotmail.example\r\nTo: support@agency.example\r\n"
+        b"Subject: complaint about message from 192.0.2.1\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n"
+        + reported
+        + b"--b--\r\n"
+    )
+    assert verdict_of(parse(raw)) == "abuse_report"
