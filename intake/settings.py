@@ -274,6 +274,21 @@ class Settings(BaseSettings):
     def staff_addresses(self) -> frozenset[str]:
         return frozenset(member.email for member in self.staff)
 
+    def staff_member(self, who: str) -> StaffMember | None:
+        """The staff member ``who`` names: their address, its local part ("dana"), their
+        name or first name, in any case; None when it names nobody or more than one."""
+        wanted = who.strip().lower()
+        for key in (
+            lambda m: m.email,
+            lambda m: m.email.partition("@")[0],
+            lambda m: m.name.strip().lower(),
+            lambda m: (m.name.split() or [""])[0].lower(),
+        ):
+            found = [member for member in self.staff if key(member) == wanted]
+            if len(found) == 1:
+                return found[0]
+        return None
+
     @property
     def own_addresses(self) -> frozenset[str]:
         """Addresses intake itself sends from: mail from them is never answered."""

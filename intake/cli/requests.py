@@ -1,4 +1,4 @@
-"""`intake requests list|show|retry`."""
+"""`intake requests list|show|assign|retry|examples`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from intake.classification.examples import corrections_toml
 from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
+from intake.commands.service import CommandRefused, assign
 from intake.db import transaction, utcnow
-from intake.errors import NotFound
+from intake.errors import InvalidInput, NotFound
 from intake.filing.service import file_batch
 from intake.mail.models import Filing, InboundMessage
-from intake.requests.service import get_by_ref
+from intake.requests.service import get_by_ref, record
 from intake.requests.states import Status
 from intake.sla import service as sla
 from intake.views.requests import detail, list_requests
@@ -23,7 +24,7 @@ def command() -> None:
     """Requests filed from mail."""
 
 
-_LIST_ROW = "{:<10} {:<18} {:<12} {:<9} {:<9} {:<24} {:<28} {}"
+_LIST_ROW = "{:<10} {:<18} {:<12} {:<9} {:<9} {:<24} {:<16} {:<28} {}"
 
 
 def _cut(text: str, width: int) -> str:
@@ -36,6 +37,10 @@ def _cut(text: str, width: int) -> str:
 @click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
 @click.option("--client", default=None, help="Only this client's requests (slug).")
 @click.option(
+    "--owner", default=None, help='Only the requests of this staff member ("none": nobody\'s).'
+)
+@click.option("--overdue", is_flag=True, help="Only requests past an SLA target.")
+@click.option(
     "--sort",
     type=click.Choice(["number", "due"]),
     default="number",
@@ -43,11 +48,23 @@ def _cut(text: str, width: int) -> str:
 )
 @click.pass_obj
 def list_command(
-    ctx: Context, as_json: bool, status: str | None, client: str | None, sort: str
+    ctx: Context,
+    as_json: bool,
+    status: str | None,
+    client: str | None,
+    owner: str | None,
+    overdue: bool,
+    sort: str,
 ) -> None:
-    """List requests with when their SLA next falls due."""
+    """List requests with their owner and when their SLA next falls due."""
+    owner_address = None if owner is None else _staff_address(ctx, owner)
     with transaction(database(ctx)) as session:
-        rows = list_requests(session, status=Status(status) if status else None, client=client)
+        rows = list_requests(
+            session,
+            status=Status(status) if status else None,
+            client=client,
+            owner=owner_address,
+        )
         standings = sla.open_standings(session, ctx.settings, utcnow())
     position = {s.request.id: n for n, s in enumerate(standings)}
     for row in rows:
@@ -55,6 +72,8 @@ def list_command(
         due = standing.next_due if standing else None
         row["due_at"] = due.isoformat() if due else None
         row["overdue"] = bool(standing and standing.breached)
+    if overdue:
+        rows = [row for row in rows if row["overdue"]]
     if sort == "due":  # requests without a running clock last, by number
         rows.sort(key=lambda row: position.get(row["id"], len(position)))
     for row in rows:
@@ -66,7 +85,9 @@ def list_command(
         click.echo("no requests match")
         return
     click.echo(
-        _LIST_ROW.format("REF", "STATUS", "CLIENT", "TYPE", "SEVERITY", "DUE", "CONTACT", "SUBJECT")
+        _LIST_ROW.format(
+            "REF", "STATUS", "CLIENT", "TYPE", "SEVERITY", "DUE", "OWNER", "CONTACT", "SUBJECT"
+        )
     )
     for row in rows:
         due_text = ("OVERDUE " if row["overdue"] else "") + (row["due_at"] or "-")[:16]
@@ -78,6 +99,7 @@ def list_command(
                 row["type"] or "-",
                 row["severity"] or "-",
                 due_text,
+                (row["owner"] or "-").partition("@")[0],
                 row["contact"],
                 _cut(row["subject"], 60),
             )
@@ -96,7 +118,10 @@ def show_command(ctx: Context, ref: str, as_json: bool) -> None:
         echo_json(data)
         return
     click.echo(f"{data['ref']}  {data['subject']}")
-    click.echo(f"  client {data['client'] or '-'}, contact {data['contact']}")
+    click.echo(
+        f"  client {data['client'] or '-'}, contact {data['contact']}, "
+        f"owner {data['owner'] or 'nobody'}"
+    )
     click.echo(
         f"  status {data['status']}, type {data['type'] or '-'}, severity {data['severity'] or '-'}"
     )
@@ -107,6 +132,41 @@ def show_command(ctx: Context, ref: str, as_json: bool) -> None:
         click.echo(f"  {message['at']}  {message['direction']:<3} {who}: {message['subject']}")
     for event in data["events"]:
         click.echo(f"  {event['at']}  {event['actor']}: {event['kind']} {event['detail']}")
+
+
+def _staff_address(ctx: Context, who: str) -> str:
+    """The address of the staff member ``who`` names; "" for "none"."""
+    if who.lower() in ("none", "nobody", "-"):
+        return ""
+    member = ctx.settings.staff_member(who)
+    if member is None:
+        known = ", ".join(m.email for m in ctx.settings.staff) or "none in the settings"
+        raise InvalidInput(f"{who!r} names no one staff member (staff: {known})")
+    return member.email
+
+
+@command.command("assign")
+@click.argument("ref")
+@click.argument("who")
+@click.pass_obj
+def assign_command(ctx: Context, ref: str, who: str) -> None:
+    """Give a request to a staff member (address, name or "none")."""
+    address = _staff_address(ctx, who)
+    with transaction(database(ctx)) as session:
+        request = get_by_ref(session, ref)
+        try:
+            said = assign(
+                request,
+                ctx.settings,
+                address or "nobody",
+                by="",
+                record=lambda kind, detail: record(
+                    session, request, kind, "intake requests assign", None, detail
+                ),
+            )
+        except CommandRefused as exc:
+            raise InvalidInput(str(exc)) from None
+    click.echo(said)
 
 
 @command.command("retry")

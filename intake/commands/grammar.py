@@ -88,6 +88,11 @@ class Internal:
     pass
 
 
+@dataclass(frozen=True)
+class Assign:
+    who: str  # "me", "nobody", or a staff member's address, name or address's local part
+
+
 Command = (
     Quote
     | SetType
@@ -99,6 +104,7 @@ Command = (
     | Note
     | FileUnder
     | Internal
+    | Assign
 )
 
 
@@ -238,6 +244,13 @@ def _client(rest: str) -> FileUnder:
     return FileUnder(token)
 
 
+def _assign(rest: str) -> Assign:
+    token, after = _take(rest)
+    if not token or after or len(token) > 320:
+        raise _Bad("#assign takes one staff member: #assign me, #assign dana or #assign nobody")
+    return Assign(token.lower())
+
+
 def _note(rest: str) -> Note:
     if not rest:
         raise _Bad("#note needs the text of the note")
@@ -265,6 +278,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "note": _note,
     "client": _client,
     "internal": _bare("internal", Internal()),
+    "assign": _assign,
 }
 COMMAND_WORDS = tuple(_READERS)
 _LISTED = tuple(f"#{word}" for word in COMMAND_WORDS)
@@ -277,6 +291,8 @@ _MEANT = {
     "estimate": "#quote",
     "sev": "#severity",
     "private": "#internal",
+    "owner": "#assign",
+    "take": "#assign me",
 }
 
 
@@ -305,6 +321,8 @@ def format_command(command: Command) -> str:
             return "#decline"
         case Internal():
             return "#internal"
+        case Assign(who):
+            return f"#assign {who}"
     raise TypeError(f"not a command: {command!r}")
 
 
@@ -315,7 +333,9 @@ _COMMAND_LINE = re.compile(r"[ \t\u00a0\ufeff]*#(?P<word>\S+)(?P<rest>.*)")
 _FENCE = re.compile(r"[ \t\u00a0\ufeff]*(?:```|~~~)")
 _WORD_PREFIX = re.compile(r"[a-z]+(?![a-z_-])")
 # At most one of each per message (a repeat is dropped), and never one with its rivals.
-_ONCE = frozenset({Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal})
+_ONCE = frozenset(
+    {Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal, Assign}
+)
 _RIVALS: dict[type, tuple[type, ...]] = {
     Approve: (Decline,),
     Quote: (Decline,),

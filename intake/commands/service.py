@@ -28,8 +28,9 @@ from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import promised_included_hours, quote_new_request, timeline
 from intake.requests.incoming import Incoming
-from intake.requests.models import TimeEntry
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import RequestType, Severity, Status
+from intake.settings import Settings
 
 
 class CommandRefused(IntakeError):
@@ -222,6 +223,37 @@ def _internal(msg: Incoming, c: g.Command) -> str:
     return "internal: nothing goes to the client"
 
 
+def _assign(msg: Incoming, c: g.Command) -> str:
+    assert isinstance(c, g.Assign)
+    return assign(msg.request, msg.settings, c.who, by=msg.sender.address, record=msg.record)
+
+
+def assign(
+    request: Request,
+    settings: Settings,
+    who: str,
+    *,
+    by: str,
+    record: Callable[[str, str], object],
+) -> str:
+    """Give ``request`` to the staff member ``who`` names ("me" is ``by``; "nobody" takes
+    it from its owner), recording who did; what changed, in words."""
+    if who in ("nobody", "none", "-"):
+        owner = None
+    else:
+        member = settings.staff_member(by if who == "me" else who)
+        if member is None:
+            known = ", ".join(m.email for m in settings.staff) or "none"
+            raise CommandRefused(f"{who!r} names no one staff member (staff: {known})")
+        owner = member.email
+    before = request.owner
+    if owner == before:
+        return f"{request.ref} already has {'no owner' if owner is None else 'owner ' + owner}"
+    request.owner = owner
+    record("assigned", f"owner {owner or 'nobody'} (was {before or 'nobody'})")
+    return f"{request.ref} assigned to {owner}" if owner else f"{request.ref} has no owner now"
+
+
 Handler = Callable[[Incoming, g.Command], str]
 HANDLERS: dict[type, Handler] = {
     g.SetType: _correct,
@@ -232,6 +264,7 @@ HANDLERS: dict[type, Handler] = {
     g.SetStatus: _status,
     g.Note: _note,
     g.Internal: _internal,
+    g.Assign: _assign,
 }
 
 

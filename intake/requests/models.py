@@ -38,6 +38,8 @@ class Request(Base):
     type: Mapped[RequestType | None] = mapped_column(_enum(RequestType))
     severity: Mapped[Severity | None] = mapped_column(_enum(Severity))
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW, index=True)
+    # The staff member who owns it (their address), None while nobody does.
+    owner: Mapped[str | None] = mapped_column(sa.String(320), index=True)
     # Why the request is held, for staff triage.
     hold_reason: Mapped[str | None] = mapped_column(sa.Text)
     # Classification detail (confidence, the rules that decided), for staff.

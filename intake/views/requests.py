@@ -35,6 +35,7 @@ def summary(request: Request) -> dict[str, Any]:
         "type": request.type.value if request.type else None,
         "severity": request.severity.value if request.severity else None,
         "status": request.status.value,
+        "owner": request.owner,
         "opened_at": _time(request.opened_at),
         "updated_at": _time(request.updated_at),
         "hold_reason": request.hold_reason,
@@ -46,11 +47,15 @@ def list_requests(
     *,
     status: Status | None = None,
     client: str | None = None,
+    owner: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
+    """``owner``: a staff address, or "" for the requests nobody owns."""
     query = sa.select(Request).options(selectinload(Request.client)).order_by(Request.number)
     if status is not None:
         query = query.where(Request.status == status)
+    if owner is not None:
+        query = query.where(Request.owner == owner if owner else Request.owner.is_(None))
     if client is not None:
         query = query.join(Client).where(Client.slug == client)
     if limit is not None:

@@ -551,8 +551,30 @@ def test_requests_list_has_a_header_and_says_when_nothing_matches(config):
         "TYPE",
         "SEVERITY",
         "DUE",
+        "OWNER",
         "CONTACT",
         "SUBJECT",
     ]
     assert row.startswith("REQ-1001") and row.endswith("…")
     assert header.index("SUBJECT") == row.index("A subject")
+
+
+def test_requests_are_assigned_and_listed_by_owner(config):
+    # Given two requests
+    intake(config, "db", "upgrade")
+    intake(config, "clients", "import", str(CLIENTS_FILE))
+    file_mail(config, [message(subject="Checkout down"), message(subject="New banner")])
+    # When one is given to Dana by name
+    assigned = intake(config, "requests", "assign", "REQ-1001", "dana")
+    assert (
+        assigned.exit_code == 0 and assigned.output == "REQ-1001 assigned to dana@agency.example\n"
+    )
+    # Then the list filters by owner, and shows nobody's work apart
+    mine = json.loads(intake(config, "requests", "list", "--owner", "Dana", "--json").output)
+    nobodys = json.loads(intake(config, "requests", "list", "--owner", "none", "--json").output)
+    assert [r["ref"] for r in mine] == ["REQ-1001"] and mine[0]["owner"] == "dana@agency.example"
+    assert [r["ref"] for r in nobodys] == ["REQ-1002"]
+    assert "owner dana@agency.example" in intake(config, "requests", "show", "REQ-1001").output
+    # and a name that is no staff member's is one line, exit code 2
+    wrong = intake(config, "requests", "assign", "REQ-1002", "carol")
+    assert wrong.exit_code == 2 and "'carol' names no one staff member" in wrong.output

@@ -9,6 +9,7 @@ import pytest
 
 from intake.commands.grammar import (
     Approve,
+    Assign,
     CommandError,
     Decline,
     FileUnder,
@@ -272,7 +273,7 @@ def test_hashes_in_prose_and_quoted_lines_are_relayed_untouched(text: str) -> No
 
 @pytest.mark.parametrize(
     "line",
-    ["#assign dana", "#slack is where we chat", "#hashtag", "#include <stdio.h>", "  #Later"],
+    ["#todo dana", "#slack is where we chat", "#hashtag", "#include <stdio.h>", "  #Later"],
 )
 def test_a_line_that_starts_with_a_hash_word_and_is_no_command_is_an_error(line: str) -> None:
     # Staff began the line with "#word": meant for intake, so it is never relayed as prose,
@@ -424,3 +425,17 @@ def test_format_command_writes_the_line_staff_would() -> None:
         "#log 1.5h 2026-11-30 call"
     )
     assert format_command(Approve(None)) == "#approve"
+
+
+@pytest.mark.parametrize(
+    ("line", "who"),
+    [("#assign me", "me"), ("#assign Dana", "dana"), ("#assign nobody", "nobody")],
+)
+def test_assign_names_one_staff_member(line: str, who: str) -> None:
+    assert parse_staff_message(line).commands == (Assign(who),)
+
+
+@pytest.mark.parametrize("line", ["#assign", "#assign dana and sam"])
+def test_assign_without_one_name_is_an_error(line: str) -> None:
+    [error] = parse_staff_message(line).errors
+    assert "#assign takes one staff member" in error.reason

@@ -15,6 +15,7 @@ from intake.commands.grammar import (
     STAFF_STATUSES,
     TYPES,
     Approve,
+    Assign,
     Command,
     Decline,
     FileUnder,
@@ -55,6 +56,7 @@ once: dict[str, st.SearchStrategy[Command]] = {
     "client": word.map(FileUnder),
     "verdict": st.one_of(st.builds(Approve, st.none() | po), st.just(Decline())),
     "internal": st.just(Internal()),
+    "assign": word.map(Assign),
 }
 repeatable = st.one_of(
     st.builds(Log, hours, st.none() | dates, st.just("") | note),

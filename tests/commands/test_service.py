@@ -541,3 +541,32 @@ def test_a_quote_may_be_due_today(session, settings, export):
     # Then the new quote is due today
     latest = session.scalar(sa.select(Quote).order_by(Quote.version.desc()))
     assert (latest.version, str(latest.complete_by)) == (2, "2026-11-02")
+
+
+def test_staff_take_a_request_and_hand_it_on_by_email(session, make_settings, db_url, bug):
+    # Given two staff members
+    settings = make_settings(
+        database_url=db_url,
+        staff=[
+            {"email": "dana@agency.example", "name": "Dana Reyes", "lead": True},
+            {"email": "sam@agency.example", "name": "Sam Ode"},
+        ],
+    )
+    # When Dana takes the request, then hands it to Sam by his first name
+    deliver(session, settings, staff("#assign me\n#internal"))
+    assert bug.owner == "dana@agency.example"
+    outcome = deliver(session, settings, staff("#assign sam\n#internal"))
+    # Then Sam owns it, the history says who had it, and Dana's receipt says so
+    assert bug.owner == "sam@agency.example"
+    assigned = [e.detail for e in bug.events if e.kind == "assigned"]
+    assert assigned == [
+        "owner dana@agency.example (was nobody)",
+        "owner sam@agency.example (was dana@agency.example)",
+    ]
+    assert "REQ-1001 assigned to sam@agency.example" in receipt_text(session, outcome)
+
+
+def test_assigning_someone_who_is_no_staff_applies_nothing(session, settings, bug):
+    outcome = deliver(session, settings, staff("#assign carol\n#status in_progress"))
+    assert bug.owner is None and bug.status is Status.APPROVED
+    assert "'carol' names no one staff member" in receipt_text(session, outcome)
