@@ -22,10 +22,10 @@ def check_sla() -> None:
     with rt.transaction() as session:
         queued = sla.check(session, settings, now)
         if now.astimezone(settings.zone).time() >= settings.sla.digest_at:
-            digest = sla.digest(session, settings, now)
-            if digest is not None:
-                queued.append(digest)
-                log.info("daily digest queued for staff")
+            digests = sla.digest(session, settings, now)
+            if digests:
+                queued += digests
+                log.info("daily digest queued for %d members of staff", len(digests))
         session.flush()
         ids = [message.id for message in queued]
     if queued:

@@ -171,20 +171,44 @@ def _breach_recipients(settings: Settings) -> list[str]:
     return leads or staff_recipients(settings)
 
 
-def digest(session: Session, settings: Settings, now: datetime) -> OutboundMessage | None:
-    """The day's digest of open requests by urgency, once per local day of the agency."""
+def digest(session: Session, settings: Settings, now: datetime) -> list[OutboundMessage]:
+    """The day's digests of open requests by urgency, once per local day of the agency: one
+    to each member of staff, with the requests nobody owns first, then their own; a lead's
+    also lists everyone else's."""
     today = now.astimezone(settings.zone).date()
     if not settings.staff or not _first_digest(session, today):
-        return None
+        return []
     standings = open_standings(session, settings, now)
-    return queue_email(
-        session,
-        settings,
-        "staff_digest",
-        staff_recipients(settings),
-        {"day": f"{today:%a %-d %b %Y}", "rows": list(_digest_rows(standings, settings))},
-        request=None,
-    )
+    nobodys = [s for s in standings if s.request.owner is None]
+    sent = []
+    for member in settings.staff:
+        sections = [
+            ("Nobody's yet", nobodys),
+            ("Yours", [s for s in standings if s.request.owner == member.email]),
+        ]
+        if member.lead:
+            others = [s for s in standings if s.request.owner not in (None, member.email)]
+            sections.append(("Everyone else's", others))
+        listed = [
+            {"title": title, "rows": list(_digest_rows(rows, settings))}
+            for title, rows in sections
+        ]
+        sent.append(
+            queue_email(
+                session,
+                settings,
+                "staff_digest",
+                [member.email],
+                {
+                    "day": f"{today:%a %-d %b %Y}",
+                    "sections": listed,
+                    "count": sum(len(section["rows"]) for section in listed),
+                    "lead": member.lead,
+                },
+                request=None,
+            )
+        )
+    return sent
 
 
 def _first_digest(session: Session, day: date) -> bool:
@@ -207,5 +231,6 @@ def _digest_rows(standings: Iterable[Standing], settings: Settings) -> Iterable[
             "client": r.client.slug if r.client else "",
             "severity": r.severity.value if r.severity else "",
             "status": r.status.value,
+            "owner": r.owner.partition("@")[0] if r.owner else "",
             "due": ("OVERDUE since " if s.breached else "") + (when(due, zone) if due else "—"),
         }

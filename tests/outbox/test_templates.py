@@ -122,15 +122,24 @@ SAMPLES = {
         **BASE,
         "ref": "",  # about no one request
         "day": "Mon 23 Nov 2026",
-        "rows": [
+        "count": 1,
+        "lead": True,
+        "sections": [
             {
-                "ref": "REQ-1001",
-                "subject": "Checkout <broken>",
-                "client": "acme",
-                "severity": "critical",
-                "status": "in_progress",
-                "due": "OVERDUE since Mon 23 Nov 2026, 11:00 (Europe/London)",
-            }
+                "title": "Nobody's yet",
+                "rows": [
+                    {
+                        "ref": "REQ-1001",
+                        "subject": "Checkout <broken>",
+                        "client": "acme",
+                        "severity": "critical",
+                        "status": "in_progress",
+                        "owner": "",
+                        "due": "OVERDUE since Mon 23 Nov 2026, 11:00 (Europe/London)",
+                    }
+                ],
+            },
+            {"title": "Yours", "rows": []},
         ],
     },
     "statement": {

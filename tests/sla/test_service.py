@@ -218,9 +218,9 @@ def test_the_digest_lists_open_requests_most_urgent_first(session, team, monday)
     done = acme_bug(session, team, "Login page broken", "critical", at(23, 8))
     requests.move(session, done, Status.DONE, actor="dana@agency.example")
     # When the day's digest is written at 10:00
-    digest = sla.digest(session, team, at(23, 10))
+    [digest, _] = sla.digest(session, team, at(23, 10))
     # Then it lists the open requests by urgency, the overdue one marked, the done one absent
-    assert digest is not None and "Open requests, Mon 23 Nov 2026: 5" in digest.subject
+    assert "Open requests, Mon 23 Nov 2026: 5" in digest.subject
     text = digest_text(digest)
     listed = re.findall(r"^(REQ-\d+)  acme  (\w+)  (\w+)$", text, flags=re.MULTILINE)
     assert listed == [
@@ -236,10 +236,24 @@ def test_the_digest_lists_open_requests_most_urgent_first(session, team, monday)
 
 
 def test_the_daily_digest_goes_once_a_day(session, team, outage):
-    digest = sla.digest(session, team, at(24, 8))
-    assert digest is not None
-    assert digest.recipients == ["dana@agency.example", "lee@agency.example"]
-    text = digest_text(digest)
+    digests = sla.digest(session, team, at(24, 8))
+    assert [d.recipients for d in digests] == [["dana@agency.example"], ["lee@agency.example"]]
+    text = digest_text(digests[0])
     assert "REQ-1001" in text and "critical" in text
-    assert sla.digest(session, team, at(24, 12)) is None
-    assert sla.digest(session, team, at(25, 8)) is not None
+    assert sla.digest(session, team, at(24, 12)) == []
+    assert len(sla.digest(session, team, at(25, 8))) == 2
+
+
+def test_each_member_of_staff_gets_nobodys_requests_first_then_their_own(session, team, monday):
+    # Given Monday's queue, one request Dana's and one Lee's
+    requests = {r.ref: r for r in session.scalars(sa.select(Request))}
+    requests["REQ-1002"].owner = "dana@agency.example"
+    requests["REQ-1004"].owner = "lee@agency.example"
+    # When the day's digests are written
+    dana, lee = (digest_text(d) for d in sla.digest(session, team, at(23, 10)))
+    # Then Dana sees nobody's three, then her own, and not Lee's
+    sections = re.split(r"\n(?=\S.*\(\d+\):\n)", dana)
+    assert [s.splitlines()[0] for s in sections[1:]] == ["Nobody's yet (3):", "Yours (1):"]
+    assert "REQ-1002" in sections[2] and "REQ-1004" not in dana
+    # and Lee, a lead, sees everyone's, each with its owner
+    assert "Everyone else's (1):" in lee and "REQ-1002  acme  major  approved  (dana)" in lee
