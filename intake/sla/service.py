@@ -190,8 +190,7 @@ def digest(session: Session, settings: Settings, now: datetime) -> list[Outbound
             others = [s for s in standings if s.request.owner not in (None, member.email)]
             sections.append(("Everyone else's", others))
         listed = [
-            {"title": title, "rows": list(_digest_rows(rows, settings))}
-            for title, rows in sections
+            {"title": title, "rows": list(_digest_rows(rows, settings))} for title, rows in sections
         ]
         sent.append(
             queue_email(

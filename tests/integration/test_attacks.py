@@ -179,10 +179,10 @@ def test_a_hash_line_that_is_no_command_applies_nothing_and_relays_nothing(talk)
     talk.ask()
     notice = talk.one(DANA)
     # When Dana answers with a line that looks like a command but is none, beside a real one
-    receipt = talk.staff(notice, "#assign dana", "#quote 8h", "We will look at this today.")
+    receipt = talk.staff(notice, "#todo dana", "#quote 8h", "We will look at this today.")
     # Then nothing is applied, nothing reaches Zoe, and the receipt names the line
     assert receipt["Subject"].startswith("[REQ-1001] Nothing applied")
-    assert "#assign dana" in text(receipt)
+    assert "#todo dana" in text(receipt)
     assert talk.to(ZOE) == []
     seen = talk.state()
     assert [q.version for q in seen.quotes] == [1]
