@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import click
 import sqlalchemy as sa
 
@@ -111,7 +115,8 @@ def list_command(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def show_command(ctx: Context, ref: str, as_json: bool) -> None:
-    """One request with its quote, messages, events and logged time."""
+    """One request as a conversation: every email, quote, time entry and change, oldest
+    first, on the agency's clock."""
     with transaction(database(ctx)) as session:
         data = detail(session, get_by_ref(session, ref))
     if as_json:
@@ -127,11 +132,51 @@ def show_command(ctx: Context, ref: str, as_json: bool) -> None:
     )
     if data["hold_reason"]:
         click.echo(f"  held: {data['hold_reason']}")
-    for message in data["messages"]:
-        who = message.get("from") or ", ".join(message.get("to", []))
-        click.echo(f"  {message['at']}  {message['direction']:<3} {who}: {message['subject']}")
-    for event in data["events"]:
-        click.echo(f"  {event['at']}  {event['actor']}: {event['kind']} {event['detail']}")
+    zone = ctx.settings.zone
+    for entry in data["timeline"]:
+        for number, line in enumerate(_told(entry)):
+            when = _local(entry["at"], zone) if number == 0 else ""
+            click.echo(f"{when:<22}{line}")
+
+
+def _local(at: str | None, zone: ZoneInfo) -> str:
+    """An ISO time as staff read it, on the agency's clock: "Mon 2 Nov 2026 10:15"."""
+    if at is None:
+        return "-"
+    return f"{datetime.fromisoformat(at).astimezone(zone):%a %-d %b %Y %H:%M}"
+
+
+def _told(entry: dict[str, Any]) -> list[str]:
+    """One entry of a request's timeline in words: a first line, then any text under it."""
+    what, who = entry["what"], entry["who"]
+    if what == "email in":
+        first = f"{who or '(no sender)'} wrote: {entry['subject']!r}"
+        if entry["filed"] in ("held", "machine", "failed"):
+            first += f" ({entry['filed']}: {entry['reason']})"
+        text = [line for line in entry["text"].splitlines() if line.strip()]
+        shown = [f"    {line[:100]}" for line in text[:_TEXT_LINES]]
+        more = len(text) - _TEXT_LINES
+        return [first, *shown, *([f"    ... {counted(more, 'more line')}"] if more > 0 else [])]
+    if what == "email out":
+        return [f"to {who}: {entry['subject']!r} ({entry['kind']}, {entry['state']})"]
+    if what == "quote":
+        due = f", complete by {entry['complete_by']}" if entry["complete_by"] else ""
+        return [
+            f"quote v{entry['version']} by {who}: {entry['hours']} h, {entry['amount']}"
+            f" ({entry['status']}{due})"
+        ]
+    if what == "time":
+        note = f": {entry['note']}" if entry["note"] else ""
+        return [f"{who} logged {entry['hours']} h for {entry['date']}{note}"]
+    if entry["kind"] == "status":
+        moved = f"{entry['from'] or 'new'} -> {entry['to']}"
+        return [f"{who}: {moved}" + (f" ({entry['detail']})" if entry["detail"] else "")]
+    if entry["kind"] == "opened":
+        return [f"{entry['detail']}" + (f", {entry['to']}" if entry["to"] else "")]
+    return [f"{who}: {entry['kind'].replace('_', ' ')}: {entry['detail']}".rstrip(": ")]
+
+
+_TEXT_LINES = 6  # lines of an email's new text shown under it
 
 
 def _staff_address(ctx: Context, who: str) -> str:

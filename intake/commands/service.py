@@ -333,6 +333,7 @@ def _requote(msg: Incoming, command: g.Quote) -> Quote:
     start_by, done_by, _ = timeline(settings, client, plan, request, quoted, utcnow())
     quote = Quote(
         request_id=request.id,
+        inbound_id=msg.inbound.id,
         version=(latest.version + 1) if latest is not None else 1,
         hours=quoted.hours,
         chargeable_hours=quoted.chargeable_hours,

@@ -42,5 +42,9 @@ class Quote(Base):
     po: Mapped[str | None] = mapped_column(sa.String(64))
     created_by: Mapped[str] = mapped_column(sa.String(320), default="intake")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The message whose filing made it (a client's request, a staff #quote).
+    inbound_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
 
     request: Mapped[Request] = relationship()

@@ -92,6 +92,7 @@ def quote_new_request(
     wait = None if quoted.needs_approval or vouched else _unvouched(msg, contact, quoted)
     quote = Quote(
         request=request,
+        inbound_id=inbound.id if inbound is not None else None,
         version=1,
         hours=quoted.hours,
         chargeable_hours=quoted.chargeable_hours,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -154,4 +155,87 @@ def detail(session: Session, request: Request) -> dict[str, Any]:
         }
         for t in entries
     ]
+    quotes = session.scalars(
+        sa.select(Quote).where(Quote.request_id == request.id).order_by(Quote.version)
+    ).all()
+    data["timeline"] = _timeline(inbound, outbound, quotes, events, entries)
     return data
+
+
+def _timeline(
+    inbound: Sequence[InboundMessage],
+    outbound: Sequence[OutboundMessage],
+    quotes: Sequence[Quote],
+    events: Sequence[Event],
+    entries: Sequence[TimeEntry],
+) -> list[dict[str, Any]]:
+    """The request as one conversation, oldest first: each email that came in, followed by
+    what it caused (changes, quotes, time logged, emails sent), with who and when (UTC,
+    ISO 8601). What no email caused (a change from the command line, the SLA check) stands
+    after the email filed last before it."""
+    arrivals = sorted((m.filed_at or m.stored_at, m.id) for m in inbound)
+
+    def anchor(inbound_id: int | None, at: datetime) -> int:
+        if inbound_id is not None:
+            return inbound_id
+        before = [mid for filed, mid in arrivals if filed <= at]
+        return before[-1] if before else 0
+
+    items: list[tuple[tuple[int, int, int], datetime, dict[str, Any]]] = []
+    for m in inbound:
+        entry: dict[str, Any] = {
+            "what": "email in",
+            "who": m.from_address or "",
+            "subject": m.subject or "",
+            "text": m.new_text or m.text or "",
+            "filed": m.filing.value,
+            "reason": m.reason,
+        }
+        items.append(((m.id, 0, m.id), m.received_at or m.stored_at, entry))
+    for e in events:
+        if e.kind in _SHOWN_ELSEWHERE:
+            continue
+        entry = {
+            "what": "change",
+            "who": e.actor,
+            "kind": e.kind,
+            "from": e.from_status.value if e.from_status else None,
+            "to": e.to_status.value if e.to_status else None,
+            "detail": e.detail,
+        }
+        items.append(((anchor(e.inbound_id, e.at), 1, e.id), e.at, entry))
+    for q in quotes:
+        entry = {
+            "what": "quote",
+            "who": q.created_by or "intake",
+            "version": q.version,
+            "hours": _hours(q.hours),
+            "amount": str(q.amount),
+            "status": q.status,
+            "complete_by": q.complete_by.isoformat() if q.complete_by else None,
+        }
+        items.append(((anchor(q.inbound_id, q.created_at), 2, q.id), q.created_at, entry))
+    for t in entries:
+        entry = {
+            "what": "time",
+            "who": t.staff_email,
+            "hours": _hours(t.hours),
+            "date": t.work_date.isoformat(),
+            "note": t.note,
+        }
+        items.append(((anchor(t.inbound_id, t.created_at), 3, t.id), t.created_at, entry))
+    for o in outbound:
+        entry = {
+            "what": "email out",
+            "who": ", ".join(o.recipients),
+            "subject": o.subject,
+            "kind": o.kind,
+            "state": o.state,
+        }
+        items.append(((anchor(o.inbound_id, o.created_at), 4, o.id), o.created_at, entry))
+    items.sort(key=lambda item: item[0])
+    return [{"at": _time(at), **entry} for _, at, entry in items]
+
+
+# Events the timeline shows as what they record: the email itself, the time entry.
+_SHOWN_ELSEWHERE = frozenset({"follow_up", "time", "relayed", "staff_reply"})

@@ -578,3 +578,45 @@ def test_requests_are_assigned_and_listed_by_owner(config):
     # and a name that is no staff member's is one line, exit code 2
     wrong = intake(config, "requests", "assign", "REQ-1002", "carol")
     assert wrong.exit_code == 2 and "'carol' names no one staff member" in wrong.output
+
+
+def test_requests_show_reads_as_the_conversation(config):
+    # Given a request, a staff reply with a quote and logged time, and the client's answer
+    intake(config, "db", "upgrade")
+    intake(config, "clients", "import", str(CLIENTS_FILE))
+    file_mail(
+        config,
+        [
+            message(message_id="c1@acme.example", subject="Add a CSV export"),
+            message(
+                sender="dana@agency.example",
+                subject="Re: [REQ-1001] Add a CSV export",
+                body="#quote 6h\n#log 1h looked at the orders page\nHello Alice, 6 hours.\n",
+                in_reply_to="c1@acme.example",
+                headers=STAFF_AUTH,
+            ),
+        ],
+    )
+    # When staff look at it
+    shown = json.loads(intake(config, "requests", "show", "REQ-1001", "--json").output)
+    # Then it is one timeline: each email, then what it caused, oldest first
+    assert [(e["what"], e["who"]) for e in shown["timeline"]] == [
+        ("email in", "alice@acme.example"),
+        ("change", "alice@acme.example"),  # opened
+        ("change", "intake"),  # classified
+        ("change", "intake"),  # approved at once: a bug, free under the plan
+        ("quote", "intake"),
+        ("email out", "alice@acme.example"),  # the acknowledgement
+        ("email out", "dana@agency.example"),  # the staff notice
+        ("email in", "dana@agency.example"),
+        ("quote", "dana@agency.example"),  # work under way stays so: no change of status
+        ("time", "dana@agency.example"),
+        ("email out", "alice@acme.example"),  # the relay with the new quote
+        ("email out", "dana@agency.example"),  # Dana's receipt
+    ]
+    text = intake(config, "requests", "show", "REQ-1001").output
+    # and in words, on the agency's clock (Europe/London), the email's own text under it
+    assert "alice@acme.example wrote: 'Add a CSV export'" in text
+    assert "dana@agency.example logged 1 h for " in text and ": looked at the orders page" in text
+    assert "quote v2 by dana@agency.example: 6 h," in text
+    assert "staff_reply" not in text and "opened opened" not in text
