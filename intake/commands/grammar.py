@@ -89,6 +89,11 @@ class Internal:
 
 
 @dataclass(frozen=True)
+class Spam:
+    pass
+
+
+@dataclass(frozen=True)
 class Assign:
     who: str  # "me", "nobody", or a staff member's address, name or address's local part
 
@@ -105,6 +110,7 @@ Command = (
     | FileUnder
     | Internal
     | Assign
+    | Spam
 )
 
 
@@ -257,7 +263,7 @@ def _note(rest: str) -> Note:
     return Note(rest)
 
 
-def _bare(name: str, command: Decline | Internal) -> Callable[[str], Command]:
+def _bare(name: str, command: Decline | Internal | Spam) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         if rest:
             raise _Bad(f"#{name} takes nothing after it, not {rest!r}")
@@ -279,6 +285,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "client": _client,
     "internal": _bare("internal", Internal()),
     "assign": _assign,
+    "spam": _bare("spam", Spam()),
 }
 COMMAND_WORDS = tuple(_READERS)
 _LISTED = tuple(f"#{word}" for word in COMMAND_WORDS)
@@ -323,6 +330,8 @@ def format_command(command: Command) -> str:
             return "#internal"
         case Assign(who):
             return f"#assign {who}"
+        case Spam():
+            return "#spam"
     raise TypeError(f"not a command: {command!r}")
 
 
@@ -334,13 +343,15 @@ _FENCE = re.compile(r"[ \t\u00a0\ufeff]*(?:```|~~~)")
 _WORD_PREFIX = re.compile(r"[a-z]+(?![a-z_-])")
 # At most one of each per message (a repeat is dropped), and never one with its rivals.
 _ONCE = frozenset(
-    {Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal, Assign}
+    {Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal, Assign, Spam}
 )
 _RIVALS: dict[type, tuple[type, ...]] = {
-    Approve: (Decline,),
-    Quote: (Decline,),
-    SetStatus: (Decline,),
-    Decline: (Approve, Quote, SetStatus),
+    Approve: (Decline, Spam),
+    Quote: (Decline, Spam),
+    SetStatus: (Decline, Spam),
+    FileUnder: (Spam,),
+    Decline: (Approve, Quote, SetStatus, Spam),
+    Spam: (Approve, Quote, SetStatus, FileUnder, Decline),
 }
 
 

@@ -19,7 +19,7 @@ from intake.commands import answers
 from intake.commands import grammar as g
 from intake.db import utcnow
 from intake.errors import ForbiddenTransition, IntakeError
-from intake.mail.models import Filing, InboundMessage
+from intake.mail.models import Filing, InboundMessage, SpamSender
 from intake.mail.newtext import own_words
 from intake.mail.parsing import parse
 from intake.outbox.models import OutboundMessage
@@ -223,6 +223,24 @@ def _internal(msg: Incoming, c: g.Command) -> str:
     return "internal: nothing goes to the client"
 
 
+def _spam(msg: Incoming, c: g.Command) -> str:
+    """#spam on held mail: closed as declined, and the sender's later new mail is held
+    without a notice (and, as all held mail, never answered)."""
+    request, session = msg.request, msg.session
+    if request.status is not Status.HELD:
+        raise CommandRefused(f"{request.ref} is not held; #spam closes held mail only")
+    sender = request.contact_email
+    if not sender or sender in msg.settings.staff_addresses:
+        raise CommandRefused(f"{request.ref} was not written by someone outside the agency")
+    contact = session.scalar(sa.select(Contact).where(Contact.email == sender))
+    if contact is not None:
+        raise CommandRefused(f"{sender} is a contact of {contact.client.slug}, not a spammer")
+    msg.move(Status.DECLINED, "spam")
+    if session.scalar(sa.select(SpamSender.id).where(SpamSender.email == sender)) is None:
+        session.add(SpamSender(email=sender, flagged_by=msg.sender.address, request_id=request.id))
+    return f"closed as spam; later mail from {sender} is held without a notice"
+
+
 def _assign(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.Assign)
     return assign(msg.request, msg.settings, c.who, by=msg.sender.address, record=msg.record)
@@ -265,6 +283,7 @@ HANDLERS: dict[type, Handler] = {
     g.Note: _note,
     g.Internal: _internal,
     g.Assign: _assign,
+    g.Spam: _spam,
 }
 
 

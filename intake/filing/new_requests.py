@@ -4,10 +4,12 @@ reply to the sender."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from intake.clients.senders import Author
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
-from intake.mail.models import Filing
+from intake.mail.models import Filing, SpamSender
 from intake.outbox.notices import staff_held
 from intake.quotes.service import quote_new_request
 from intake.requests import service as requests
@@ -20,6 +22,12 @@ def held_for_triage(ctx: FilingContext) -> Outcome | None:
     sender = ctx.sender
     if sender.author is not Author.UNKNOWN and sender.client is not None:
         return None
+    if sender.author is not Author.STAFF and sender.address:
+        spam = ctx.session.scalar(sa.select(SpamSender).where(SpamSender.email == sender.address))
+        if spam is not None:
+            return hold_new(
+                ctx, f"{sender.address} was marked as spam by {spam.flagged_by}", notify=False
+            )
     reason = (
         "staff message that matches no request"
         if sender.author is Author.STAFF
@@ -28,8 +36,9 @@ def held_for_triage(ctx: FilingContext) -> Outcome | None:
     return hold_new(ctx, reason)
 
 
-def hold_new(ctx: FilingContext, reason: str) -> Outcome:
-    """A request held for staff with ``reason``, the sender not answered."""
+def hold_new(ctx: FilingContext, reason: str, *, notify: bool = True) -> Outcome:
+    """A request held for staff with ``reason``, the sender not answered; staff told
+    unless ``notify`` is False."""
     sender = ctx.sender
     request = requests.open_request(
         ctx.session,
@@ -41,7 +50,7 @@ def hold_new(ctx: FilingContext, reason: str) -> Outcome:
         hold_reason=reason,
         from_arrival_within=ctx.settings.sla.from_arrival_within,
     )
-    notice = staff_held(ctx.session, ctx.settings, request, ctx.inbound, reason)
+    notice = staff_held(ctx.session, ctx.settings, request, ctx.inbound, reason) if notify else None
     return ctx.settle(Filing.HELD, request, reason, [notice])
 
 

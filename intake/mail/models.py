@@ -145,3 +145,18 @@ class AddressFlag(Base):
         sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpamSender(Base):
+    """An address staff marked as spam (#spam): its later new mail is held without a
+    notice, and never answered."""
+
+    __tablename__ = "spam_senders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    flagged_by: Mapped[str] = mapped_column(sa.String(320))
+    request_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="SET NULL")
+    )
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -32,10 +32,11 @@ class Severity(enum.StrEnum):
 S = Status
 
 # Where a request may go from each status. A client's reply to a done request
-# reopens it; a declined request can be quoted again by staff.
+# reopens it; a declined request can be quoted again by staff; held mail staff dealt
+# with themselves (a call, a forward) may be closed as done.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.NEW: frozenset({S.HELD, S.QUOTED, S.APPROVED, S.DECLINED}),
-    S.HELD: frozenset({S.NEW, S.QUOTED, S.APPROVED, S.DECLINED}),
+    S.HELD: frozenset({S.NEW, S.QUOTED, S.APPROVED, S.DECLINED, S.DONE}),
     S.QUOTED: frozenset({S.QUOTED, S.APPROVED, S.DECLINED, S.HELD}),
     S.APPROVED: frozenset({S.QUOTED, S.IN_PROGRESS, S.WAITING_ON_CLIENT, S.DONE}),
     S.IN_PROGRESS: frozenset({S.QUOTED, S.WAITING_ON_CLIENT, S.DONE}),

@@ -20,6 +20,7 @@ from intake.commands.grammar import (
     SetSeverity,
     SetStatus,
     SetType,
+    Spam,
     format_command,
     parse_staff_message,
 )
@@ -439,3 +440,9 @@ def test_assign_names_one_staff_member(line: str, who: str) -> None:
 def test_assign_without_one_name_is_an_error(line: str) -> None:
     [error] = parse_staff_message(line).errors
     assert "#assign takes one staff member" in error.reason
+
+
+def test_spam_stands_alone() -> None:
+    assert parse_staff_message("#spam").commands == (Spam(),)
+    [error] = parse_staff_message("#spam\n#client acme").errors
+    assert "#client acme conflicts with #spam" in error.reason

@@ -570,3 +570,36 @@ def test_assigning_someone_who_is_no_staff_applies_nothing(session, settings, bu
     outcome = deliver(session, settings, staff("#assign carol\n#status in_progress"))
     assert bug.owner is None and bug.status is Status.APPROVED
     assert "'carol' names no one staff member" in receipt_text(session, outcome)
+
+
+def test_spam_closes_held_mail_and_holds_the_senders_next_mail_quietly(session, settings):
+    add_example_clients(session)
+    # Given a stranger's offer, held for staff
+    offer = deliver(session, settings, message(sender="seo@offers.example", subject="Rank #1"))
+    assert offer.filing is Filing.HELD and len(offer.outbound) == 1  # staff were told
+    # When Dana answers the notice with #spam
+    outcome = deliver(session, settings, staff("#spam"))
+    # Then the request is closed, and her receipt says what happens next
+    request = session.scalars(sa.select(Request)).one()
+    assert request.status is Status.DECLINED
+    assert "later mail from seo@offers.example is held without a notice" in receipt_text(
+        session, outcome
+    )
+    # When the same sender writes again
+    again = deliver(session, settings, message(sender="seo@offers.example", subject="Rank #1!!"))
+    # Then it is held, and nobody is told or answered
+    assert again.filing is Filing.HELD and again.outbound == ()
+    assert again.reason == "seo@offers.example was marked as spam by dana@agency.example"
+
+
+def test_spam_is_refused_for_a_clients_request(session, settings, bug):
+    outcome = deliver(session, settings, staff("#spam"))
+    assert bug.status is Status.APPROVED
+    assert "REQ-1001 is not held; #spam closes held mail only" in receipt_text(session, outcome)
+
+
+def test_held_mail_staff_dealt_with_is_closed_as_done(session, settings):
+    add_example_clients(session)
+    deliver(session, settings, message(sender="caller@unknown.example", subject="Call me"))
+    deliver(session, settings, staff("#status done\n#internal"))
+    assert session.scalars(sa.select(Request)).one().status is Status.DONE
