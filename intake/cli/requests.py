@@ -1,4 +1,4 @@
-"""`intake requests list|show|assign|retry|examples`."""
+"""`intake requests list|show|assign|close|retry|examples`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from intake.classification.examples import corrections_toml
 from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
-from intake.commands.service import CommandRefused, assign
+from intake.commands.service import CommandRefused, assign, mark_spam
 from intake.db import transaction, utcnow
-from intake.errors import InvalidInput, NotFound
+from intake.errors import ForbiddenTransition, InvalidInput, NotFound
 from intake.filing.service import file_batch
 from intake.mail.models import Filing, InboundMessage
+from intake.requests import service as requests_service
 from intake.requests.service import get_by_ref, record
 from intake.requests.states import Status
 from intake.sla import service as sla
@@ -210,6 +211,41 @@ def assign_command(ctx: Context, ref: str, who: str) -> None:
                 ),
             )
         except CommandRefused as exc:
+            raise InvalidInput(str(exc)) from None
+    click.echo(said)
+
+
+@command.command("close")
+@click.argument("ref")
+@click.option(
+    "--as",
+    "outcome",
+    type=click.Choice(["done", "declined", "spam"]),
+    default="done",
+    show_default=True,
+    help="done: the work is finished or was dealt with elsewhere; declined: not ours to do; "
+    "spam (held mail only): the sender's later mail is held without a notice.",
+)
+@click.pass_obj
+def close_command(ctx: Context, ref: str, outcome: str) -> None:
+    """Close a request; nothing is sent to anyone."""
+    actor = "intake requests close"
+    with transaction(database(ctx)) as session:
+        request = get_by_ref(session, ref)
+
+        def move(target: Status, detail: str) -> None:
+            requests_service.move(session, request, target, actor=actor, detail=detail)
+
+        try:
+            if outcome == "spam":
+                said = mark_spam(session, ctx.settings, request, actor, move)
+            else:
+                target = Status.DONE if outcome == "done" else Status.DECLINED
+                move(target, "closed from the command line")
+                if target is Status.DONE:
+                    request.closed_at = utcnow()
+                said = f"{request.ref} {target.value}"
+        except (CommandRefused, ForbiddenTransition) as exc:
             raise InvalidInput(str(exc)) from None
     click.echo(said)
 

@@ -94,6 +94,12 @@ class Spam:
 
 
 @dataclass(frozen=True)
+class Open:
+    client: str
+    subject: str  # "" for the email's own subject
+
+
+@dataclass(frozen=True)
 class Assign:
     who: str  # "me", "nobody", or a staff member's address, name or address's local part
 
@@ -111,6 +117,7 @@ Command = (
     | Internal
     | Assign
     | Spam
+    | Open
 )
 
 
@@ -257,6 +264,13 @@ def _assign(rest: str) -> Assign:
     return Assign(token.lower())
 
 
+def _open(rest: str) -> Open:
+    token, subject = _take(rest)
+    if not token or len(token) > MAX_NAME:
+        raise _Bad("#open needs a client slug such as acme, and may give a subject after it")
+    return Open(token, subject)
+
+
 def _note(rest: str) -> Note:
     if not rest:
         raise _Bad("#note needs the text of the note")
@@ -286,6 +300,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "internal": _bare("internal", Internal()),
     "assign": _assign,
     "spam": _bare("spam", Spam()),
+    "open": _open,
 }
 COMMAND_WORDS = tuple(_READERS)
 _LISTED = tuple(f"#{word}" for word in COMMAND_WORDS)
@@ -332,6 +347,8 @@ def format_command(command: Command) -> str:
             return f"#assign {who}"
         case Spam():
             return "#spam"
+        case Open(client, subject):
+            return f"#open {client} {subject}".rstrip()
     raise TypeError(f"not a command: {command!r}")
 
 
@@ -343,15 +360,28 @@ _FENCE = re.compile(r"[ \t\u00a0\ufeff]*(?:```|~~~)")
 _WORD_PREFIX = re.compile(r"[a-z]+(?![a-z_-])")
 # At most one of each per message (a repeat is dropped), and never one with its rivals.
 _ONCE = frozenset(
-    {Quote, SetType, SetSeverity, SetStatus, Approve, FileUnder, Decline, Internal, Assign, Spam}
+    {
+        Quote,
+        SetType,
+        SetSeverity,
+        SetStatus,
+        Approve,
+        FileUnder,
+        Decline,
+        Internal,
+        Assign,
+        Spam,
+        Open,
+    }
 )
 _RIVALS: dict[type, tuple[type, ...]] = {
     Approve: (Decline, Spam),
     Quote: (Decline, Spam),
     SetStatus: (Decline, Spam),
-    FileUnder: (Spam,),
-    Decline: (Approve, Quote, SetStatus, Spam),
-    Spam: (Approve, Quote, SetStatus, FileUnder, Decline),
+    FileUnder: (Spam, Open),
+    Open: (Spam, FileUnder, Decline),
+    Decline: (Approve, Quote, SetStatus, Spam, Open),
+    Spam: (Approve, Quote, SetStatus, FileUnder, Decline, Open),
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from intake.approvals.service import pending_quote
 from intake.classification.examples import keep_correction
@@ -115,8 +116,8 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
                             f"{g.format_hours(command.hours)}, {requote[-1].amount}"
                         )
                         continue
-                    if isinstance(command, g.FileUnder):
-                        filed = _file_under(msg, command)
+                    if isinstance(command, g.FileUnder | g.Open):
+                        filed = _file_under(msg, command.client)
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
                     applied.append(HANDLERS[type(command)](msg, command))
@@ -224,20 +225,29 @@ def _internal(msg: Incoming, c: g.Command) -> str:
 
 
 def _spam(msg: Incoming, c: g.Command) -> str:
+    return mark_spam(msg.session, msg.settings, msg.request, msg.sender.address, msg.move)
+
+
+def mark_spam(
+    session: Session,
+    settings: Settings,
+    request: Request,
+    by: str,
+    move: Callable[[Status, str], object],
+) -> str:
     """#spam on held mail: closed as declined, and the sender's later new mail is held
     without a notice (and, as all held mail, never answered)."""
-    request, session = msg.request, msg.session
     if request.status is not Status.HELD:
         raise CommandRefused(f"{request.ref} is not held; #spam closes held mail only")
     sender = request.contact_email
-    if not sender or sender in msg.settings.staff_addresses:
+    if not sender or sender in settings.staff_addresses:
         raise CommandRefused(f"{request.ref} was not written by someone outside the agency")
     contact = session.scalar(sa.select(Contact).where(Contact.email == sender))
     if contact is not None:
         raise CommandRefused(f"{sender} is a contact of {contact.client.slug}, not a spammer")
-    msg.move(Status.DECLINED, "spam")
+    move(Status.DECLINED, "spam")
     if session.scalar(sa.select(SpamSender.id).where(SpamSender.email == sender)) is None:
-        session.add(SpamSender(email=sender, flagged_by=msg.sender.address, request_id=request.id))
+        session.add(SpamSender(email=sender, flagged_by=by, request_id=request.id))
     return f"closed as spam; later mail from {sender} is held without a notice"
 
 
@@ -287,18 +297,41 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
-def _file_under(msg: Incoming, command: g.FileUnder) -> list[OutboundMessage]:
-    """#client slug: a held message becomes the client's request, quoted as if it had come
-    from one of their people; its sender becomes a contact who may not approve. The move
-    out of held is staff's, from their message; the quote that follows reads the client's."""
+def main_contact(session: Session, client: Client) -> Contact | None:
+    """Who a request staff open for ``client`` is answered to: its first contact who may
+    approve, else its first contact."""
+    return session.scalar(
+        sa.select(Contact)
+        .where(Contact.client_id == client.id)
+        .order_by(Contact.can_approve.desc(), Contact.id)
+        .limit(1)
+    )
+
+
+def client_named(session: Session, slug: str) -> Client:
+    client = session.scalar(sa.select(Client).where(Client.slug == slug.lower()))
+    if client is None:
+        raise CommandRefused(f"there is no client {slug!r} (intake clients list)")
+    return client
+
+
+def _file_under(msg: Incoming, slug: str) -> list[OutboundMessage]:
+    """#client slug (or #open slug): a held message becomes the client's request, quoted as
+    if it had come from one of their people; its sender becomes a contact who may not
+    approve. Held mail a member of staff wrote (a note of a call) is answered to the
+    client's main contact. The move out of held is staff's, from their message; the quote
+    that follows reads the client's."""
     session, settings, request = msg.session, msg.settings, msg.request
     if request.status is not Status.HELD:
         raise CommandRefused(f"{request.ref} is not held; #client only files held messages")
-    client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
-    if client is None:
-        raise CommandRefused(f"there is no client {command.client!r} (intake clients list)")
+    client = client_named(session, slug)
     sender = request.contact_email
-    if not sender or sender in settings.staff_addresses:
+    if sender in settings.staff_addresses:
+        main = main_contact(session, client)
+        if main is None:
+            raise CommandRefused(f"{client.slug} has no contact to answer")
+        request.contact_email = sender = main.email
+    if not sender:
         raise CommandRefused(f"{request.ref} was not written by a client")
     contact = session.scalar(sa.select(Contact).where(Contact.email == sender))
     if contact is not None and contact.client_id != client.id:

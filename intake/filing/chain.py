@@ -37,6 +37,7 @@ CHAIN: tuple[Step, ...] = (
     Step("answer to a quote", replies.answer_to_quote),
     Step("follow-up", replies.follow_up),
     # In no thread.
+    Step("staff opens a request", staff.staff_opens),
     Step("held for triage", new_requests.held_for_triage),
     Step("new request", new_requests.new_request),
 )

@@ -4,17 +4,27 @@ authentication is not required, when it answers no email intake sent them."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import sqlalchemy as sa
 
 from intake import memo
-from intake.clients.senders import Author
-from intake.commands.service import apply_staff_reply
+from intake.clients.models import Client
+from intake.clients.senders import Author, Sender
+from intake.commands import grammar as g
+from intake.commands.service import apply_staff_reply, main_contact
 from intake.filing.context import FilingContext
+from intake.filing.new_requests import hold_new
 from intake.filing.outcome import Outcome
 from intake.filing.replies import hold_in_thread
 from intake.mail.authentication import not_vouched_for
 from intake.mail.models import Filing
+from intake.mail.newtext import own_words
 from intake.outbox.models import OutboundMessage
+from intake.quotes.service import quote_new_request
+from intake.requests import service as requests
+from intake.requests.incoming import Incoming
 
 
 def _answers_our_email_to(ctx: FilingContext, address: str) -> bool:
@@ -55,3 +65,59 @@ def staff_reply(ctx: FilingContext) -> Outcome | None:
     sent = apply_staff_reply(msg)
     memo.forget(ctx.session)  # a command may add a contact or close work with hours logged
     return ctx.settle(Filing.FOLLOW_UP, msg.request, outbound=sent)
+
+
+def staff_opens(ctx: FilingContext) -> Outcome | None:
+    """A staff email in no thread that says ``#open <client> [subject]``: a request of that
+    client, with the email's other text as what was asked (a phone call, a forward), quoted
+    and answered to the client's main contact as if they had written it. Held for triage,
+    with the reason, when it cannot be: no such client, a bad command, or mail the agency's
+    server does not vouch for."""
+    if ctx.sender.author is not Author.STAFF or ctx.request is not None:
+        return None
+    message = g.parse_staff_message(own_words(ctx.mail.text))
+    opens = [c for c in message.commands if isinstance(c, g.Open)]
+    if not opens:
+        return None
+    auth = ctx.settings.authentication
+    why = not_vouched_for(ctx.mail, auth)
+    if why is None and not auth.required:
+        why = "with [authentication] required = false a new staff email opens nothing"
+    if why is None and (message.errors or len(message.commands) > 1):
+        why = "#open stands alone in a new email: " + (
+            "; ".join(f"line {e.line}: {e.reason}" for e in message.errors)
+            or "other commands go in a reply to the request"
+        )
+    session, command = ctx.session, opens[0]
+    client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
+    if why is None and client is None:
+        why = f"#open: there is no client {command.client!r}"
+    contact = main_contact(session, client) if client is not None else None
+    if why is None and contact is None:
+        why = f"#open: {command.client} has no contact to answer"
+    if why is not None:
+        return hold_new(ctx, f"staff #open not applied: {why}")
+    assert client is not None and contact is not None
+    request = requests.open_request(
+        session,
+        client=client,
+        contact_email=contact.email,
+        subject=command.subject or _unforwarded(ctx.mail.subject),
+        inbound=ctx.inbound,
+        from_arrival_within=ctx.settings.sla.from_arrival_within,
+    )
+    asked = Incoming(
+        session,
+        ctx.settings,
+        ctx.inbound,
+        dataclasses.replace(ctx.mail, new_text=message.relay_text),
+        Sender(Author.CONTACT, contact.email, client, contact),
+        request,
+    )
+    asked.record("note", f"opened for {client.slug} by {ctx.sender.address}", ctx.sender.address)
+    return ctx.settle(Filing.REQUEST, request, outbound=quote_new_request(asked, vouched=True))
+
+
+def _unforwarded(subject: str) -> str:
+    """A subject without the "Fwd:" a forward gave it."""
+    return re.sub(r"^\s*(?:(?:fwd?|wg|tr|rv)\s*:\s*)+", "", subject, flags=re.IGNORECASE) or subject

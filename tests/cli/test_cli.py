@@ -620,3 +620,21 @@ def test_requests_show_reads_as_the_conversation(config):
     assert "dana@agency.example logged 1 h for " in text and ": looked at the orders page" in text
     assert "quote v2 by dana@agency.example: 6 h," in text
     assert "staff_reply" not in text and "opened opened" not in text
+
+
+def test_requests_are_closed_from_the_command_line(config):
+    intake(config, "db", "upgrade")
+    intake(config, "clients", "import", str(CLIENTS_FILE))
+    file_mail(
+        config,
+        [message(subject="Site down"), message(sender="seo@offers.example", subject="Rank #1")],
+    )
+    # A client's approved work is closed as done; the stranger's held offer as spam
+    assert intake(config, "requests", "close", "REQ-1001").output == "REQ-1001 done\n"
+    spam = intake(config, "requests", "close", "REQ-1002", "--as", "spam")
+    assert "later mail from seo@offers.example is held without a notice" in spam.output
+    rows = json.loads(intake(config, "requests", "list", "--json").output)
+    assert [r["status"] for r in rows] == ["done", "declined"]
+    # Closing what cannot close is one line, exit code 2
+    again = intake(config, "requests", "close", "REQ-1002", "--as", "spam")
+    assert again.exit_code == 2 and "REQ-1002 is not held" in again.output

@@ -603,3 +603,57 @@ def test_held_mail_staff_dealt_with_is_closed_as_done(session, settings):
     deliver(session, settings, message(sender="caller@unknown.example", subject="Call me"))
     deliver(session, settings, staff("#status done\n#internal"))
     assert session.scalars(sa.select(Request)).one().status is Status.DONE
+
+
+def phoned(text: str, headers: dict[str, str] | None = STAFF_AUTH) -> bytes:
+    """A new email from Dana to the support address, in no thread."""
+    return message(
+        sender="dana@agency.example", name="Dana", subject="Call", body=text, headers=headers
+    )
+
+
+def test_staff_open_a_request_for_a_client_from_a_new_email(session, settings):
+    add_example_clients(session)
+    # When Dana writes down a call and opens it for Acme
+    outcome = deliver(
+        session,
+        settings,
+        phoned("#open acme Checkout fails on mobile\nAlice called: the checkout fails on phones."),
+    )
+    # Then Acme has a request in its main contact's name, quoted and answered to her
+    assert outcome.filing is Filing.REQUEST
+    request = session.scalars(sa.select(Request)).one()
+    assert (request.client.slug, request.contact_email) == ("acme", "alice@acme.example")
+    assert request.subject == "Checkout fails on mobile"
+    assert any(m.recipients == ["alice@acme.example"] for m in outcome.outbound)
+    assert "opened for acme by dana@agency.example" in [e.detail for e in request.events]
+
+
+@pytest.mark.parametrize(
+    ("text", "headers", "why"),
+    [
+        ("#open acme\nA call.", {}, "staff #open not applied: "),  # not authenticated
+        ("#open nobody\nA call.", STAFF_AUTH, "#open: there is no client 'nobody'"),
+        ("#open acme\n#quote 6h\nA call.", STAFF_AUTH, "#open stands alone in a new email"),
+    ],
+)
+def test_a_staff_open_that_cannot_apply_is_held_with_the_reason(
+    session, settings, text, headers, why
+):
+    add_example_clients(session)
+    outcome = deliver(session, settings, phoned(text, headers))
+    assert outcome.filing is Filing.HELD and why in outcome.reason
+    assert all(m.recipients == ["dana@agency.example"] for m in outcome.outbound)
+
+
+def test_held_staff_mail_opened_for_a_client_is_answered_to_its_main_contact(session, settings):
+    add_example_clients(session)
+    # Given Dana's note of a call, with no command, held as staff mail matching no request
+    held = deliver(session, settings, phoned("Alice called: the checkout fails on phones."))
+    assert held.filing is Filing.HELD
+    # When Dana answers the held notice with #open acme
+    deliver(session, settings, staff("#open acme"))
+    # Then the request is Acme's, answered to Alice
+    request = session.scalars(sa.select(Request)).one()
+    assert request.client.slug == "acme" and request.contact_email == "alice@acme.example"
+    assert request.status is not Status.HELD
