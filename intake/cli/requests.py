@@ -29,7 +29,7 @@ def command() -> None:
     """Requests filed from mail."""
 
 
-_LIST_ROW = "{:<10} {:<18} {:<12} {:<9} {:<9} {:<24} {:<16} {:<28} {}"
+_LIST_ROW = "{:<10} {:<18} {:<12} {:<9} {:<9} {:<26} {:<10} {:<10} {:<28} {}"
 
 
 def _cut(text: str, width: int) -> str:
@@ -91,11 +91,24 @@ def list_command(
         return
     click.echo(
         _LIST_ROW.format(
-            "REF", "STATUS", "CLIENT", "TYPE", "SEVERITY", "DUE", "OWNER", "CONTACT", "SUBJECT"
+            "REF",
+            "STATUS",
+            "CLIENT",
+            "TYPE",
+            "SEVERITY",
+            "SLA DUE",
+            "PROMISED",
+            "OWNER",
+            "CONTACT",
+            "SUBJECT",
         )
     )
+    zone = ctx.settings.zone
     for row in rows:
-        due_text = ("OVERDUE " if row["overdue"] else "") + (row["due_at"] or "-")[:16]
+        due_at = row["due_at"]
+        due_text = ("OVERDUE " if row["overdue"] else "") + (
+            f"{datetime.fromisoformat(due_at).astimezone(zone):%a %-d %b %H:%M}" if due_at else "-"
+        )
         click.echo(
             _LIST_ROW.format(
                 row["ref"],
@@ -104,6 +117,7 @@ def list_command(
                 row["type"] or "-",
                 row["severity"] or "-",
                 due_text,
+                row["promised"] or "-",
                 (row["owner"] or "-").partition("@")[0],
                 row["contact"],
                 _cut(row["subject"], 60),

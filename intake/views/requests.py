@@ -61,7 +61,24 @@ def list_requests(
         query = query.join(Client).where(Client.slug == client)
     if limit is not None:
         query = query.limit(limit)
-    return [{**summary(r), "id": r.id} for r in session.scalars(query)]
+    found = list(session.scalars(query))
+    promised = _promised(session, [r.id for r in found])
+    return [{**summary(r), "promised": promised.get(r.id), "id": r.id} for r in found]
+
+
+def _promised(session: Session, ids: list[int]) -> dict[int, str]:
+    """The date each request's latest live quote promised the work done by (ISO)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Quote.request_id, Quote.complete_by)
+        .where(
+            Quote.request_id.in_(ids),
+            Quote.status.in_(("pending", "approved", "included")),
+        )
+        .order_by(Quote.request_id, Quote.version)
+    )
+    return {rid: due.isoformat() for rid, due in rows if due is not None}
 
 
 def detail(session: Session, request: Request) -> dict[str, Any]:
