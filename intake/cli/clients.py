@@ -136,6 +136,7 @@ def list_command(ctx: Context, as_toml: bool) -> None:
         for client in clients:
             domains = ", ".join(d.domain for d in client.domains) or "-"
             click.echo(
-                f"{client.slug:<16} {client.plan:<13} {len(client.contacts):>3} contacts  "
+                f"{client.slug:<16} {client.plan:<13} "
+                f"{counted(len(client.contacts), 'contact'):>12}  "
                 f"{domains}  {client.name}"
             )

@@ -1,8 +1,10 @@
-"""`intake requests list|show|assign|close|retry|examples`."""
+"""`intake requests list|show|open|assign|close|retry|examples`."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,11 +14,13 @@ import sqlalchemy as sa
 from intake.classification.examples import corrections_toml
 from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
-from intake.commands.service import CommandRefused, assign, mark_spam
+from intake.commands.service import CommandRefused, assign, client_named, mark_spam
 from intake.db import transaction, utcnow
 from intake.errors import ForbiddenTransition, InvalidInput, NotFound
 from intake.filing.service import file_batch
+from intake.filing.staff import COMMAND_LINE
 from intake.mail.models import Filing, InboundMessage
+from intake.mail.store import Fetched, store_raw
 from intake.requests import service as requests_service
 from intake.requests.service import get_by_ref, record
 from intake.requests.states import Status
@@ -227,6 +231,49 @@ def assign_command(ctx: Context, ref: str, who: str) -> None:
         except CommandRefused as exc:
             raise InvalidInput(str(exc)) from None
     click.echo(said)
+
+
+@command.command("open")
+@click.argument("client")
+@click.argument("subject")
+@click.option("--text", required=True, help="What the client asked for (a call, a forward).")
+@click.option("--by", default=None, help="The staff member opening it (default: the first lead).")
+@click.pass_obj
+def open_command(ctx: Context, client: str, subject: str, text: str, by: str | None) -> None:
+    """Open a request for a client, quoted and answered to its main contact as if they had
+    written it (the emails go out with `intake run`)."""
+    settings = ctx.settings
+    leads = [m for m in settings.staff if m.lead] or list(settings.staff)
+    member = settings.staff_member(by) if by else (leads[0] if leads else None)
+    if member is None:
+        raise InvalidInput(f"--by {by!r} names no one staff member" if by else "staff: none set")
+    raw = opening_email(settings.support_address, member.email, client, subject, text)
+    factory = database(ctx)
+    with transaction(factory) as session:
+        try:  # before anything is stored: a wrong slug leaves nothing behind
+            client_named(session, client)
+        except CommandRefused as exc:
+            raise InvalidInput(str(exc)) from None
+        ids = store_raw(session, COMMAND_LINE, None, [Fetched(None, raw)])
+        [outcome] = file_batch(session, settings, ids)
+    if outcome.filing is not Filing.REQUEST:
+        raise InvalidInput(f"not opened: {outcome.reason}")
+    click.echo(
+        f"{outcome.request_ref} opened for {client}; "
+        f"{counted(len(outcome.outbound), 'email')} wait in the outbox for `intake run`"
+    )
+
+
+def opening_email(support: str, staff: str, client: str, subject: str, text: str) -> bytes:
+    """The email `requests open` files: from the staff member, saying #open. Pure."""
+    message = EmailMessage()
+    message["From"] = staff
+    message["To"] = support
+    message["Subject"] = subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=support.rpartition("@")[2] or "intake")
+    message.set_content(f"#open {client} {subject}\n\n{text}\n")
+    return message.as_bytes()
 
 
 @command.command("close")

@@ -640,3 +640,22 @@ def test_requests_are_closed_from_the_command_line(config):
     # Closing what cannot close is one line, exit code 2
     again = intake(config, "requests", "close", "REQ-1002", "--as", "spam")
     assert again.exit_code == 2 and "REQ-1002 is not held" in again.output
+
+
+def test_a_request_is_opened_for_a_client_from_the_command_line(config):
+    intake(config, "db", "upgrade")
+    intake(config, "clients", "import", str(CLIENTS_FILE))
+    # When Dana opens a request for Acme after a call
+    opened = intake(
+        config, "requests", "open", "acme", "Checkout fails on mobile", "--text", "Alice called."
+    )
+    # Then it is Acme's, in its main contact's name, and its emails wait to be sent
+    assert opened.exit_code == 0, opened.output
+    assert opened.output.startswith("REQ-1001 opened for acme; 2 emails wait in the outbox")
+    [row] = json.loads(intake(config, "requests", "list", "--json").output)
+    assert (row["client"], row["contact"]) == ("acme", "alice@acme.example")
+    assert row["subject"] == "Checkout fails on mobile" and row["status"] != "held"
+    # and a client that does not exist is one line, with nothing stored
+    wrong = intake(config, "requests", "open", "acmee", "x", "--text", "y")
+    assert wrong.exit_code == 2 and "there is no client 'acmee'" in wrong.output
+    assert len(json.loads(intake(config, "requests", "list", "--json").output)) == 1
