@@ -425,3 +425,35 @@ def test_a_message_over_the_size_limit_is_stored_as_it_came_and_held_unread(
         assert stored.subject == "Logs attached" and stored.from_address == ALICE
     assert talk.state().status is Status.HELD
     assert "max_message_bytes" in text(talk.one(DANA)) and talk.to(ALICE) == []
+
+
+# ---- work opened for a client by staff is vouched for ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {},  # no result at all
+        {"Authentication-Results": dmarc("fail", DANA)},  # our server says it failed
+        {"Authentication-Results": dmarc("pass", DANA, authserv="mx.attacker.example")},
+    ],
+)
+def test_a_forged_staff_open_opens_nothing_and_writes_to_no_client(talk, forged):
+    # Given a message that claims to be Dana's, opening work for Zed on its included hours
+    raw = out_of_thread(
+        DANA, "Urgent", "#open zed Rebuild the shop\nZoe asked by phone.", headers=forged
+    )
+    # When it arrives
+    talk.send(raw)
+    # Then it is held for staff with the reason, and Zoe hears nothing
+    assert talk.to(ZOE) == []
+    with transaction(talk.factory) as session:
+        stored = session.scalars(sa.select(InboundMessage)).one()
+    assert stored.filing is Filing.HELD and "staff #open not applied" in stored.reason
+    assert talk.state().status is Status.HELD
+
+
+def test_a_staff_open_our_server_vouches_for_answers_the_client(talk):
+    talk.send(out_of_thread(DANA, "Call", "#open zed Rebuild the shop\nZoe asked by phone."))
+    assert talk.state().client == "zed" and talk.state().status is not Status.HELD
+    assert len(talk.to(ZOE)) == 1
