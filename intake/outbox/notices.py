@@ -80,6 +80,7 @@ def staff_client_reply(
             "sender": msg.mail.from_address,
             "outcome": outcome,
             "reason": reason or "",
+            "owner": msg.request.owner or "",
             "text": msg.mail.new_text[:20_000],
         },
         request=msg.request,

@@ -657,3 +657,13 @@ def test_held_staff_mail_opened_for_a_client_is_answered_to_its_main_contact(ses
     request = session.scalars(sa.select(Request)).one()
     assert request.client.slug == "acme" and request.contact_email == "alice@acme.example"
     assert request.status is not Status.HELD
+
+
+def test_staff_told_of_a_clients_reply_see_who_owns_the_request(session, settings, bug):
+    deliver(session, settings, staff("#assign me\n#internal"))
+    outcome = deliver(
+        session, settings, message(subject="Re: [REQ-1001] Site down", body="Still down.\n")
+    )
+    notice = sent(session, outcome)["staff_client_reply"]
+    body = email.message_from_bytes(notice.raw, policy=default).get_body(("plain",))
+    assert "Owner:           dana@agency.example" in body.get_content()

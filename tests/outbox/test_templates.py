@@ -192,6 +192,7 @@ SAMPLES = {
         "subject": "S",
         "sender": "z@z",
         "outcome": "approved quote v1",
+        "owner": "",
         "reason": "",
         "text": "Approved",
     },
