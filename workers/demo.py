@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.billing import service as billing
 from intake.billing.statement import Period
+from intake.cli.common import counted
 from intake.clients.service import import_clients, read_clients_file
 from intake.db import make_engine, session_factory, transaction, upgrade, utcnow
 from intake.demo.answers import LATER, written_now
@@ -74,7 +75,7 @@ def run_demo(folder: Path | None = None) -> str:
         statements = _bill(factory, settings)
         sent = len(smtp.messages)
     header = [
-        f"intake demo: {stored} messages from the sample mailbox "
+        f"intake demo: {counted(stored, 'message')} from the sample mailbox "
         f"({len(list(MAILBOX.glob('*.eml')))} files) filed",
         f"database: {database_url}",
         "",

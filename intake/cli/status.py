@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from intake.cli.common import database, echo_json
+from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction
 from intake.views.status import status_report
@@ -22,9 +22,9 @@ def command(ctx: Context, as_json: bool) -> None:
         return
     i = report["inbound"]
     click.echo(
-        f"inbound  {i['total']} stored: {i['request']} new requests, {i['follow_up']} "
-        f"follow-ups, {i['machine']} from machines, {i['held']} held for staff, "
-        f"{i['failed']} parked, {i['pending']} pending"
+        f"inbound  {i['total']} stored: {counted(i['request'], 'new request')}, "
+        f"{counted(i['follow_up'], 'follow-up')}, {i['machine']} from machines, "
+        f"{i['held']} held for staff, {i['failed']} parked, {i['pending']} pending"
         + (
             f" ({i['history']} of them history: in the mailbox before intake first read "
             "it, nobody written to)"
