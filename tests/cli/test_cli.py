@@ -254,6 +254,9 @@ def test_requests_list_sorts_by_what_falls_due_next(config):
     # And the default order is still by number
     by_number = json.loads(intake(config, "requests", "list", "--json").output)
     assert [r["ref"] for r in by_number] == ["REQ-1001", "REQ-1002", "REQ-1003", "REQ-1004"]
+    # and --overdue keeps only the two past their targets
+    late = json.loads(intake(config, "requests", "list", "--overdue", "--json").output)
+    assert [r["ref"] for r in late] == ["REQ-1001", "REQ-1003"]
 
 
 def test_requests_examples_exports_a_staff_correction_as_a_labelled_example(config):
