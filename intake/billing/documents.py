@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.outbox.compose import Attachment
 from intake.outbox.templates import hours as show_hours
-from intake.outbox.templates import money
+from intake.outbox.templates import money, plan
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -71,7 +71,7 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     _line(pdf, f"{context['agency_name']}: statement for {context['period_name']}", 9)
     pdf.set_font("Helvetica", size=10)
-    _line(pdf, f"{context['client_name']}, {context['plan_name']} plan")
+    _line(pdf, f"{context['client_name']}, {plan(context['plan_name'])}")
     if context["fee"] is not None:
         _line(pdf, f"Plan fee: {money(context['fee'])}")
     if context["included_hours"]:
@@ -89,12 +89,13 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     _line(pdf, f"Total: {money(context['total'])}", 8)
     pdf.set_font("Helvetica", size=10)
     sla = context["sla"]
-    _line(
-        pdf,
-        f"SLA this month: first responses on time {sla['responses_on_time']} of "
-        f"{sla['responses']}; resolutions on time {sla['resolutions_on_time']} of "
-        f"{sla['resolutions']}",
-    )
+    if sla["responses"] or sla["resolutions"]:  # "0 of 0" tells the client nothing
+        _line(
+            pdf,
+            f"SLA this month: first responses on time {sla['responses_on_time']} of "
+            f"{sla['responses']}; resolutions on time {sla['resolutions_on_time']} of "
+            f"{sla['resolutions']}",
+        )
     if context["open_work"]:
         pdf.ln(2)
         _line(pdf, "Approved work still open:")

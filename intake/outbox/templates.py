@@ -35,6 +35,11 @@ def hours(value: Decimal | int | str) -> str:
     return f"{hours_figure(value)} h"
 
 
+def plan(name: str) -> str:
+    """A plan's name as a phrase: "Basic" -> "Basic plan"; "No plan" stays "No plan"."""
+    return name if name.strip().lower().endswith("plan") else f"{name} plan"
+
+
 @lru_cache(maxsize=8)
 def _environment(override: str | None, autoescape: bool) -> jinja2.Environment:
     folders = [Path(override)] if override else []
@@ -49,6 +54,7 @@ def _environment(override: str | None, autoescape: bool) -> jinja2.Environment:
     )
     env.filters["money"] = money
     env.filters["hours"] = hours
+    env.filters["plan"] = plan
     return env
 
 

@@ -268,3 +268,18 @@ def test_composed_mail_carries_the_thread_and_robot_headers():
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "said"), [("No plan", "(Zed, No plan)"), ("Basic", "(Zed, Basic plan)")]
+)
+def test_a_plan_is_named_once(name: str, said: str) -> None:
+    rendered = render("staff_new_request", {**SAMPLES["staff_new_request"], "plan_name": name})
+    assert said in rendered.text and said in rendered.html and "plan plan" not in rendered.text
+
+
+def test_a_statement_says_nothing_of_service_when_there_was_none_to_report() -> None:
+    quiet = {**SAMPLES["statement"], "sla": dict.fromkeys(SAMPLES["statement"]["sla"], 0)}
+    rendered = render("statement", quiet)
+    assert "on time" not in rendered.text and "on time" not in rendered.html
+    assert "on time" in render("statement", SAMPLES["statement"]).text
