@@ -283,3 +283,11 @@ def test_a_statement_says_nothing_of_service_when_there_was_none_to_report() -> 
     rendered = render("statement", quiet)
     assert "on time" not in rendered.text and "on time" not in rendered.html
     assert "on time" in render("statement", SAMPLES["statement"]).text
+
+
+def test_the_approval_receipt_thanks_the_approver_without_naming_them_to_themselves() -> None:
+    own = render("approved", {**SAMPLES["approved"], "approver": "Zoe", "contact_name": "Zoe"})
+    other = render("approved", {**SAMPLES["approved"], "approver": "Bob", "contact_name": "Zoe"})
+    assert "Thank you for approving our quote for REQ-1042" in own.text
+    assert "Zoe approved" not in own.text and "Zoe approved" not in own.html
+    assert "Thank you: Bob approved our quote" in other.text
