@@ -84,6 +84,9 @@ _AUTOREPLY_SUBJECT = re.compile(
     r"|respuesta autom[áa]tica\b|fuera de la oficina\b"
     r"|automatisch antwoord\b|afwezig\b"
     r"|risposta automatica\b|fuori sede\b"
+    r"|resposta autom[áa]tica\b|automatiskt svar\b|automatisk svar\b"
+    r"|automatyczna odpowied[źz]\b|automaattinen vastaus\b"
+    r"|自動応答|自動返信|自动回复|自動回覆"
     r")",
     re.IGNORECASE,
 )
@@ -116,12 +119,16 @@ _BOUNCE_SUBJECT = re.compile(
     r"\s*(?:undeliverable\b|undelivered mail\b|undeliverable mail\b|returned mail\b"
     r"|mail delivery (?:failed|failure|system)\b|delivery (?:status notification|failure"
     r"|notification|has failed|failed)\b|failure notice\b|non[- ]?delivery\b"
-    r"|nondeliverable\b|warning: could not send\b|unzustellbar\b|non remis\b)",
+    r"|nondeliverable\b|warning: could not send\b|unzustellbar\b|non remis\b"
+    r"|message (?:not delivered|delivery (?:has )?failed)\b|mail could not be delivered\b"
+    r"|mail system error\b|non recapitabile\b|onbestelbaar\b|no se puede entregar\b"
+    r"|n[ãa]o [ée] poss[íi]vel entregar\b|kan inte levereras\b)",
     re.IGNORECASE,
 )
 # What the text of a bounce says of the recipient it failed for.
 _BOUNCE_SAYS = re.compile(
-    r"could not (?:be )?deliver|couldn't be delivered|was not delivered|undeliverable"
+    r"could not (?:be )?deliver|couldn't be delivered|(?:was not|wasn't) delivered"
+    r"|undeliverable|unable to deliver|did not reach|didn't reach"
     r"|delivery (?:to the following recipients? )?(?:has )?failed|failed recipient"
     r"|permanent(?:ly)? (?:error|fatal)|user unknown|unknown user|no such user"
     r"|mailbox (?:unavailable|not found|full)|\b5\.\d{1,3}\.\d{1,3}\b",

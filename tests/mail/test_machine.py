@@ -448,3 +448,38 @@ def test_a_microsoft_junk_mail_report_is_an_abuse_report() -> None:
         + b"--b--\r\n"
     )
     assert verdict_of(parse(raw)) == "abuse_report"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Resposta automática: Re: orçamento",
+        "Automatiskt svar: Offert",
+        "Automatisk svar: Tilbud",
+        "Automatyczna odpowiedź: Oferta",
+        "自動応答: お見積もり",
+        "自动回复: 报价",
+    ],
+)
+def test_out_of_office_subjects_in_more_of_outlooks_languages(subject: str) -> None:
+    assert verdict_of(parse(build_message(subject=subject))) == "autoreply_subject"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Undeliverable: Quote",
+            "Your message did not reach some or all of the intended recipients.",
+        ),
+        (
+            "Message not delivered",
+            "Your message wasn't delivered to a@b.example because the address couldn't be found.",
+        ),
+        ("Non recapitabile: Preventivo", "Il messaggio non è stato recapitato: 550 5.1.1"),
+        ("No se puede entregar: Presupuesto", "No se pudo entregar: 550 5.1.1 user unknown"),
+    ],
+)
+def test_bounces_in_exchange_and_gmail_wording(subject: str, body: str) -> None:
+    mail = parse(build_message(sender="System <system@mx.example>", subject=subject, body=body))
+    assert verdict_of(mail) == "bounce_text"
