@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 
 from intake.db import utcnow
 from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
@@ -34,10 +33,11 @@ class Poller:
         """Store and enqueue all mail now in the folder past the cursor; return how many."""
         with self.rt.transaction() as session:
             cursor = store.read_cursor(session, self.mailbox_name)
-        last_uid = history_until = 0
-        if cursor is not None and cursor.uidvalidity == uidvalidity:
-            last_uid, history_until = cursor.last_uid, cursor.history_until
-        else:
+        last_uid, history_until = store.starting_point(cursor, uidvalidity)
+        if history_until is None:
+            history_until = mailbox.last_uid()
+            self._first_reading(history_until)
+        if cursor is None or cursor.uidvalidity != uidvalidity:
             if cursor is not None:
                 log.warning(
                     "UIDVALIDITY of %s changed (%s -> %s): re-reading the folder; stored "
@@ -46,9 +46,6 @@ class Poller:
                     cursor.uidvalidity,
                     uidvalidity,
                 )
-            else:
-                history_until = mailbox.last_uid()
-                self._first_reading(history_until)
             with self.rt.transaction() as session:
                 store.save_cursor(session, self.mailbox_name, uidvalidity, 0, history_until)
         if last_uid and not self._caught_up:
@@ -63,12 +60,12 @@ class Poller:
             for chunk in self._batches(mailbox, uids):
                 if self.stop.is_set():
                     break
-                now = utcnow()
-                within = self.settings.answer_existing_within
-                fetched = [
-                    replace(item, history=store.is_history(item, history_until, now, within))
-                    for item in mailbox.fetch(chunk)
-                ]
+                fetched = store.with_history(
+                    mailbox.fetch(chunk),
+                    history_until,
+                    utcnow(),
+                    self.settings.answer_existing_within,
+                )
                 with self.rt.transaction() as session:
                     ids = store.store_raw(session, self.mailbox_name, uidvalidity, fetched)
                     store.save_cursor(session, self.mailbox_name, uidvalidity, max(chunk))

@@ -6,7 +6,7 @@ database keeps no message, cursor, request or email; nothing is queued or sent."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -72,27 +72,19 @@ def _preview(
     session: Session, settings: Settings, mailbox: Mailbox, uidvalidity: int
 ) -> Iterator[Preview]:
     name = settings.imap.mailbox_name
-    cursor = store.read_cursor(session, name)
-    if cursor is not None and cursor.uidvalidity == uidvalidity:
-        last_uid, history_until = cursor.last_uid, cursor.history_until
-    else:
-        last_uid, history_until = 0, 0 if cursor is not None else mailbox.last_uid()
+    last_uid, history_until = store.starting_point(store.read_cursor(session, name), uidvalidity)
+    if history_until is None:
+        history_until = mailbox.last_uid()
     uids = mailbox.uids_after(last_uid)
     limit = int(settings.imap.batch_megabytes * 1024 * 1024)
     now, within = utcnow(), settings.imap.answer_existing_within
     for chunk in by_size(uids, mailbox.sizes(uids), limit):
-        fetched = [
-            replace(item, history=store.is_history(item, history_until, now, within))
-            for item in mailbox.fetch(chunk)
-        ]
-        for item in fetched:
+        for item in store.with_history(mailbox.fetch(chunk), history_until, now, within):
             ids = store.store_raw(session, name, uidvalidity, [item])
             if not ids:
                 yield _already_stored(session, item)
                 continue
-            outcomes = file_batch(session, settings, ids)
-            session.flush()
-            yield _previewed(session, item, ids[0], outcomes)
+            yield _previewed(session, item, ids[0], file_batch(session, settings, ids))
 
 
 def _already_stored(session: Session, item: store.Fetched) -> Preview:

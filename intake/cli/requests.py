@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from intake.classification.examples import corrections_toml
 from intake.cli.common import counted, database, echo_json
 from intake.cli.main import Context
-from intake.commands.service import CommandRefused, assign, client_named, mark_spam
+from intake.commands.service import (
+    CommandRefused,
+    assign,
+    client_named,
+    mark_spam,
+    staff_address,
+)
 from intake.db import transaction, utcnow
 from intake.errors import ForbiddenTransition, InvalidInput, NotFound
 from intake.filing.service import file_batch
@@ -200,13 +206,10 @@ _TEXT_LINES = 6  # lines of an email's new text shown under it
 
 def _staff_address(ctx: Context, who: str) -> str:
     """The address of the staff member ``who`` names; "" for "none"."""
-    if who.lower() in ("none", "nobody", "-"):
-        return ""
-    member = ctx.settings.staff_member(who)
-    if member is None:
-        known = ", ".join(m.email for m in ctx.settings.staff) or "none in the settings"
-        raise InvalidInput(f"{who!r} names no one staff member (staff: {known})")
-    return member.email
+    try:
+        return staff_address(ctx.settings, who) or ""
+    except CommandRefused as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 @command.command("assign")
@@ -215,21 +218,18 @@ def _staff_address(ctx: Context, who: str) -> str:
 @click.pass_obj
 def assign_command(ctx: Context, ref: str, who: str) -> None:
     """Give a request to a staff member (address, name or "none")."""
-    address = _staff_address(ctx, who)
+    address = _staff_address(ctx, who)  # refused before the database is opened
     with transaction(database(ctx)) as session:
         request = get_by_ref(session, ref)
-        try:
-            said = assign(
-                request,
-                ctx.settings,
-                address or "nobody",
-                by="",
-                record=lambda kind, detail: record(
-                    session, request, kind, "intake requests assign", None, detail
-                ),
-            )
-        except CommandRefused as exc:
-            raise InvalidInput(str(exc)) from None
+        said = assign(
+            request,
+            ctx.settings,
+            address or "nobody",
+            by="",
+            record=lambda kind, detail: record(
+                session, request, kind, "intake requests assign", None, detail
+            ),
+        )
     click.echo(said)
 
 
@@ -303,8 +303,6 @@ def close_command(ctx: Context, ref: str, outcome: str) -> None:
             else:
                 target = Status.DONE if outcome == "done" else Status.DECLINED
                 move(target, "closed from the command line")
-                if target is Status.DONE:
-                    request.closed_at = utcnow()
                 said = f"{request.ref} {target.value}"
         except (CommandRefused, ForbiddenTransition) as exc:
             raise InvalidInput(str(exc)) from None

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from intake.errors import IntakeError
 from intake.hours import HOURS_EXAMPLE, format_hours, leading_hours, parse_hours
+from intake.mail.headers import MAX_ADDRESS
 from intake.requests.states import RequestType, Severity, Status
 
 MAX_NAME = 64  # PO numbers and client slugs, as stored
@@ -259,7 +260,7 @@ def _client(rest: str) -> FileUnder:
 
 def _assign(rest: str) -> Assign:
     token, after = _take(rest)
-    if not token or after or len(token) > 320:
+    if not token or after or len(token) > MAX_ADDRESS:
         raise _Bad("#assign takes one staff member: #assign me, #assign dana or #assign nobody")
     return Assign(token.lower())
 

@@ -209,8 +209,6 @@ def _status(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.SetStatus)
     target = Status(c.value)
     msg.move(target, "by staff")
-    if target is Status.DONE:
-        msg.request.closed_at = utcnow()
     return f"status {target.value}"
 
 
@@ -256,6 +254,18 @@ def _assign(msg: Incoming, c: g.Command) -> str:
     return assign(msg.request, msg.settings, c.who, by=msg.sender.address, record=msg.record)
 
 
+def staff_address(settings: Settings, who: str, me: str = "") -> str | None:
+    """The address of the staff member ``who`` names ("me" is ``me``); None for "nobody"
+    (also "none" or "-"). Refused when it names no one member of staff."""
+    if who.lower() in ("nobody", "none", "-"):
+        return None
+    member = settings.staff_member(me if who.lower() == "me" else who)
+    if member is None:
+        known = ", ".join(m.email for m in settings.staff) or "none"
+        raise CommandRefused(f"{who!r} names no one staff member (staff: {known})")
+    return member.email
+
+
 def assign(
     request: Request,
     settings: Settings,
@@ -266,14 +276,7 @@ def assign(
 ) -> str:
     """Give ``request`` to the staff member ``who`` names ("me" is ``by``; "nobody" takes
     it from its owner), recording who did; what changed, in words."""
-    if who in ("nobody", "none", "-"):
-        owner = None
-    else:
-        member = settings.staff_member(by if who == "me" else who)
-        if member is None:
-            known = ", ".join(m.email for m in settings.staff) or "none"
-            raise CommandRefused(f"{who!r} names no one staff member (staff: {known})")
-        owner = member.email
+    owner = staff_address(settings, who, me=by)
     before = request.owner
     if owner == before:
         return f"{request.ref} already has {'no owner' if owner is None else 'owner ' + owner}"
@@ -297,15 +300,18 @@ HANDLERS: dict[type, Handler] = {
 }
 
 
-def main_contact(session: Session, client: Client) -> Contact | None:
+def main_contact(session: Session, client: Client) -> Contact:
     """Who a request staff open for ``client`` is answered to: its first contact who may
-    approve, else its first contact."""
-    return session.scalar(
+    approve, else its first contact. Refused when the client has none."""
+    contact = session.scalar(
         sa.select(Contact)
         .where(Contact.client_id == client.id)
         .order_by(Contact.can_approve.desc(), Contact.id)
         .limit(1)
     )
+    if contact is None:
+        raise CommandRefused(f"{client.slug} has no contact to answer")
+    return contact
 
 
 def client_named(session: Session, slug: str) -> Client:
@@ -327,10 +333,7 @@ def _file_under(msg: Incoming, slug: str) -> list[OutboundMessage]:
     client = client_named(session, slug)
     sender = request.contact_email
     if sender in settings.staff_addresses:
-        main = main_contact(session, client)
-        if main is None:
-            raise CommandRefused(f"{client.slug} has no contact to answer")
-        request.contact_email = sender = main.email
+        request.contact_email = sender = main_contact(session, client).email
     if not sender:
         raise CommandRefused(f"{request.ref} was not written by a client")
     contact = session.scalar(sa.select(Contact).where(Contact.email == sender))

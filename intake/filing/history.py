@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from intake.db import utcnow
 from intake.filing.context import FilingContext
+from intake.filing.machine import machine_mail
 from intake.filing.outcome import Outcome
-from intake.filing.threads import find_thread
 from intake.mail.models import Filing
 from intake.requests import service as requests
-from intake.requests.models import Request
 from intake.requests.states import Status
 
 HISTORY = "history: in the mailbox before intake first read it; nobody was written to"
@@ -23,12 +22,10 @@ def history(ctx: FilingContext) -> Outcome | None:
     opened when its mail arrived."""
     if not ctx.inbound.history:
         return None
-    session, inbound, verdict = ctx.session, ctx.inbound, ctx.verdict
-    if verdict is not None:
-        match = find_thread(session, ctx.settings, ctx.mail, None)
-        request = session.get(Request, match.request_id) if match is not None else None
-        return ctx.settle(Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}; {HISTORY}")
-    sender = ctx.sender
+    recorded = machine_mail(ctx, note=HISTORY)  # a bounce of ours included: nobody is told
+    if recorded is not None:
+        return recorded
+    session, inbound, sender = ctx.session, ctx.inbound, ctx.sender
     request = ctx.request
     if request is not None:
         requests.record(

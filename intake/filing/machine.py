@@ -61,15 +61,17 @@ def bounce_of_ours(ctx: FilingContext) -> Outcome | None:
     return ctx.settle(Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}", [notice])
 
 
-def machine_mail(ctx: FilingContext) -> Outcome | None:
+def machine_mail(ctx: FilingContext, note: str = "") -> Outcome | None:
     """Anything else a machine wrote (auto-replies, lists, our own mail, other bounces):
-    kept on the request it threads to, if any, and never answered."""
+    kept on the request it threads to, if any, and never answered. ``note``: added to the
+    recorded reason."""
     verdict = ctx.verdict
     if verdict is None:
         return None
     match = find_thread(ctx.session, ctx.settings, ctx.mail, None)
     request = ctx.session.get(Request, match.request_id) if match is not None else None
-    return ctx.settle(Filing.MACHINE, request, f"{verdict.check}: {verdict.reason}")
+    reason = f"{verdict.check}: {verdict.reason}" + (f"; {note}" if note else "")
+    return ctx.settle(Filing.MACHINE, request, reason)
 
 
 def _flag_address(session: Session, address: str, reason: str, inbound: InboundMessage) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 from intake.mail.models import Filing, InboundMessage
+from intake.mail.store import first_with_its_id
 from intake.outbox.notices import staff_client_reply
 from intake.requests import service as requests
 
@@ -21,8 +22,8 @@ def flag_reused_id(ctx: FilingContext, outcome: Outcome) -> Outcome:
     the stored message, on its request, and in a notice to staff (not for machine mail or
     history, which nobody is told of)."""
     inbound = ctx.inbound
-    key, derived, _ = inbound.message_key.partition("#")
-    if not derived or not key.startswith("mid:"):
+    key = first_with_its_id(inbound.message_key)
+    if key is None:
         return outcome
     first = ctx.session.scalar(sa.select(InboundMessage).where(InboundMessage.message_key == key))
     earlier = (

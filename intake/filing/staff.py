@@ -10,10 +10,15 @@ import re
 import sqlalchemy as sa
 
 from intake import memo
-from intake.clients.models import Client
+from intake.clients.models import Client, Contact
 from intake.clients.senders import Author, Sender
 from intake.commands import grammar as g
-from intake.commands.service import apply_staff_reply, main_contact
+from intake.commands.service import (
+    CommandRefused,
+    apply_staff_reply,
+    client_named,
+    main_contact,
+)
 from intake.filing.context import FilingContext
 from intake.filing.new_requests import hold_new
 from intake.filing.outcome import Outcome
@@ -84,27 +89,11 @@ def staff_opens(ctx: FilingContext) -> Outcome | None:
     opens = [c for c in message.commands if isinstance(c, g.Open)]
     if not opens:
         return None
-    auth = ctx.settings.authentication
-    why = None
-    if ctx.inbound.mailbox != COMMAND_LINE:  # `intake requests open` vouches for itself
-        why = not_vouched_for(ctx.mail, auth)
-        if why is None and not auth.required:
-            why = "with [authentication] required = false a new staff email opens nothing"
-    if why is None and (message.errors or len(message.commands) > 1):
-        why = "#open stands alone in a new email: " + (
-            "; ".join(f"line {e.line}: {e.reason}" for e in message.errors)
-            or "other commands go in a reply to the request"
-        )
     session, command = ctx.session, opens[0]
-    client = session.scalar(sa.select(Client).where(Client.slug == command.client.lower()))
-    if why is None and client is None:
-        why = f"#open: there is no client {command.client!r}"
-    contact = main_contact(session, client) if client is not None else None
-    if why is None and contact is None:
-        why = f"#open: {command.client} has no contact to answer"
-    if why is not None:
-        return hold_new(ctx, f"staff #open not applied: {why}")
-    assert client is not None and contact is not None
+    try:
+        client, contact = _opened_for(ctx, message, command)
+    except CommandRefused as exc:
+        return hold_new(ctx, f"staff #open not applied: {exc}")
     request = requests.open_request(
         session,
         client=client,
@@ -123,6 +112,36 @@ def staff_opens(ctx: FilingContext) -> Outcome | None:
     )
     asked.record("note", f"opened for {client.slug} by {ctx.sender.address}", ctx.sender.address)
     return ctx.settle(Filing.REQUEST, request, outbound=quote_new_request(asked, vouched=True))
+
+
+def _opened_for(
+    ctx: FilingContext, message: g.StaffMessage, command: g.Open
+) -> tuple[Client, Contact]:
+    """The client ``command`` names and the contact its request is answered to. Refused
+    unless the agency's server vouches for the email (the command line vouches for itself),
+    ``#open`` stands alone in it, and the client has a contact."""
+    if ctx.inbound.mailbox != COMMAND_LINE:
+        auth = ctx.settings.authentication
+        why = not_vouched_for(ctx.mail, auth)
+        if why is not None:
+            raise CommandRefused(why)
+        if not auth.required:
+            raise CommandRefused(
+                "with [authentication] required = false a new staff email opens nothing"
+            )
+    if message.errors or len(message.commands) > 1:
+        raise CommandRefused(
+            "#open stands alone in a new email: "
+            + (
+                "; ".join(f"line {e.line}: {e.reason}" for e in message.errors)
+                or "other commands go in a reply to the request"
+            )
+        )
+    try:
+        client = client_named(ctx.session, command.client)
+        return client, main_contact(ctx.session, client)
+    except CommandRefused as exc:
+        raise CommandRefused(f"#open: {exc}") from None
 
 
 def _unforwarded(subject: str) -> str:

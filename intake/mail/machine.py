@@ -191,21 +191,22 @@ def _mailer_daemon(mail: InboundMail, own_addresses: frozenset[str]) -> str | No
     return None
 
 
-def _dsn_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+def _report_type(mail: InboundMail) -> str | None:
+    """The report-type of a multipart/report ("unknown" when it names none); None for any
+    other message."""
     if mail.content_type != "multipart/report":
         return None
     found = _REPORT_TYPE.search(mail.header("content-type") or "")
-    kind = found.group(1).lower() if found else "unknown"
-    return f"multipart/report; report-type={kind} (RFC 6522)"
+    return found.group(1).lower() if found else "unknown"
+
+
+def _dsn_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    kind = _report_type(mail)
+    return f"multipart/report; report-type={kind} (RFC 6522)" if kind else None
 
 
 def _abuse_report(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
-    found = _REPORT_TYPE.search(mail.header("content-type") or "")
-    if (
-        mail.content_type == "multipart/report"
-        and found
-        and found.group(1).lower() == ("feedback-report")
-    ):
+    if _report_type(mail) == "feedback-report":
         return "multipart/report; report-type=feedback-report (abuse report, RFC 5965)"
     for part in mail.attachments:
         if part.content_type == "message/feedback-report":

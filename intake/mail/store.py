@@ -7,7 +7,7 @@ The same Message-ID on a different body is a different message, kept under a der
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -49,6 +49,26 @@ def is_history(item: Fetched, history_until: int, now: datetime, answer_within: 
     return item.received_at < now - timedelta(seconds=answer_within)
 
 
+def starting_point(cursor: Cursor | None, uidvalidity: int) -> tuple[int, int | None]:
+    """Where reading goes on: the last UID stored and ``history_until``. On a folder's first
+    reading (no cursor) ``history_until`` is None: the folder's last UID is to be asked.
+    After a UIDVALIDITY change the folder is read again from the start, none of it history."""
+    if cursor is None:
+        return 0, None
+    if cursor.uidvalidity != uidvalidity:
+        return 0, 0
+    return cursor.last_uid, cursor.history_until
+
+
+def with_history(
+    batch: Sequence[Fetched], history_until: int, now: datetime, answer_within: float
+) -> list[Fetched]:
+    """``batch`` with each message marked as history or not (see :func:`is_history`)."""
+    return [
+        replace(item, history=is_history(item, history_until, now, answer_within)) for item in batch
+    ]
+
+
 def read_cursor(session: Session, mailbox: str) -> Cursor | None:
     row = session.scalar(sa.select(MailboxCursor).where(MailboxCursor.mailbox == mailbox))
     return Cursor(row.uidvalidity, row.last_uid, row.history_until) if row is not None else None
@@ -85,7 +105,7 @@ def store_raw(
         key = message_key(item.raw, mid)[:600]
         digest = content_digest(item.raw)
         if key in rows and digests[key] != digest:
-            key = f"{key}#{digest[:16]}"
+            key = _apart(key, digest)
         if key in rows:
             continue  # the same message twice in one batch
         digests[key] = digest
@@ -120,7 +140,7 @@ def store_raw(
             stored = existing.get(key)
             if stored is not None and content_digest(stored) != digests[key]:
                 row = dict(rows[key])
-                row["message_key"] = f"{key}#{digests[key][:16]}"[:600]
+                row["message_key"] = _apart(key, digests[key])
                 raws[str(row["message_key"])] = raws[key]
                 retry.append(row)
         if retry:
@@ -132,6 +152,18 @@ def store_raw(
             [{"inbound_id": id_, "raw": raws[key]} for key, id_ in new.items()],
         )
     return sorted(new.values())
+
+
+def _apart(key: str, digest: str) -> str:
+    """The key a message is stored under when another with other content has ``key``."""
+    return f"{key}#{digest[:16]}"[:600]
+
+
+def first_with_its_id(message_key: str) -> str | None:
+    """The key of the message stored first with this one's Message-ID, when this one was
+    stored apart from it for other content (see :func:`_apart`); else None."""
+    key, apart, _ = message_key.partition("#")
+    return key if apart and key.startswith("mid:") else None
 
 
 def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:

@@ -150,11 +150,14 @@ def move(
     inbound: InboundMessage | None = None,
     detail: str = "",
 ) -> None:
-    """Change the status, if the lifecycle allows it, and record who and why."""
+    """Change the status, if the lifecycle allows it, and record who and why; a request
+    moved to done is closed now."""
     current = request.status
     if not can_move(current, target):
         raise ForbiddenTransition(f"{request.ref} cannot go from {current} to {target}")
     request.status = target
+    if target is Status.DONE:
+        request.closed_at = utcnow()
     record(session, request, "status", actor, inbound, detail, current, target)
 
 

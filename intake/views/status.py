@@ -32,17 +32,14 @@ def status_report(session: Session) -> dict[str, Any]:
     )
     # Sending that keeps failing (an SMTP outage, a refused login): the latest error of mail
     # still waiting, and since when the oldest waits.
-    waiting = session.execute(
-        sa.select(OutboundMessage.last_error, OutboundMessage.created_at)
-        .where(OutboundMessage.state == "pending", OutboundMessage.attempts > 0)
+    retried = (OutboundMessage.state == "pending", OutboundMessage.attempts > 0)
+    latest_error = session.scalar(
+        sa.select(OutboundMessage.last_error)
+        .where(*retried)
         .order_by(OutboundMessage.id.desc())
         .limit(1)
-    ).first()
-    oldest = session.scalar(
-        sa.select(sa.func.min(OutboundMessage.created_at)).where(
-            OutboundMessage.state == "pending", OutboundMessage.attempts > 0
-        )
     )
+    oldest = session.scalar(sa.select(sa.func.min(OutboundMessage.created_at)).where(*retried))
     cursors = session.scalars(sa.select(MailboxCursor).order_by(MailboxCursor.mailbox)).all()
     return {
         "inbound": {
@@ -53,7 +50,7 @@ def status_report(session: Session) -> dict[str, Any]:
         },
         "outbox": {
             **{state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
-            "sending_error": waiting.last_error if waiting is not None else None,
+            "sending_error": latest_error,
             "failing_since": oldest.isoformat() if oldest is not None else None,
         },
         "requests": {status.value: count for status, count in sorted(requests.items())},
