@@ -162,8 +162,10 @@ def _apart(key: str, digest: str) -> str:
 def first_with_its_id(message_key: str) -> str | None:
     """The key of the message stored first with this one's Message-ID, when this one was
     stored apart from it for other content (see :func:`_apart`); else None."""
-    key, apart, _ = message_key.partition("#")
-    return key if apart and key.startswith("mid:") else None
+    key, apart, digest = message_key.rpartition("#")
+    # A Message-ID may hold a "#" itself: only the digest _apart adds ends the key.
+    stored_apart = apart and len(digest) == 16 and all(c in "0123456789abcdef" for c in digest)
+    return key if stored_apart and key.startswith("mid:") else None
 
 
 def _insert_new(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:

@@ -403,3 +403,8 @@ def test_no_machine_mail_of_the_fixtures_is_answered(session, settings, clients)
         assert outcome.filing is Filing.MACHINE, (name, outcome.reason)
         for sent in outcome.outbound:
             assert set(sent.recipients) <= {"dana@agency.example"}, name
+
+
+def test_a_message_id_with_a_hash_in_it_is_not_taken_for_a_reused_one(session, settings, clients):
+    outcome = deliver(session, settings, message(message_id="ticket#42@acme.example"))
+    assert outcome.filing is Filing.REQUEST and outcome.reason is None
