@@ -1,8 +1,8 @@
 """Classifier accuracy on the labelled set: type, severity and both, on the development
 half, the held-out half and all of it, with confusion matrices and every miss.
 
-    python bench/classify.py [--rules config/rules.toml] [--data tests/data/requests.toml]
-                             [--split dev|holdout|all] [--quiet]
+    python bench/classify.py [--rules config/rules.toml] [--data tests/data/labelled/house.toml]
+                             [--split rules-dev|rules-holdout|all] [--quiet]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from intake.classification import Classification, classify, load_examples, load_rules  # noqa: E402
 from intake.classification.rules import SEVERITIES, TYPES, Rules  # noqa: E402
 
-SPLITS = ("dev", "holdout", "all")
+SPLITS = ("rules-dev", "rules-holdout", "all")
 
 
 Results = list[tuple[dict[str, str], Classification]]
@@ -50,11 +50,13 @@ def confusion(results: Results, axis: str, labels: tuple[str, ...]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, default=ROOT / "config" / "rules.toml")
-    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "requests.toml")
+    parser.add_argument(
+        "--data", type=Path, default=ROOT / "tests" / "data" / "labelled" / "house.toml"
+    )
     parser.add_argument(
         "--split",
         choices=SPLITS,
-        default="dev",
+        default="rules-dev",
         help="whose confusion matrices and misses to print (default: dev)",
     )
     parser.add_argument("--quiet", action="store_true", help="figures only")

@@ -350,6 +350,6 @@ def retry_command(ctx: Context, ids: tuple[int, ...], retry_all: bool) -> None:
 @click.pass_obj
 def examples_command(ctx: Context) -> None:
     """Staff corrections of type and severity, as labelled examples (TOML) to append to
-    the classifier's labelled set: intake requests examples >> tests/data/requests.toml"""
+    the classifier's labelled set: intake requests examples >> tests/data/labelled/house.toml"""
     with transaction(database(ctx)) as session:
         click.echo(corrections_toml(session), nl=False)

@@ -23,7 +23,7 @@ from tests.drawn import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "rules.toml"
-DATA = ROOT / "tests" / "data" / "requests.toml"
+DATA = ROOT / "tests" / "data" / "labelled" / "house.toml"
 
 # A small rules file, so these tests pin the mechanics, not the tuning of config/rules.toml.
 SMALL = """

@@ -27,7 +27,7 @@ from tests.factories import CLIENTS_FILE
 from tests.mailbuilder import STAFF_AUTH, message
 
 ROOT = Path(__file__).parents[2]
-LABELLED = ROOT / "tests" / "data" / "requests.toml"
+LABELLED = ROOT / "tests" / "data" / "labelled" / "house.toml"
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -592,10 +592,10 @@ def test_requests_show_reads_as_the_conversation(config):
     file_mail(
         config,
         [
-            message(message_id="c1@acme.example", subject="Add a CSV export"),
+            message(message_id="c1@acme.example", subject="Checkout error 500"),
             message(
                 sender="dana@agency.example",
-                subject="Re: [REQ-1001] Add a CSV export",
+                subject="Re: [REQ-1001] Checkout error 500",
                 body="#quote 6h\n#log 1h looked at the orders page\nHello Alice, 6 hours.\n",
                 in_reply_to="c1@acme.example",
                 headers=STAFF_AUTH,
@@ -621,7 +621,7 @@ def test_requests_show_reads_as_the_conversation(config):
     ]
     text = intake(config, "requests", "show", "REQ-1001").output
     # and in words, on the agency's clock (Europe/London), the email's own text under it
-    assert "alice@acme.example wrote: 'Add a CSV export'" in text
+    assert "alice@acme.example wrote: 'Checkout error 500'" in text
     assert "dana@agency.example logged 1 h for " in text and ": looked at the orders page" in text
     assert "quote v2 by dana@agency.example: 6 h," in text
     assert "staff_reply" not in text and "opened opened" not in text
