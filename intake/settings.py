@@ -37,6 +37,8 @@ from intake.errors import ConfigError
 from intake.tomlfile import read_toml
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# The labelled requests the classifier learns from (and is measured on: their holdout).
+REPO_EXAMPLES_DIR = REPO_CONFIG_DIR.parent / "tests" / "data" / "labelled"
 
 Security = Literal["ssl", "starttls", "none"]
 
@@ -164,10 +166,20 @@ class ReplySettings(_Section):
     estimate_min_samples: int = Field(3, ge=1)
 
 
+# Chosen from the classifier's calibration on its training examples (cross-validated,
+# bench/classifier.py): quotes sent without review are right on type 95 % of the time.
+REVIEW_BELOW = 0.7
+
+
 class QuoteSettings(_Section):
     # Included hours a request from a contact who may not approve (one new at a client's
     # domain, say) may start on before an approving contact or staff agree.
     new_contact_free_hours: Decimal = Field(Decimal("0"), ge=0)
+    # Which new requests staff see before the client gets a quote: "uncertain" (the
+    # classifier's probability for the type or the severity is under review_below),
+    # "always" or "never". The client is told at once that the request arrived.
+    review: Literal["uncertain", "always", "never"] = "uncertain"
+    review_below: float = Field(REVIEW_BELOW, ge=0, le=1)
 
 
 class AuthenticationSettings(_Section):
@@ -195,6 +207,7 @@ class Settings(BaseSettings):
     redis_url: str = ""
     plans_file: Path = REPO_CONFIG_DIR / "plans.toml"
     rules_file: Path = REPO_CONFIG_DIR / "rules.toml"
+    examples_dir: Path = REPO_EXAMPLES_DIR
     templates_dir: Path | None = None
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0)
     imap: ImapSettings = ImapSettings()
@@ -311,7 +324,7 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
-_RELATIVE_KEYS = ("plans_file", "rules_file", "templates_dir")
+_RELATIVE_KEYS = ("plans_file", "rules_file", "examples_dir", "templates_dir")
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:

@@ -103,10 +103,13 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def make_settings() -> Callable[..., Settings]:
-    """Settings for tests: no file, the given overrides, staff Dana."""
+    """Settings for tests: no file, the given overrides, staff Dana. New requests are
+    quoted without review unless a test asks for it (quotes={"review": "uncertain"}): the
+    quoting tests are about the quote, not about how sure the classifier is."""
 
     def make(**overrides: Any) -> Settings:
         overrides.setdefault("staff", STAFF)
+        overrides["quotes"] = {"review": "never", **overrides.get("quotes", {})}
         return load_settings(None, **overrides)
 
     return make

@@ -14,6 +14,7 @@ from typing import Any
 
 import dramatiq
 
+from intake.classification.service import trained
 from intake.db import check_connection
 from intake.errors import IntakeError, ServerUnreachable
 from intake.filing.files import check_files
@@ -67,6 +68,19 @@ def setup(settings: Settings, **engine: Any) -> runtime.Runtime:
     return rt
 
 
+def learn(rt: runtime.Runtime) -> None:
+    """Train the classifier now, from the labelled set and the stored corrections, so the
+    first request is not kept waiting for it (and a broken labelled file stops here)."""
+    started = time.monotonic()
+    with rt.transaction() as session:
+        model = trained(session, rt.settings)
+    log.info(
+        "classifier trained on %d labelled requests in %.1f s",
+        model.size,
+        time.monotonic() - started,
+    )
+
+
 def check_smtp(settings: SmtpSettings) -> None:
     """Connect (STARTTLS and login as configured) and QUIT, sending nothing: a wrong [smtp]
     raises ServerUnreachable or LoginRejected naming the setting."""
@@ -78,6 +92,7 @@ def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
     """Take all mail now in the mailbox, finish all work it causes, and return."""
     rt = setup(settings, **engine)
     check_smtp(settings.smtp)
+    learn(rt)
     stop = threading.Event()
     with workers_running(rt):
         stored = Poller(rt, stop).run_once()
@@ -131,6 +146,7 @@ def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) 
         # A passing outage, as for IMAP: the outbox keeps the replies until it is back.
         # A rejected login is a setting to fix, and stops the service all the same.
         log.warning("%s; replies wait in the outbox until it answers", exc)
+    learn(rt)
     stop = stop or threading.Event()
     _stop_on_signals(stop)
     scheduler = threading.Thread(target=run_scheduler, args=(rt, stop), daemon=True)
@@ -190,6 +206,7 @@ def worker(settings: Settings, processes: int | None = None, threads: int | None
 
 def _worker_process(settings: Settings, threads: int | None) -> None:
     rt = setup(settings)
+    learn(rt)
     stop = threading.Event()
     _stop_on_signals(stop)
     with workers_running(rt, threads):

@@ -11,7 +11,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,9 @@ class Decision:
     value: str
     confidence: float
     rules: tuple[str, ...]
+    # Every label's share of the evidence, as ``confidence`` is the winner's: what the
+    # learned model reads of the rules (intake.classification.model.rule_features).
+    shares: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ def classify(subject: str, text: str, rules: Rules) -> Classification:
 
 
 def labelled_example(subject: str, text: str, type: str, severity: str) -> dict[str, str]:
-    """A record of the labelled set (``tests/data/requests.toml``), e.g. from a staff correction."""
+    """A record of the labelled set (``tests/data/labelled/``), e.g. from a staff correction."""
     if type not in TYPES:
         raise InvalidInput(f"type: {type!r} is not one of {', '.join(TYPES)}")
     if severity not in SEVERITIES:
@@ -277,10 +280,13 @@ def _decide(axis: Axis, places: tuple[Place, ...], rules: Rules, kind: str | Non
         reasons[label] = found
     # max() keeps the first of equal scores, so ties go to the label listed first.
     value = max(axis.labels, key=lambda label: scores[label])
-    confidence = scores[value] / (sum(scores.values()) + rules.evidence)
+    total = sum(scores.values()) + rules.evidence
     shown = sorted(reasons[value], key=lambda item: -abs(item[0]))
     return Decision(
-        value, round(confidence, 3), tuple(f"{name} ({points:+.1f})" for points, name in shown)
+        value,
+        round(scores[value] / total, 3),
+        tuple(f"{name} ({points:+.1f})" for points, name in shown),
+        {label: score / total for label, score in scores.items()},
     )
 
 

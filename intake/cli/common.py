@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.cli.main import Context
 from intake.db import check_connection, current_revision, make_engine, session_factory
 from intake.errors import ConfigError
+
+if TYPE_CHECKING:  # the commands import this module, and main imports the commands
+    from intake.cli.main import Context
 
 
 def database(ctx: Context) -> sessionmaker[Session]:

@@ -128,9 +128,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from intake.cli import bill, clients, db, requests, status
+    from intake.cli import bill, classifier, clients, db, requests, status
 
-    for module in (db, clients, requests, status, bill):
+    for module in (db, clients, requests, status, bill, classifier):
         cli.add_command(module.command)
 
 

@@ -95,6 +95,11 @@ class Spam:
 
 
 @dataclass(frozen=True)
+class Send:
+    """Send the suggested quote of a request in review as it is."""
+
+
+@dataclass(frozen=True)
 class Open:
     client: str
     subject: str  # "" for the email's own subject
@@ -118,6 +123,7 @@ Command = (
     | Internal
     | Assign
     | Spam
+    | Send
     | Open
 )
 
@@ -278,7 +284,7 @@ def _note(rest: str) -> Note:
     return Note(rest)
 
 
-def _bare(name: str, command: Decline | Internal | Spam) -> Callable[[str], Command]:
+def _bare(name: str, command: Decline | Internal | Spam | Send) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         if rest:
             raise _Bad(f"#{name} takes nothing after it, not {rest!r}")
@@ -301,6 +307,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "internal": _bare("internal", Internal()),
     "assign": _assign,
     "spam": _bare("spam", Spam()),
+    "send": _bare("send", Send()),
     "open": _open,
 }
 COMMAND_WORDS = tuple(_READERS)
@@ -348,6 +355,8 @@ def format_command(command: Command) -> str:
             return f"#assign {who}"
         case Spam():
             return "#spam"
+        case Send():
+            return "#send"
         case Open(client, subject):
             return f"#open {client} {subject}".rstrip()
     raise TypeError(f"not a command: {command!r}")
@@ -372,17 +381,19 @@ _ONCE = frozenset(
         Internal,
         Assign,
         Spam,
+        Send,
         Open,
     }
 )
 _RIVALS: dict[type, tuple[type, ...]] = {
     Approve: (Decline, Spam),
-    Quote: (Decline, Spam),
+    Quote: (Decline, Spam, Send),
     SetStatus: (Decline, Spam),
-    FileUnder: (Spam, Open),
-    Open: (Spam, FileUnder, Decline),
-    Decline: (Approve, Quote, SetStatus, Spam, Open),
-    Spam: (Approve, Quote, SetStatus, FileUnder, Decline, Open),
+    FileUnder: (Spam, Open, Send),
+    Open: (Spam, FileUnder, Decline, Send),
+    Decline: (Approve, Quote, SetStatus, Spam, Open, Send),
+    Spam: (Approve, Quote, SetStatus, FileUnder, Decline, Open, Send),
+    Send: (Quote, Decline, Spam, FileUnder, Open),
 }
 
 

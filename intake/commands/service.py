@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from intake.mail.newtext import own_words
 from intake.mail.parsing import parse
 from intake.outbox.models import OutboundMessage
 from intake.plans import price_sheet
+from intake.quotes.estimates import estimate_hours
 from intake.quotes.models import Quote
 from intake.quotes.pricing import included_hours_left, price
 from intake.quotes.service import promised_included_hours, quote_new_request, timeline
@@ -103,6 +105,7 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
     applied: list[str] = []
     requote: list[Quote] = []
     filed: list[OutboundMessage] = []
+    corrected = any(isinstance(c, g.SetType | g.SetSeverity) for c in message.commands)
     if not problems:
         days = command_days(msg)
         try:
@@ -116,11 +119,28 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
                             f"{g.format_hours(command.hours)}, {requote[-1].amount}"
                         )
                         continue
+                    if isinstance(command, g.Send):
+                        if corrected:  # sent corrected, below
+                            _suggested(msg)
+                            continue
+                        requote.append(_send_suggested(msg))
+                        applied.append(
+                            f"suggested quote sent: {g.format_hours(requote[-1].hours)},"
+                            f" {requote[-1].amount}"
+                        )
+                        continue
                     if isinstance(command, g.FileUnder | g.Open):
                         filed = _file_under(msg, command.client)
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
                     applied.append(HANDLERS[type(command)](msg, command))
+                if corrected and request.status is Status.REVIEW:
+                    # Corrected in review: quoted again as corrected, and sent.
+                    requote.append(_requote(msg, g.Quote(_estimate(msg), None)))
+                    applied.append(
+                        f"quote for the corrected request sent: "
+                        f"{g.format_hours(requote[-1].hours)}, {requote[-1].amount}"
+                    )
         except (CommandRefused, ForbiddenTransition) as exc:
             problems = [f"{g.format_command(command)} — {exc}"]
             applied, requote, filed = [], [], []
@@ -366,6 +386,43 @@ def _file_under(msg: Incoming, slug: str) -> list[OutboundMessage]:
     return quote_new_request(asked, vouched=True)
 
 
+def _send_suggested(msg: Incoming) -> Quote:
+    """#send: the hours intake suggested for a request in review go to the client as a
+    quote, priced and dated now (included hours another request took meanwhile are not
+    offered twice; the work is done counting from now, not from the suggestion)."""
+    return _requote(msg, g.Quote(_suggested(msg).hours, None))
+
+
+def _suggested(msg: Incoming) -> Quote:
+    """The quote intake suggested for a request in review; refused for any other."""
+    session, request = msg.session, msg.request
+    if request.status is not Status.REVIEW:
+        raise CommandRefused(f"{request.ref} is not in review; #send sends a suggested quote")
+    quote = session.scalar(
+        sa.select(Quote)
+        .where(Quote.request_id == request.id, Quote.status == "suggested")
+        .order_by(Quote.version.desc())
+        .limit(1)
+    )
+    if quote is None:
+        raise CommandRefused(f"{request.ref} has no suggested quote to send")
+    return quote
+
+
+def _estimate(msg: Incoming) -> Decimal:
+    """The hours a request of its (corrected) type and severity is estimated at."""
+    request, settings = msg.request, msg.settings
+    assert request.client_id is not None
+    return estimate_hours(
+        msg.session,
+        settings.rules_file,
+        request.client_id,
+        request.type.value if request.type else "question",
+        request.severity.value if request.severity else "minor",
+        settings.replies.estimate_min_samples,
+    ).hours
+
+
 def _requote(msg: Incoming, command: g.Quote) -> Quote:
     """A new quote version from staff; the one waiting before it is superseded."""
     session, settings, request = msg.session, msg.settings, msg.request
@@ -381,6 +438,8 @@ def _requote(msg: Incoming, command: g.Quote) -> Quote:
     )
     if latest is not None and latest.status == "pending":
         latest.status = "superseded"
+    elif latest is not None and latest.status == "suggested":
+        latest.status = "unsent"  # replaced before the client saw it
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
     left = included_hours_left(plan, promised_included_hours(session, settings, client, request))
     kind = request.type.value if request.type else "question"

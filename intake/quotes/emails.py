@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
+
 from intake.classification.rules import Classification
 from intake.clients.models import Contact
 from intake.outbox.models import OutboundMessage
@@ -42,6 +45,7 @@ class FirstQuote:
     contact: Contact | None  # the sender, if a known contact
     decided: Classification
     notes: list[str]  # for staff
+    review: str | None = None  # why staff look before the client is quoted
 
 
 def client_quote(first: FirstQuote) -> list[OutboundMessage]:
@@ -52,27 +56,12 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     client = request.client
     assert client is not None
     address = request.contact_email
-    limit = settings.replies.max_automatic_per_hour
-    if over_the_cap(session, settings, address):
-        # Staff hear of a flooding address once an hour, not once a message.
-        if not settings.staff or queued_lately(session, "staff_rate_limited", f" {address} "):
-            return []
-        return [
-            queue_email(
-                session,
-                settings,
-                "staff_rate_limited",
-                staff_recipients(settings),
-                {"address": address, "limit": limit, "subject": request.subject},
-                request=request,
-                inbound=msg.inbound,
-            )
-        ]
+    capped = _capped(first)
+    if capped is not None:
+        return capped
     assert quote.start_by is not None and quote.complete_by is not None
     context = {
-        "contact_name": (
-            first.contact.name if first.contact and first.contact.name else address.split("@")[0]
-        ),
+        "contact_name": _contact_name(first),
         "subject": request.subject,
         "type": quote_type(request),
         "severity": request.severity.value if request.severity else "minor",
@@ -104,10 +93,89 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     ]
 
 
+def client_received(first: FirstQuote) -> list[OutboundMessage]:
+    """The reply to a request in review: it arrived, its reference, when we respond by,
+    and that the cost and timeline follow (unless the address is over its hourly cap)."""
+    msg, quote = first.msg, first.quote
+    session, settings, request = msg.session, msg.settings, msg.request
+    client = request.client
+    assert client is not None and quote.start_by is not None
+    capped = _capped(first)
+    if capped is not None:
+        return capped
+    context = {
+        "contact_name": _contact_name(first),
+        "subject": request.subject,
+        "respond_by": when(quote.start_by, client.timezone),
+    }
+    return [
+        queue_email(
+            session,
+            settings,
+            "received",
+            [request.contact_email],
+            context,
+            request=request,
+            inbound=msg.inbound,
+            thread=Thread.answering(msg.mail),
+            counted=True,
+        )
+    ]
+
+
+def _contact_name(first: FirstQuote) -> str:
+    if first.contact is not None and first.contact.name:
+        return first.contact.name
+    return first.msg.request.contact_email.split("@")[0]
+
+
+def _capped(first: FirstQuote) -> list[OutboundMessage] | None:
+    """None while the address may have another automatic reply this hour; else what goes
+    instead: staff told once an hour that the address is flooding, or nothing."""
+    msg = first.msg
+    session, settings, request = msg.session, msg.settings, msg.request
+    address = request.contact_email
+    if not over_the_cap(session, settings, address):
+        return None
+    if not settings.staff or queued_lately(session, "staff_rate_limited", f" {address} "):
+        return []
+    return [
+        queue_email(
+            session,
+            settings,
+            "staff_rate_limited",
+            staff_recipients(settings),
+            {
+                "address": address,
+                "limit": settings.replies.max_automatic_per_hour,
+                "subject": request.subject,
+            },
+            request=request,
+            inbound=msg.inbound,
+        )
+    ]
+
+
 def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
-    """A quote as the relay and reply emails show it."""
+    """A quote as the relay and reply emails show it; ``revised`` when the client was
+    shown an earlier one (not when the earlier one was only suggested to staff)."""
+    session = object_session(quote)
+    earlier = (
+        session.scalar(
+            sa.select(Quote.id)
+            .where(
+                Quote.request_id == quote.request_id,
+                Quote.version < quote.version,
+                Quote.status.not_in(("suggested", "unsent")),
+            )
+            .limit(1)
+        )
+        if session is not None and quote.version > 1
+        else None
+    )
     return {
         "version": quote.version,
+        "revised": earlier is not None,
         "hours": quote.hours,
         "amount": quote.amount,
         "needs_approval": quote.status == "pending",
@@ -143,6 +211,7 @@ def staff_new_request(first: FirstQuote) -> OutboundMessage | None:
         "type_rules": ", ".join(decided.type.rules) or "no signal, the default",
         "severity_rules": ", ".join(decided.severity.rules) or "no signal, the default",
         "low_confidence": decided.low_confidence,
+        "review": first.review,
         "hours": quoted.hours,
         "amount": quoted.amount,
         "needs_approval": quoted.needs_approval,

@@ -11,8 +11,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from intake import catalogue
-from intake.classification.rules import Classification, classify, load_rules
+from intake.classification.rules import Classification
+from intake.classification.service import decide
 from intake.clients.models import Client, Contact
 from intake.db import utcnow
 from intake.mail.authentication import not_vouched_for
@@ -57,7 +57,7 @@ def quote_new_request(
     opened = request.opened_at.astimezone(settings.zone).date()
     plan = sheet.plan_in_force(client.plan, client.since, opened)
     new_text = msg.mail.new_text
-    decided = classify(request.subject, new_text, catalogue.read(settings.rules_file, load_rules))
+    decided = decide(session, settings, request.subject, new_text)
     # Every lookup first, then every write, so the writes go to the database together.
     # None of these lookups depends on what this filing has written so far.
     with session.no_autoflush:
@@ -90,6 +90,12 @@ def quote_new_request(
     # Work that would start at once on the client's included hours needs someone who
     # may commit them: mail our server vouched for, from a contact who may approve.
     wait = None if quoted.needs_approval or vouched else _unvouched(msg, contact, quoted)
+    # Staff who filed the request themselves (#client, #open) have seen it already.
+    review = None if wait is not None or vouched else reviewing(settings, decided)
+    if review is not None:
+        status = "suggested"
+    else:
+        status = "pending" if quoted.needs_approval or wait else "included"
     quote = Quote(
         request=request,
         inbound_id=inbound.id if inbound is not None else None,
@@ -100,7 +106,7 @@ def quote_new_request(
         amount=quoted.amount,
         start_by=start_by,
         complete_by=done_by,
-        status="pending" if quoted.needs_approval or wait else "included",
+        status=status,
         token=secrets.token_hex(6),
     )
     session.add(quote)
@@ -109,12 +115,35 @@ def quote_new_request(
         request.hold_reason = wait
         held = staff_held(session, settings, request, inbound, f"{wait}; #approve to start it")
         return [held] if held is not None else []
-    target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
-    msg.move(target, f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})", actor=SYSTEM)
-    first = emails.FirstQuote(msg, quote, quoted, plan, contact, decided, notes)
-    sent = emails.client_quote(first)
+    first = emails.FirstQuote(msg, quote, quoted, plan, contact, decided, notes, review)
+    if review is not None:
+        msg.move(
+            Status.REVIEW,
+            f"suggested quote {quoted.hours} h, {quoted.amount} ({estimate.basis}); {review}",
+            actor=SYSTEM,
+        )
+        sent = emails.client_received(first)
+    else:
+        target = Status.QUOTED if quoted.needs_approval else Status.APPROVED
+        msg.move(
+            target, f"quote {quoted.hours} h, {quoted.amount} ({estimate.basis})", actor=SYSTEM
+        )
+        sent = emails.client_quote(first)
     notice = emails.staff_new_request(first)
     return [*sent, notice] if notice is not None else sent
+
+
+def reviewing(settings: Settings, decided: Classification) -> str | None:
+    """Why staff should see this request's quote before the client does, or None."""
+    if settings.quotes.review == "always":
+        return "every new request is reviewed (quotes.review = always)"
+    if settings.quotes.review == "never" or not decided.low_confidence:
+        return None
+    return (
+        f"the classifier is unsure: {decided.type.value} {decided.type.confidence:.2f},"
+        f" {decided.severity.value} {decided.severity.confidence:.2f}"
+        f" (quotes.review_below = {settings.quotes.review_below})"
+    )
 
 
 def _unvouched(msg: Incoming, contact: Contact | None, quoted: Price) -> str | None:

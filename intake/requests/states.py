@@ -8,6 +8,7 @@ import enum
 class Status(enum.StrEnum):
     NEW = "new"
     HELD = "held"
+    REVIEW = "review"  # quoted by intake, unsure: staff look before the client sees it
     QUOTED = "quoted"
     APPROVED = "approved"
     IN_PROGRESS = "in_progress"
@@ -33,10 +34,12 @@ S = Status
 
 # Where a request may go from each status. A client's reply to a done request
 # reopens it; a declined request can be quoted again by staff; held mail staff dealt
-# with themselves (a call, a forward) may be closed as done.
+# with themselves (a call, a forward) may be closed as done; a request in review is
+# quoted by staff (or held, declined, closed, or put to the client as a question first).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.NEW: frozenset({S.HELD, S.QUOTED, S.APPROVED, S.DECLINED}),
+    S.NEW: frozenset({S.HELD, S.REVIEW, S.QUOTED, S.APPROVED, S.DECLINED}),
     S.HELD: frozenset({S.NEW, S.QUOTED, S.APPROVED, S.DECLINED, S.DONE}),
+    S.REVIEW: frozenset({S.QUOTED, S.APPROVED, S.WAITING_ON_CLIENT, S.HELD, S.DECLINED, S.DONE}),
     S.QUOTED: frozenset({S.QUOTED, S.APPROVED, S.DECLINED, S.HELD}),
     S.APPROVED: frozenset({S.QUOTED, S.IN_PROGRESS, S.WAITING_ON_CLIENT, S.DONE}),
     S.IN_PROGRESS: frozenset({S.QUOTED, S.WAITING_ON_CLIENT, S.DONE}),

@@ -17,6 +17,7 @@ from intake.commands.grammar import (
     Log,
     Note,
     Quote,
+    Send,
     SetSeverity,
     SetStatus,
     SetType,
@@ -446,3 +447,15 @@ def test_spam_stands_alone() -> None:
     assert parse_staff_message("#spam").commands == (Spam(),)
     [error] = parse_staff_message("#spam\n#client acme").errors
     assert "#client acme conflicts with #spam" in error.reason
+
+
+def test_send_takes_nothing_and_never_rides_with_a_new_quote_or_a_decline() -> None:
+    assert parse_staff_message("#send\nThanks, Zoe").commands == (Send(),)
+    assert format_command(Send()) == "#send"
+    [error] = parse_staff_message("#send now").errors
+    assert "#send takes nothing after it" in error.reason
+    for rival in ("#quote 3h", "#decline"):
+        [error] = parse_staff_message(f"#send\n{rival}").errors
+        assert "conflicts with #send" in error.reason
+    # A correction beside it is fine: the corrected quote is what is sent.
+    assert parse_staff_message("#type bug\n#send").commands == (SetType("bug"), Send())

@@ -465,6 +465,42 @@ def test_a_forbidden_status_change_is_refused_and_a_decline_ends_the_request(tal
     assert talk.state().status is Status.DECLINED
 
 
+def test_an_unsure_request_waits_for_staff_and_one_reply_sends_its_quote(
+    dovecot, smtp_sink, settings_for, factory
+):
+    # Given an agency that reviews every new request before quoting it
+    talk = Conversation(dovecot, smtp_sink, settings_for(quotes={"review": "always"}), factory)
+    # When Zoe asks for new work
+    received = talk.ask(ZOE, CSV_EXPORT)
+    # Then she is told it arrived and when she will hear from us, with no price yet
+    assert received["Subject"] == f"[REQ-1001] {CSV_EXPORT[0]} — received"
+    assert "cost and timeline shortly" in text(received) and "$" not in text(received)
+    assert received["Auto-Submitted"] == "auto-replied"
+    seen = talk.state()
+    assert seen.status is Status.REVIEW
+    assert [(q.version, q.status) for q in seen.quotes] == [(1, "suggested")]
+    # and Dana gets the suggestion to send or correct
+    notice = talk.one(DANA)
+    assert "(review: not quoted yet)" in notice["Subject"] and "#send" in text(notice)
+    # When Dana sends it as suggested
+    receipt = talk.staff(notice, "#send")
+    # Then Zoe has her quote, in her thread, to approve with her purchase order
+    quote = talk.one(ZOE)
+    assert quote["In-Reply-To"] == received["In-Reply-To"]
+    assert "Our quote for REQ-1001" in text(quote) and "$600.00" in text(quote)
+    assert "suggested quote sent" in text(receipt)
+    seen = talk.state()
+    assert seen.status is Status.QUOTED
+    assert [(q.version, q.status) for q in seen.quotes] == [(1, "unsent"), (2, "pending")]
+    talk.send(reply_to(quote, ZOE, "Approved, PO 5521"))
+    seen = talk.state()
+    assert (seen.status, seen.quote.status, seen.quote.po) == (
+        Status.APPROVED,
+        "approved",
+        "5521",
+    )
+
+
 def test_staff_file_a_held_strangers_message_under_a_client(talk):
     # Given a message from someone at no client's domain is held for triage
     talk.send(

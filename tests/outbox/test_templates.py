@@ -49,10 +49,12 @@ SAMPLES = {
         "type_rules": 'subject "add"',
         "severity_rules": "",
         "low_confidence": True,
+        "review": "the classifier is unsure: feature 0.55, minor 0.62",
         "needs_approval": True,
         "notes": ["n"],
         "text": "Could you add <b>CSV</b>?",
     },
+    "received": {**BASE, "contact_name": "Zoe", "subject": "Hi", "respond_by": "Mon 2 Nov"},
     "staff_held": {
         **BASE,
         "reason": "unknown sender x@y",

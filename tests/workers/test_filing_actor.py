@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from tests.factories import add_example_clients
 from tests.mailbuilder import STAFF_AUTH, message
 from workers import broker as brokers
 from workers import filing
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -217,13 +220,21 @@ def test_a_sender_filed_under_a_client_by_staff_counts_as_its_contact_later_in_t
     assert filed["And the search"] == (Filing.REQUEST, "acme")
 
 
-def test_included_hours_approved_earlier_in_a_job_are_not_offered_again(runtime, factory):
-    # Given Acme's feature quoted at 6 h: 5 included hours of the month and 1 to approve
+def test_included_hours_approved_earlier_in_a_job_are_not_offered_again(
+    start_runtime, factory, tmp_path
+):
+    # Given Acme's feature quoted at 6 h (an agency whose minor features are 6 h): 5
+    # included hours of the month and 1 to approve
+    rules = (ROOT / "config" / "rules.toml").read_text()
+    assert '[estimate.feature]\ncritical = "8"\nmajor = "6"\nminor = "4"' in rules
+    six = rules.replace('major = "6"\nminor = "4"', 'major = "6"\nminor = "6"')
+    (tmp_path / "rules.toml").write_text(six)
+    start_runtime(rules_file=tmp_path / "rules.toml")
+
     def feature(it: str) -> bytes:
         return message(
             subject=f"Could you add a CSV export of {it}?",
-            body=f"Could you add a CSV export of {it}? Some customers do it by hand, "
-            "manually, with a workaround.\n",
+            body=f"Could you add a CSV export of {it}? Some customers do it by hand.\n",
         )
 
     filing.file_inbound(stored(factory, [feature("orders")]))
