@@ -12,15 +12,20 @@ from intake.requests.models import Request
 
 
 def keep_correction(session: Session, request: Request, staff: str) -> LabelledExample:
-    """Record what staff say the request is, with the words the classifier read; a later
-    correction of the same request replaces the earlier one."""
-    opening = session.scalar(
-        sa.select(InboundMessage)
-        .where(InboundMessage.request_id == request.id)
-        .order_by(InboundMessage.id)
-        .limit(1)
-    )
-    text = (opening.new_text or opening.text or "") if opening is not None else ""
+    """Record what staff say the request is, with the words the classifier read (kept with
+    its classification; for a request classified before that was kept, the opening
+    message's new text); a later correction of the same request replaces the earlier one."""
+    read = (request.classification or {}).get("read")
+    if isinstance(read, str):
+        text = read
+    else:
+        opening = session.scalar(
+            sa.select(InboundMessage)
+            .where(InboundMessage.request_id == request.id)
+            .order_by(InboundMessage.id)
+            .limit(1)
+        )
+        text = (opening.new_text or opening.text or "") if opening is not None else ""
     example = session.scalar(
         sa.select(LabelledExample).where(LabelledExample.request_id == request.id)
     )

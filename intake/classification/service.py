@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from intake import catalogue
-from intake.classification.model import Example, Guess, Model, rule_features
+from intake.classification.model import FOLDS, Example, Guess, Model, rule_features
 from intake.classification.models import LabelledExample
 from intake.classification.rules import (
     SEVERITIES,
@@ -45,7 +45,8 @@ CORRECTION_WEIGHT = 3.0
 KEPT = 2
 
 _models: OrderedDict[tuple[object, ...], Model] = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.Lock()  # the kept models
+_training = threading.Lock()
 
 
 def decide(session: Session, settings: Settings, subject: str, text: str) -> Classification:
@@ -89,10 +90,13 @@ def trained(session: Session, settings: Settings) -> Model:
         tuple((f, modified_at(f)) for f in files),
         hashlib.sha256(repr(corrections).encode()).hexdigest(),
     )
-    with _lock:
-        model = _models.get(key)
-        if model is not None:
-            _models.move_to_end(key)
+    model = _kept(key)
+    if model is not None:
+        return model
+    # One training at a time; a thread whose model is kept never waits for it.
+    with _training:
+        model = _kept(key)
+        if model is not None:  # another thread trained it meanwhile
             return model
         rules = catalogue.read(settings.rules_file, load_rules)
         examples = training_examples(files) + [
@@ -100,14 +104,32 @@ def trained(session: Session, settings: Settings) -> Model:
             for subject, text, kind, severity in corrections
         ]
         model = train(examples, rules)
-        _models[key] = model
-        while len(_models) > KEPT:
-            _models.popitem(last=False)
+        with _lock:
+            _models[key] = model
+            while len(_models) > KEPT:
+                _models.popitem(last=False)
+        return model
+
+
+def _kept(key: tuple[object, ...]) -> Model | None:
+    with _lock:
+        model = _models.get(key)
+        if model is not None:
+            _models.move_to_end(key)
         return model
 
 
 def train(examples: list[Example], rules: Rules) -> Model:
-    """A model fitted to ``examples``, with the rules' view of each as features."""
+    """A model fitted to ``examples``, with the rules' view of each as features. Refused
+    in one line when a type or severity has too few examples to learn and calibrate."""
+    for axis, labels in (("type", TYPES), ("severity", SEVERITIES)):
+        counts = Counter(getattr(e, axis) for e in examples)
+        scarce = [f"{label} {counts[label]}" for label in labels if counts[label] < FOLDS]
+        if scarce:
+            raise ConfigError(
+                f"examples_dir: the labelled set needs at least {FOLDS} training requests of "
+                f"each {axis}; it has {', '.join(scarce)}"
+            )
     return Model(examples, [rule_features(classify(e.subject, e.text, rules)) for e in examples])
 
 

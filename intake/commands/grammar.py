@@ -393,7 +393,8 @@ _RIVALS: dict[type, tuple[type, ...]] = {
     Open: (Spam, FileUnder, Decline, Send),
     Decline: (Approve, Quote, SetStatus, Spam, Open, Send),
     Spam: (Approve, Quote, SetStatus, FileUnder, Decline, Open, Send),
-    Send: (Quote, Decline, Spam, FileUnder, Open),
+    Send: (Quote, Decline, Spam, FileUnder, Open, Internal),
+    Internal: (Send,),
 }
 
 

@@ -134,7 +134,7 @@ def apply_staff_reply(msg: Incoming) -> list[OutboundMessage]:
                         applied.append(f"filed under {command.client}; the client was answered")
                         continue
                     applied.append(HANDLERS[type(command)](msg, command))
-                if corrected and request.status is Status.REVIEW:
+                if corrected and request.status is Status.REVIEW and not message.internal:
                     # Corrected in review: quoted again as corrected, and sent.
                     requote.append(_requote(msg, g.Quote(_estimate(msg), None)))
                     applied.append(

@@ -5,7 +5,7 @@ the staff notice in the outbox, all in the transaction that filed it."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from intake.requests.models import Request
 from intake.requests.states import RequestType, Severity, Status
 from intake.settings import Settings
 from intake.sla.business_hours import (
+    add_business_time,
     complete_by,
     due,
     next_business_moment,
@@ -35,6 +36,8 @@ from intake.sla.business_hours import (
 from intake.sla.service import client_hours
 
 SYSTEM = "intake"
+# The start of a request's text kept with its classification (as much as the rules read).
+READ_LIMIT = 8000
 
 
 def quote_new_request(
@@ -79,7 +82,7 @@ def quote_new_request(
             contact = session.scalar(
                 sa.select(Contact).where(Contact.email == request.contact_email)
             )
-    _record_classification(msg, decided)
+    _record_classification(msg, decided, new_text)
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
     quoted = price(
         decided.type.value, estimate.hours, plan, rate, included_hours_left(plan, promised)
@@ -134,7 +137,10 @@ def quote_new_request(
 
 
 def reviewing(settings: Settings, decided: Classification) -> str | None:
-    """Why staff should see this request's quote before the client does, or None."""
+    """Why staff should see this request's quote before the client does, or None. With no
+    staff to tell, nobody could send it: the quote goes out as it is."""
+    if not settings.staff:
+        return None
     if settings.quotes.review == "always":
         return "every new request is reviewed (quotes.review = always)"
     if settings.quotes.review == "never" or not decided.low_confidence:
@@ -167,7 +173,7 @@ def _unvouched(msg: Incoming, contact: Contact | None, quoted: Price) -> str | N
     return None
 
 
-def _record_classification(msg: Incoming, decided: Classification) -> None:
+def _record_classification(msg: Incoming, decided: Classification, new_text: str) -> None:
     request = msg.request
     request.type = RequestType(decided.type.value)
     request.severity = Severity(decided.severity.value)
@@ -183,6 +189,8 @@ def _record_classification(msg: Incoming, decided: Classification) -> None:
             "rules": list(decided.severity.rules),
         },
         "low_confidence": decided.low_confidence,
+        # What was read, so a staff correction keeps the words the classifier saw.
+        "read": new_text[:READ_LIMIT],
     }
     msg.record(
         "classified",
@@ -210,13 +218,16 @@ def timeline(
     hours, notes = client_hours(
         settings, client, plan, severity, range(opened.year, opened.year + 2)
     )
-    start_by = due(opened, plan.first_response[severity], hours)
-    if start_by < quoted_at:  # quoted late: from the next moment the support hours run
-        start_by = next_business_moment(quoted_at, hours)
+    # Work starts while support runs: a target that falls at closing time (or later, for
+    # a request quoted late) is a start at the next opening, not at 17:00.
+    start_by = next_business_moment(
+        max(due(opened, plan.first_response[severity], hours), quoted_at), hours
+    )
     # The work is done counting from the quote: a re-quote days on is not due at once.
     done_by = complete_by(quoted_at, quoted.hours, settings.replies.daily_capacity_hours, hours)
-    # Never promised done before it is promised started (a short job on a slow plan).
-    done_by = max(done_by, start_by.astimezone(hours.zone).date())
+    # Never promised done before it can be: started, then the estimate in support hours.
+    earliest = add_business_time(start_by, timedelta(hours=float(quoted.hours)), hours)
+    done_by = max(done_by, earliest.astimezone(hours.zone).date())
     return start_by, done_by, notes
 
 

@@ -35,11 +35,12 @@ S = Status
 # Where a request may go from each status. A client's reply to a done request
 # reopens it; a declined request can be quoted again by staff; held mail staff dealt
 # with themselves (a call, a forward) may be closed as done; a request in review is
-# quoted by staff (or held, declined, closed, or put to the client as a question first).
+# quoted by staff, or held, declined or closed: never waiting on the client or in
+# progress before the client has a quote (staff ask a question by replying, in review).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.NEW: frozenset({S.HELD, S.REVIEW, S.QUOTED, S.APPROVED, S.DECLINED}),
     S.HELD: frozenset({S.NEW, S.QUOTED, S.APPROVED, S.DECLINED, S.DONE}),
-    S.REVIEW: frozenset({S.QUOTED, S.APPROVED, S.WAITING_ON_CLIENT, S.HELD, S.DECLINED, S.DONE}),
+    S.REVIEW: frozenset({S.QUOTED, S.APPROVED, S.HELD, S.DECLINED, S.DONE}),
     S.QUOTED: frozenset({S.QUOTED, S.APPROVED, S.DECLINED, S.HELD}),
     S.APPROVED: frozenset({S.QUOTED, S.IN_PROGRESS, S.WAITING_ON_CLIENT, S.DONE}),
     S.IN_PROGRESS: frozenset({S.QUOTED, S.WAITING_ON_CLIENT, S.DONE}),

@@ -200,3 +200,12 @@ def test_a_broken_labelled_file_is_one_line_naming_it(tmp_path):
     (tmp_path / "bad.toml").unlink()
     with pytest.raises(ConfigError, match=r"no labelled examples \(\*.toml\)"):
         example_files(tmp_path)
+
+
+def test_a_set_without_enough_of_a_label_is_refused_in_one_line(rules):
+    few = [e for e in training_examples(example_files(LABELLED)) if e.type != "security"][:200]
+    few += [Example("Plugin update", "Please update the plugins", "security", "minor")] * 2
+    with pytest.raises(
+        ConfigError, match=r"at least 3 training requests of each type; .*security 2"
+    ):
+        train(few, rules)

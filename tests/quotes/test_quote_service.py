@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from intake.clients.models import Client
 from intake.clients.senders import Author, Sender
 from intake.mail.parsing import parse
+from intake.plans import price_sheet
 from intake.quotes.models import Quote
-from intake.quotes.service import promised_included_hours, quote_new_request
+from intake.quotes.pricing import Price
+from intake.quotes.service import promised_included_hours, quote_new_request, timeline
 from intake.requests import service as requests
 from intake.requests.incoming import Incoming
 from intake.requests.models import Event, TimeEntry
@@ -200,6 +202,43 @@ def test_before_the_contract_starts_work_is_quoted_as_with_no_plan(session, sett
     december = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     _, quote, _ = quote_for(session, settings, acme, *FEATURE, opened_at=december)
     assert (quote.amount, quote.status) == (Decimal("0.00"), "included")
+
+
+def test_a_start_due_at_closing_time_is_a_start_at_the_next_opening(session, settings, acme):
+    # Given Acme (professional: a major bug is answered within 2 support hours, 9-17 London)
+    # and a major bug written at 15:00 on Tuesday 2026-12-08: its target falls at 17:00
+    opened = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)
+    request, quote, _ = quote_for(
+        session,
+        settings,
+        acme,
+        "Export broken",
+        "The order export fails for some orders and the workaround is slow.",
+        opened_at=opened,
+    )
+    assert request.severity is Severity.MAJOR
+    # Then the client is promised a start when support opens on Wednesday, not at closing,
+    # and completion no earlier than the estimate's hours after that start
+    assert quote.start_by == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    assert quote.complete_by >= date(2026, 12, 9)
+
+
+def test_a_long_job_is_not_promised_done_before_its_hours_fit_after_its_start(
+    session, make_settings, db_url, acme
+):
+    # Given a team that works 12 h a day, and a 12-hour job quoted on Monday 2026-12-07 at
+    # 16:00 London, whose start is promised for Tuesday 16:00 (professional, minor: 8
+    # support hours: 1 on Monday, 7 on Tuesday)
+    busy = make_settings(database_url=db_url, replies={"daily_capacity_hours": "12"})
+    request, _, _ = quote_for(session, busy, acme, *FEATURE)
+    request.opened_at = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+    plan = price_sheet(busy).plan("professional")
+    job = Price(Decimal(12), Decimal(0), Decimal(12), Decimal(150), Decimal("1800.00"))
+    start_by, done_by, _ = timeline(busy, acme, plan, request, job, request.opened_at)
+    # Then 12 h of capacity a day would say Tuesday, but 12 support hours (9-17) after
+    # Tuesday 16:00 run to Thursday 12:00: the promise is Thursday
+    assert start_by == datetime(2026, 12, 8, 16, 0, tzinfo=UTC)
+    assert done_by == date(2026, 12, 10)
 
 
 def test_work_is_never_promised_done_before_it_is_promised_started(session, settings, acme):

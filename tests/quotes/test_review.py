@@ -190,3 +190,37 @@ def test_a_new_quote_in_review_replaces_the_suggestion_and_is_sent(session, revi
     relay = plain(sent(session, outcome)["staff_relay"])
     assert "Hi Zoe, here is our quote." in relay and "$750.00" in relay
     assert "Our quote for REQ-1001" in relay
+
+
+def test_in_review_an_internal_correction_stays_in_review_and_send_is_never_internal(
+    session, reviewed
+):
+    deliver(session, reviewed, EXPORT)
+    request = session.scalar(sa.select(Request))
+    outcome = deliver(session, reviewed, staff("#type bug\n#internal\n"))
+    assert request.status is Status.REVIEW and request.type is RequestType.BUG
+    assert set(sent(session, outcome)) == {"staff_receipt"}
+    outcome = deliver(session, reviewed, staff("#send\n#internal\n"))
+    assert request.status is Status.REVIEW and quotes(session) == [(1, "suggested")]
+    assert "conflicts with #send" in plain(sent(session, outcome)["staff_receipt"])
+
+
+def test_a_request_in_review_is_not_left_waiting_on_the_client_without_a_quote(session, reviewed):
+    # Staff ask the client a question by replying in review; the request stays there
+    deliver(session, reviewed, EXPORT)
+    request = session.scalar(sa.select(Request))
+    outcome = deliver(session, reviewed, staff("#status waiting_on_client\nWhich columns?\n"))
+    assert request.status is Status.REVIEW
+    assert "cannot go from review to waiting_on_client" in plain(
+        sent(session, outcome)["staff_receipt"]
+    )
+    deliver(session, reviewed, staff("Which columns do you need, Zoe?\n"))
+    assert request.status is Status.REVIEW
+
+
+def test_with_no_staff_to_look_nothing_waits_for_review(session, make_settings, db_url):
+    add_example_clients(session)
+    alone = make_settings(database_url=db_url, staff=[], quotes={"review": "always"})
+    outcome = deliver(session, alone, EXPORT)
+    assert session.scalar(sa.select(Request)).status is Status.QUOTED
+    assert set(sent(session, outcome)) == {"quote"}
