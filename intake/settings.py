@@ -158,6 +158,24 @@ class BillingSettings(_Section):
     # Statements for the previous month go out on the 1st at this time, agency time zone.
     at: WallClock = time(6, 0)
     check_interval: float = Field(300.0, gt=0)
+    # The invoice each statement is: its currency (ISO 4217), number (the prefix and the
+    # next of one gap-free sequence), due date (days after issue), and who sends it.
+    currency: str = "USD"
+    invoice_prefix: str = Field("INV-", max_length=30)
+    payment_terms_days: int = Field(14, ge=0, le=365)
+    legal_name: str = ""  # default: agency_name
+    address: str = ""  # lines separated by newlines
+    tax_id: str = ""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        from babel.numbers import list_currencies
+
+        code = value.strip().upper()
+        if code not in list_currencies():
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code such as USD or EUR")
+        return code
 
 
 class ReplySettings(_Section):

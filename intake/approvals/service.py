@@ -196,7 +196,12 @@ def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> Out
         msg,
         contact,
         "staff_relay",
-        {"text": why, "staff_name": settings.agency_name, "quote": quote_offer(quote, msg.request)},
+        {
+            "text": why,
+            "staff_name": settings.agency_name,
+            "signed": True,  # by the agency: "Example Agency support" once
+            "quote": quote_offer(quote, msg.request),
+        },
         reply_to=plus_address(settings, quote.token),
     )
 

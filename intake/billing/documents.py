@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from intake.outbox.compose import Attachment
@@ -57,6 +58,13 @@ def statement_csv(context: dict[str, Any]) -> bytes:
             ]
         )
     writer.writerow([context["period"], "", "total", "Total", "", context["total"]])
+    invoice = context["invoice"]
+    if invoice["tax"] or invoice["tax_rate"] or invoice["reverse_charge"]:
+        label = (
+            "VAT, reverse charge" if invoice["reverse_charge"] else f"Tax {invoice['tax_rate']} %"
+        )
+        writer.writerow([context["period"], "", "tax", label, "", invoice["tax"]])
+        writer.writerow([context["period"], "", "due", "Total due", "", invoice["gross"]])
     return out.getvalue().encode("utf-8")
 
 
@@ -66,14 +74,26 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
+    invoice = context["invoice"]
+    cash = partial(money, currency=context["currency"])
     pdf.set_font("Helvetica", "B", 16)
     _line(pdf, f"{context['agency_name']}: statement for {context['period_name']}", 9)
     pdf.set_font("Helvetica", size=10)
+    if invoice["number"]:
+        _line(
+            pdf,
+            f"Invoice {invoice['number']}, issued {invoice['issued_on']}, due {invoice['due_on']}",
+        )
+    for side, label in (("seller", "From"), ("buyer", "To")):
+        party = invoice[side]
+        tax_id = [f"Tax ID {party['tax_id']}"] if party["tax_id"] else []
+        _line(pdf, f"{label}: " + ", ".join([party["name"], *party["address"], *tax_id]))
     _line(pdf, f"{context['client_name']}, {plan(context['plan_name'])}")
     if context["fee"] is not None:
-        _line(pdf, f"Plan fee: {money(context['fee'])}")
+        _line(pdf, f"Plan fee: {cash(context['fee'])}")
     if context["included_hours"]:
         _line(
             pdf,
@@ -81,13 +101,23 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
             f"{show_hours(context['included_hours'])}, {show_hours(context['included_left'])} left",
         )
     pdf.ln(3)
-    _table(pdf, "Work this month", context["rows"])
+    _table(pdf, "Work this month", context["rows"], cash)
     if context["adjustments"]:
         late = "Adjustments: hours logged late into earlier months"
-        _table(pdf, late, context["adjustments"], adjustments=True)
-    pdf.set_font("Helvetica", "B", 11)
-    _line(pdf, f"Total: {money(context['total'])}", 8)
+        _table(pdf, late, context["adjustments"], cash, adjustments=True)
     pdf.set_font("Helvetica", size=10)
+    if invoice["tax"] or invoice["tax_rate"] or invoice["reverse_charge"]:
+        _line(pdf, f"Net: {cash(invoice['net'])}")
+        tax = "VAT" if invoice["reverse_charge"] else f"Tax {invoice['tax_rate']} %"
+        _line(pdf, f"{tax}: {cash(invoice['tax'])}")
+    pdf.set_font("Helvetica", "B", 11)
+    _line(pdf, f"Total due: {cash(invoice['gross'])}", 8)
+    pdf.set_font("Helvetica", size=10)
+    if invoice["reverse_charge"]:
+        pdf.multi_cell(0, 5, _latin1(invoice["reverse_charge"]), new_x="LMARGIN", new_y="NEXT")
+    if invoice["due_on"]:
+        number = f", quoting {invoice['number']}" if invoice["number"] else ""
+        _line(pdf, f"Please pay by {invoice['due_on']} ({invoice['terms_days']} days){number}.")
     sla = context["sla"]
     if sla["responses"] or sla["resolutions"]:  # "0 of 0" tells the client nothing
         _line(
@@ -102,13 +132,19 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
         for work in context["open_work"]:
             _line(
                 pdf,
-                f"  {work['ref']} {work['subject'][:60]} ({work['status']}), "
-                f"approved {money(work['amount'])}",
+                f"  {work['ref']} {_cut(work['subject'], 60)} ({work['status']}), "
+                f"approved {cash(work['amount'])}",
             )
     return bytes(pdf.output())
 
 
-def _table(pdf: FPDF, title: str, rows: list[dict[str, Any]], adjustments: bool = False) -> None:
+def _table(
+    pdf: FPDF,
+    title: str,
+    rows: list[dict[str, Any]],
+    cash: Callable[[Any], str],
+    adjustments: bool = False,
+) -> None:
     pdf.set_font("Helvetica", "B", 10)
     _line(pdf, title, 7)
     pdf.set_font("Courier", "B", 8.5)
@@ -120,15 +156,20 @@ def _table(pdf: FPDF, title: str, rows: list[dict[str, Any]], adjustments: bool 
         late = f" ({row['month']})" if adjustments else ""
         cells = (
             row["ref"],
-            row["subject"][: 36 - len(late)] + late,
+            _cut(row["subject"], 36 - len(late)) + late,
             show_hours(row["hours"]),
             show_hours(row["included"]),
             show_hours(row["charged"]),
             show_hours(row["not_charged"]),
-            money(row["amount"]),
+            cash(row["amount"]),
         )
         _line(pdf, _row(cells), 4.5)
     pdf.ln(3)
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _row(cells: Iterable[str]) -> str:
@@ -143,9 +184,9 @@ def _line(pdf: FPDF, text: str, height: float = 6) -> None:
 
 
 def _latin1(text: str) -> str:
-    """The PDF's built-in fonts know Latin-1 only; anything else is shown as "?" there
-    (the email itself carries the full text)."""
-    return text.replace("—", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
+    """The PDF's built-in fonts know Windows-1252 only (Latin-1 with €, dashes and curly
+    quotes); anything else is shown as "?" there (the email itself carries the full text)."""
+    return text.encode("windows-1252", "replace").decode("windows-1252")
 
 
 def _plain(value: Decimal) -> str:

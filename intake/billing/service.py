@@ -5,8 +5,9 @@ with every time entry it accounts for marked, and queued to the client's billing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from intake.billing.documents import statement_attachments
 from intake.billing.gathering import gather
-from intake.billing.models import BillingRun, Statement, StatementLine
+from intake.billing.models import BillingRun, InvoiceNumber, Statement, StatementLine
 from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Draft, Period, RequestTerms, compute_statement
 from intake.billing.views import statement_context
@@ -24,7 +25,7 @@ from intake.errors import InvalidInput, NotFound
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.plans import price_sheet
-from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO
+from intake.quotes.pricing import FREE_UNDER_A_PLAN, ZERO, to_cents
 from intake.requests.models import TimeEntry
 from intake.settings import Settings
 
@@ -52,6 +53,8 @@ class Billed:
     lines: list[dict[str, str | None]] = field(default_factory=list)
     sent_to: list[str] = field(default_factory=list)
     outbound_ids: list[int] = field(default_factory=list)
+    # The stored statement as an invoice (number, dates, tax); None when nothing is stored.
+    invoice: dict[str, str | None] | None = None
 
 
 class BillingError(NotFound):
@@ -218,9 +221,21 @@ def _store_and_send(
     plan_key: str,
 ) -> Billed:
     paid = plan_key != "none"
+    issued = utcnow().astimezone(settings.zone).date()
     try:
         with session.begin_nested():
-            statement = Statement(client_id=client.id, period=draft.period.label, total=draft.total)
+            statement = Statement(
+                client_id=client.id,
+                period=draft.period.label,
+                total=draft.total,
+                # In this savepoint: a concurrent run that billed the client first, or a
+                # failure later in the run, gives the number back.
+                number=next_invoice_number(session, settings),
+                issued_on=issued,
+                due_on=issued + timedelta(days=settings.billing.payment_terms_days),
+                currency=settings.billing.currency,
+                **invoice_tax(client, draft.total),
+            )
             statement.lines = [
                 StatementLine(
                     position=n,
@@ -251,7 +266,52 @@ def _store_and_send(
             .values(statement_id=statement.id)
         )
     sent = _send(session, settings, client, statement)
-    return _result(client, draft.period, CREATED, draft.total, _stored_lines(statement), sent)
+    made = _result(client, draft.period, CREATED, draft.total, _stored_lines(statement), sent)
+    made.invoice = invoice_of(statement)
+    return made
+
+
+def next_invoice_number(session: Session, settings: Settings) -> str:
+    """The next number of the agency's one gap-free sequence, with the settings' prefix.
+    The row is locked until the transaction ends, so two runs never give the same number,
+    and a run rolled back gives its numbers back."""
+    last = session.execute(
+        sa.update(InvoiceNumber)
+        .where(InvoiceNumber.id == 1)
+        .values(last=InvoiceNumber.last + 1)
+        .returning(InvoiceNumber.last)
+    ).scalar_one_or_none()
+    if last is None:  # a database made before the sequence: start it
+        session.add(InvoiceNumber(id=1, last=1))
+        session.flush()
+        last = 1
+    return f"{settings.billing.invoice_prefix}{last:05d}"
+
+
+def invoice_of(statement: Statement) -> dict[str, str | None]:
+    """The statement's invoice fields as strings (money to the cent, dates ISO 8601)."""
+    return {
+        "number": statement.number,
+        "issued_on": statement.issued_on.isoformat() if statement.issued_on else None,
+        "due_on": statement.due_on.isoformat() if statement.due_on else None,
+        "currency": statement.currency,
+        "net": str(statement.total),
+        "tax_rate": (
+            None if statement.tax_rate is None else format(statement.tax_rate.normalize(), "f")
+        ),
+        "tax": str(statement.tax),
+        "gross": str(statement.gross),
+        "reverse_charge": "true" if statement.reverse_charge else "false",
+    }
+
+
+def invoice_tax(client: Client, net: Decimal) -> dict[str, Any]:
+    """The tax on a statement of ``net``: the client's rate (percent) on the lines, rounded
+    half-up to the cent, or none under the reverse charge (the invoice says so)."""
+    if client.reverse_charge or client.tax_rate is None:
+        return {"tax_rate": None, "tax": ZERO_CENTS, "reverse_charge": client.reverse_charge}
+    rate = Decimal(client.tax_rate)
+    return {"tax_rate": rate, "tax": to_cents(net * rate / 100), "reverse_charge": False}
 
 
 def _again(
@@ -261,6 +321,7 @@ def _again(
     period = Period.parse(statement.period)
     outcome = RESENT if resend else BILLED
     result = _result(client, period, outcome, statement.total, _stored_lines(statement), sent)
+    result.invoice = invoice_of(statement)
     if not resend:
         result.sent_to = delivered_to(session, statement)
     return result

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.clients.models import Client
+from intake.outbox.templates import day
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
@@ -87,9 +88,55 @@ def statement_context(
             for line in statement.lines
         ],
         "total": statement.total,
+        "currency": statement.currency or settings.billing.currency,
+        "invoice": invoice_context(settings, client, statement),
         "sla": sla_record(session, settings, client, period),
         "open_work": open_work(session, client),
     }
+
+
+REVERSE_CHARGE = (
+    "Reverse charge: no VAT is charged on this invoice; the recipient accounts for it "
+    "(Article 196, Council Directive 2006/112/EC)."
+)
+
+
+def invoice_context(settings: Settings, client: Client, statement: Statement) -> dict[str, Any]:
+    """Who bills whom, the number, the dates and the tax; ``number`` is None on a statement
+    made before invoices were numbered (then the rest is shown as far as it is known)."""
+    billing = settings.billing
+    return {
+        "number": statement.number,
+        "issued_on": day(statement.issued_on) if statement.issued_on else None,
+        "due_on": day(statement.due_on) if statement.due_on else None,
+        "terms_days": billing.payment_terms_days,
+        "seller": {
+            "name": billing.legal_name or settings.agency_name,
+            "address": _lines(billing.address),
+            "tax_id": billing.tax_id or None,
+        },
+        "buyer": {
+            "name": client.name,
+            # An address that starts with the client's name does not say it twice.
+            "address": [
+                line
+                for n, line in enumerate(_lines(client.billing_address or ""))
+                if n or line.casefold() != client.name.casefold()
+            ],
+            "tax_id": client.tax_id,
+        },
+        "net": statement.total,
+        "tax_rate": (
+            None if statement.tax_rate is None else format(statement.tax_rate.normalize(), "f")
+        ),
+        "tax": statement.tax,
+        "gross": statement.gross,
+        "reverse_charge": REVERSE_CHARGE if statement.reverse_charge else None,
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:

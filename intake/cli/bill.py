@@ -61,7 +61,11 @@ def command(
             click.echo(f"PREVIEW of {month}, a month not over yet: nothing is stored or sent.")
         for r in results:
             to = f" -> {', '.join(r.sent_to)}" if r.sent_to else ""
-            click.echo(f"{r.client:<16} {r.period}  {r.outcome:<24} {_money(r.total):>12}{to}")
+            number = (r.invoice or {}).get("number")
+            invoice = f"  {number}" if number else ""
+            click.echo(
+                f"{r.client:<16} {r.period}  {r.outcome:<24} {_money(r.total):>12}{invoice}{to}"
+            )
     if sent is not None and sent.waiting:
         click.echo(
             f"refused for now by a recipient's mail server: {len(sent.waiting)} email(s) "
@@ -101,6 +105,7 @@ def _as_json(r: billing.Billed) -> dict[str, object]:
         "total": _money(r.total),
         "lines": r.lines,
         "sent_to": r.sent_to,
+        "invoice": r.invoice,
     }
 
 

@@ -27,6 +27,13 @@ class Client(Base):
     since: Mapped[date | None] = mapped_column(sa.Date)
     billing_emails: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     hourly_rate: Mapped[Decimal | None] = mapped_column(Money)
+    # For the invoice: where it is addressed, the client's tax ID, and either the tax rate
+    # (percent) charged on top or the EU reverse charge (the client accounts for the VAT).
+    billing_address: Mapped[str | None] = mapped_column(sa.Text)
+    tax_id: Mapped[str | None] = mapped_column(sa.String(64))
+    tax_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    reverse_charge: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[ClientDomain]] = relationship(

@@ -42,6 +42,11 @@ class ClientSpec:
     since: date | None = None
     billing_emails: tuple[str, ...] = ()
     hourly_rate: Decimal | None = None
+    billing_address: str | None = None
+    tax_id: str | None = None
+    tax_rate: Decimal | None = None  # percent, charged on top of the statement
+    reverse_charge: bool = False  # EU B2B: no tax charged, the client accounts for it
+    language: str = "en"
     contacts: tuple[ContactSpec, ...] = field(default=())
 
 
@@ -72,7 +77,8 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
         raise InvalidInput(f"{where}: not a table")
     known = {
         "slug", "name", "plan", "domains", "timezone", "country", "requires_po", "since",
-        "billing_emails", "hourly_rate", "contact",
+        "billing_emails", "hourly_rate", "contact", "billing_address", "tax_id", "tax_rate",
+        "reverse_charge", "language",
     }  # fmt: skip
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -94,6 +100,16 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     if since is not None and not isinstance(since, date):
         raise InvalidInput(f"{where}: since must be a date such as 2026-01-01")
     hourly_rate = _rate(entry.get("hourly_rate"), f"{where}: hourly_rate")
+    tax_rate = _percent(entry.get("tax_rate"), f"{where}: tax_rate")
+    reverse_charge = _flag(entry, "reverse_charge", where)
+    if reverse_charge and tax_rate:
+        raise InvalidInput(
+            f"{where}: tax_rate and reverse_charge exclude each other (under the reverse "
+            "charge the client accounts for the tax)"
+        )
+    language = _text(entry, "language", "en", 8, where).strip().lower()
+    if language not in LANGUAGES:
+        raise InvalidInput(f"{where}: language must be one of {', '.join(LANGUAGES)}")
     return ClientSpec(
         slug=slug,
         name=_text(entry, "name", slug, 200, where),
@@ -107,6 +123,11 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
             _address(e, f"{where}: billing_emails") for e in _list(entry, "billing_emails", where)
         ),
         hourly_rate=hourly_rate,
+        billing_address=_text(entry, "billing_address", "", 1000, where).strip() or None,
+        tax_id=_text(entry, "tax_id", "", 64, where).strip() or None,
+        tax_rate=tax_rate,
+        reverse_charge=reverse_charge,
+        language=language,
         contacts=tuple(_contact(c, f"{where}: contact") for c in _list(entry, "contact", where)),
     )
 
@@ -178,6 +199,25 @@ def _rate(value: Any, where: str) -> Decimal | None:
     return cents
 
 
+# The languages a client's emails and statements may be written in.
+LANGUAGES = ("en", "de", "fr", "es", "nl")
+
+
+def _percent(value: Any, where: str) -> Decimal | None:
+    """A tax rate in percent, from 0 to 100 with at most two decimals ("20", "7.7")."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidInput(f'{where}: {value!r} is not a percentage such as "20"')
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidInput(f'{where}: {value!r} is not a percentage such as "20"') from None
+    if not rate.is_finite() or not 0 <= rate <= 100 or rate != rate.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{where}: {value!r} must be a percentage from 0 to 100, to 0.01")
+    return rate.quantize(Decimal("0.01"))
+
+
 # A mail domain: dot-separated labels of letters, digits and inner hyphens.
 LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"  # \w less "_": letters and digits
 DOMAIN = re.compile(rf"(?:{LABEL}\.)+{LABEL}")
@@ -243,6 +283,11 @@ def apply_spec(
     client.since = spec.since
     client.billing_emails = list(spec.billing_emails)
     client.hourly_rate = spec.hourly_rate
+    client.billing_address = spec.billing_address
+    client.tax_id = spec.tax_id
+    client.tax_rate = spec.tax_rate
+    client.reverse_charge = spec.reverse_charge
+    client.language = spec.language
     _check_domains(session, client, spec.domains)
     existing = {d.domain: d for d in client.domains}
     client.domains = [existing.get(d) or ClientDomain(domain=d) for d in spec.domains]
@@ -295,6 +340,16 @@ def to_toml(clients: list[Client]) -> str:
         out.append(f"billing_emails = [{', '.join(_q(e) for e in client.billing_emails)}]")
         if client.hourly_rate is not None:
             out.append(f"hourly_rate = {_q(str(client.hourly_rate))}")
+        if client.billing_address:
+            out.append(f"billing_address = {_q(client.billing_address)}")
+        if client.tax_id:
+            out.append(f"tax_id = {_q(client.tax_id)}")
+        if client.tax_rate is not None:
+            out.append(f"tax_rate = {_q(format(client.tax_rate.normalize(), 'f'))}")
+        if client.reverse_charge:
+            out.append("reverse_charge = true")
+        if client.language and client.language != "en":
+            out.append(f"language = {_q(client.language)}")
         for contact in client.contacts:
             out.append("  [[client.contact]]")
             out.append(f"  email = {_q(contact.email)}")

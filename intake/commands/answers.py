@@ -18,18 +18,31 @@ from intake.requests.incoming import Incoming
 from intake.settings import Settings
 
 
-def says_something(settings: Settings, staff: str, text: str) -> bool:
-    """Whether the text left for the client is more than the staff member's name, rules
-    and invisible characters ("#log 1h fixed" then "Dana": no email of just "Dana")."""
+def _names(settings: Settings, staff: str) -> set[str]:
+    """What a staff member signs with: their address, its local part, name, first name."""
     names = {staff.lower(), staff.partition("@")[0].lower()}
     for member in settings.staff:
         if member.email == staff and member.name:
             names |= {member.name.lower(), member.name.split()[0].lower()}
-    for line in text.splitlines():
-        words = line.replace("\u200b", "").replace("\ufeff", "").strip(" \t-_=*~.,")
-        if words and words.lower() not in names:
-            return True
-    return False
+    return names
+
+
+def _words(line: str) -> str:
+    return line.replace("\u200b", "").replace("\ufeff", "").strip(" \t-_=*~.,")
+
+
+def says_something(settings: Settings, staff: str, text: str) -> bool:
+    """Whether the text left for the client is more than the staff member's name, rules
+    and invisible characters ("#log 1h fixed" then "Dana": no email of just "Dana")."""
+    names = _names(settings, staff)
+    return any(_words(line) and _words(line).lower() not in names for line in text.splitlines())
+
+
+def signed(settings: Settings, staff: str, text: str) -> bool:
+    """Whether the text ends with the staff member's own name (then the relay does not
+    sign it a second time)."""
+    lines = [_words(line) for line in text.splitlines() if _words(line)]
+    return bool(lines) and lines[-1].lower() in _names(settings, staff)
 
 
 def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessage:
@@ -51,7 +64,13 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
         settings,
         "staff_relay",
         [request.contact_email],
-        {"subject": request.subject, "text": text, "staff_name": name, "quote": offer},
+        {
+            "subject": request.subject,
+            "text": text,
+            "staff_name": name,
+            "signed": signed(settings, staff, text),
+            "quote": offer,
+        },
         request=request,
         inbound=msg.inbound,
         automatic=False,

@@ -58,9 +58,19 @@ def statement_report(results: list[Billed]) -> list[str]:
     lines = [f"Statements for {made[0].period} ({len(made)}):" if made else "No statements."]
     for r in made:
         to = ", ".join(r.sent_to) or "not sent: no billing address"
-        lines.append(f"  {r.client}: {r.total} ({r.outcome}) -> {to}")
+        invoice = r.invoice or {}
+        number = f"invoice {invoice['number']}, " if invoice.get("number") else ""
+        lines.append(f"  {r.client}: {number}{r.total} ({r.outcome}) -> {to}")
         for line in r.lines:
             hours = f"{line['hours']} h" if line["hours"] else ""
             what = (line["description"] or "")[:66]
             lines.append(f"      {what:<66} {hours:>7} {line['amount']:>10}")
+        if invoice.get("reverse_charge") == "true":
+            lines.append(f"      {'no VAT: reverse charge':<66} {'':>7} {invoice['tax']:>10}")
+        elif invoice.get("tax_rate"):
+            tax = f"tax {invoice['tax_rate']} %"
+            lines.append(f"      {tax:<66} {'':>7} {invoice['tax']:>10}")
+        if invoice:
+            due = f"total due by {invoice['due_on']}"
+            lines.append(f"      {due:<66} {'':>7} {invoice['gross']:>10}")
     return lines

@@ -62,6 +62,7 @@ def queue_email(
             "agency_name": settings.agency_name,
             "support_address": settings.support_address,
             "ref": ref,
+            "currency": settings.billing.currency,
             **context,
         },
         settings.templates_dir,

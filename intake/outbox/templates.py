@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.numbers import format_currency
 
 from intake.hours import hours_figure
 
@@ -25,14 +26,39 @@ class Rendered:
     html: str
 
 
-def money(value: Decimal | int | str) -> str:
-    """1150 -> "$1,150.00"."""
-    return f"${Decimal(str(value)):,.2f}"
+def money(value: Decimal | int | str, currency: str = "USD", locale: str = "en") -> str:
+    """1150 -> "$1,150.00"; in EUR for a German reader "1.150,00 €" (Babel's CLDR data):
+    always to the cent, never rounded further."""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return format_currency(amount, currency, locale=locale, currency_digits=False)
+
+
+@jinja2.pass_context
+def _money(context: Any, value: Decimal | int | str) -> str:
+    """The money filter: in the email's currency and locale (the settings' currency and
+    English unless the context says otherwise)."""
+    return money(value, context.get("currency") or "USD", context.get("locale") or "en")
 
 
 def hours(value: Decimal | int | str) -> str:
     """Decimal("1.50") -> "1.5 h"."""
     return f"{hours_figure(value)} h"
+
+
+# Words before a name that are not what a person is called by on their own.
+TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "herr", "frau", "fr", "hr",
+    "dott", "mme", "mlle", "m", "sr", "sra", "srta", "dhr", "mevr", "ing",
+})  # fmt: skip
+
+
+def first_name(name: str) -> str:
+    """What a greeting calls a contact: "Zoe Weber" -> "Zoe"; a name with a title ("Dr
+    Maria Schmidt") or one word (an address's local part) stays as it is."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower().rstrip(".") in TITLES:
+        return name.strip()
+    return words[0].rstrip(",")
 
 
 def plan(name: str) -> str:
@@ -52,9 +78,10 @@ def _environment(override: str | None, autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["money"] = money
+    env.filters["money"] = _money
     env.filters["hours"] = hours
     env.filters["plan"] = plan
+    env.filters["first_name"] = first_name
     return env
 
 

@@ -163,7 +163,9 @@ def test_resend_for_one_client_sends_only_its_stored_statement(config, db_url, s
     mails = parsed(smtp_sink)
     assert sorted(m["To"] for m in mails) == ["accounts@acme.example", "dana@agency.example"]
     [statement] = [m for m in mails if m["To"] == "accounts@acme.example"]
-    assert statement["Subject"] == "Your statement for October 2026: $1,150.00"
+    # the same invoice, under the number it was given the first time (Acme's came first)
+    assert statement["Subject"] == "Invoice INV-00001 for October 2026: $1,150.00"
+    assert "INV-00001" in result.stdout
     # And no other client gets anything, and nothing is billed again
     assert not [m for m in smtp_sink.messages if "buchhaltung@zed.example" in m.rcpt_tos]
     statements, emails, marked = stored(db_url)

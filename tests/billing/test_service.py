@@ -169,16 +169,18 @@ def test_the_statement_email_with_csv_and_pdf(session, settings, october):
     mail = session.get(OutboundMessage, acme.outbound_ids[0])
     parsed = email.message_from_bytes(mail.raw, policy=default)
     assert parsed["To"] == "accounts@acme.example"
-    assert parsed["Subject"] == "Your statement for October 2026: $1,150.00"
+    assert parsed["Subject"] == "Invoice INV-00001 for October 2026: $1,150.00"
     text = parsed.get_body(("plain",)).get_content()
     assert "5 h included, 1 h charged, 1 h not charged" in text and "$1,150.00" in text
+    assert "Invoice INV-00001, issued " in text and "Total due: $1,150.00" in text
     files = {a.get_filename(): a.get_payload(decode=True) for a in parsed.iter_attachments()}
     rows = list(csv.DictReader(io.StringIO(files["statement-2026-10.csv"].decode())))
     assert sum(Decimal(r["amount"]) for r in rows if r["kind"] != "total") == Decimal("1150.00")
     assert rows[-1]["amount"] == "1150.00"
     pdf = pypdf.PdfReader(io.BytesIO(files["statement-2026-10.pdf"]))
     pdf_text = "\n".join(page.extract_text() for page in pdf.pages)
-    assert "statement for October 2026" in pdf_text and "Total: $1,150.00" in pdf_text
+    assert "statement for October 2026" in pdf_text and "Total due: $1,150.00" in pdf_text
+    assert "Invoice INV-00001" in pdf_text
     assert "REQ-1001" in pdf_text and "CSV export" in pdf_text
 
 

@@ -667,3 +667,23 @@ def test_staff_told_of_a_clients_reply_see_who_owns_the_request(session, setting
     notice = sent(session, outcome)["staff_client_reply"]
     body = email.message_from_bytes(notice.raw, policy=default).get_body(("plain",))
     assert "Owner:           dana@agency.example" in body.get_content()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On it.\n\nDana", True),
+        ("On it.\n\n-- \ndana\n", True),
+        ("On it.\nBest,\nDana Scully", True),
+        ("Dana will call you.", False),
+        ("On it.", False),
+        ("", False),
+    ],
+)
+def test_a_relay_knows_when_staff_signed_it_themselves(settings, text, expected):
+    from intake.commands.answers import signed
+
+    staffed = settings.model_copy(
+        update={"staff": (settings.staff[0].model_copy(update={"name": "Dana Scully"}),)}
+    )
+    assert signed(staffed, "dana@agency.example", text) is expected

@@ -75,9 +75,14 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(demo, de
     assert "pending" not in report.split("Replies to clients")[1]
     # It ends with the sample clients' statements, billed and sent
     statements = report.split("Statements for 2026-11")[1]
-    assert re.search(r"^  zed: 675\.00 \(created\) -> buchhaltung@zed\.example$", statements, re.M)
-    assert re.search(r"^  acme: 1000\.00 \(created\)", statements, re.M)
+    zed = r"^  zed: invoice INV-\d{5}, 675\.00 \(created\) -> buchhaltung@zed\.example$"
+    assert re.search(zed, statements, re.M)
+    assert re.search(r"^  acme: invoice INV-\d{5}, 1000\.00 \(created\)", statements, re.M)
     assert "4.5 h" in statements
+    # as invoices: Acme's with its 20 % tax, Zed's under the reverse charge, each due
+    assert re.search(r"^ +tax 20 % +200\.00$", statements, re.M)
+    assert re.search(r"^ +no VAT: reverse charge +0\.00$", statements, re.M)
+    assert re.search(r"^ +total due by \d{4}-\d{2}-\d{2} +1200\.00$", statements, re.M)
 
 
 def test_dana_s_staff_reply_re_quotes_the_export_and_the_revised_quote_reaches_zoe(demo_db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.policy import default
@@ -170,6 +171,19 @@ SAMPLES = {
         "adjustments": [],
         "lines": [],
         "total": Decimal("1150.00"),
+        "invoice": {
+            "number": "INV-00042",
+            "issued_on": "Sun 1 Nov 2026",
+            "due_on": "Sun 15 Nov 2026",
+            "terms_days": 14,
+            "seller": {"name": "Example Agency Ltd", "address": ["1 High St"], "tax_id": None},
+            "buyer": {"name": "Acme Ltd", "address": [], "tax_id": "GB123"},
+            "net": Decimal("1150.00"),
+            "tax_rate": "20",
+            "tax": Decimal("230.00"),
+            "gross": Decimal("1380.00"),
+            "reverse_charge": None,
+        },
         "sla": {"responses": 2, "responses_on_time": 2, "resolutions": 1, "resolutions_on_time": 1},
         "open_work": [],
     },
@@ -185,6 +199,7 @@ SAMPLES = {
         **BASE,
         "subject": "S",
         "text": "We are on it.",
+        "signed": False,
         "staff_name": "Dana",
         "quote": None,
     },
@@ -293,3 +308,49 @@ def test_the_approval_receipt_thanks_the_approver_without_naming_them_to_themsel
     assert "Thank you for approving our quote for REQ-1042" in own.text
     assert "Zoe approved" not in own.text and "Zoe approved" not in own.html
     assert "Thank you: Bob approved our quote" in other.text
+
+
+CLIENT_EMAILS = ("quote", "no_charge", "received", "approved", "declined", "po_needed")
+
+
+@pytest.mark.parametrize("name", CLIENT_EMAILS)
+def test_client_emails_greet_by_first_name_and_never_break_a_sentence(name) -> None:
+    text = render(name, {**SAMPLES[name], "contact_name": "Zoe Weber"}).text
+    assert text.startswith("Hello Zoe,\n")
+    lines = text.splitlines()
+    for above, below in itertools.pairwise(lines):
+        broken = (
+            above.strip()
+            and below.strip()
+            and not above.startswith(" ")
+            and not below.startswith(" ")
+            and below[0].islower()
+            and above.rstrip()[-1] not in '.:!?")'
+        )
+        assert not broken, f"{name}: a sentence is cut between {above!r} and {below!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "called"),
+    [
+        ("Zoe Weber", "Zoe"),
+        ("zoe", "zoe"),
+        ("Dr Maria Schmidt", "Dr Maria Schmidt"),
+        ("Frau Müller", "Frau Müller"),
+        ("  Ana  Lucía Pérez ", "Ana"),
+    ],
+)
+def test_a_greeting_uses_the_first_name_unless_a_title_comes_first(name, called) -> None:
+    from intake.outbox.templates import first_name
+
+    assert first_name(name) == called
+
+
+def test_a_relay_that_ends_with_the_staff_members_name_is_signed_once() -> None:
+    own = render(
+        "staff_relay", {**SAMPLES["staff_relay"], "text": "On it.\n\nDana", "signed": True}
+    )
+    assert own.text.rstrip().endswith("--\nExample Agency support")
+    assert "Dana, Example Agency" not in own.text and "Dana, Example Agency" not in own.html
+    plain = render("staff_relay", SAMPLES["staff_relay"])
+    assert plain.text.rstrip().endswith("--\nDana, Example Agency support")
