@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from intake.outbox.compose import Attachment
@@ -71,10 +71,10 @@ def statement_csv(context: dict[str, Any]) -> bytes:
 def statement_pdf(context: dict[str, Any]) -> bytes:
     # Imported here: fpdf takes half a second to import, and only billing needs it, not
     # every process and command that imports the billing code.
-    from fpdf import FPDF
 
-    pdf = FPDF(format="A4")
+    pdf = _paged()(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
+    pdf.title = f"{context['agency_name']}: statement for {context['period_name']}"
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     invoice = context["invoice"]
@@ -82,6 +82,8 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     _line(pdf, f"{context['agency_name']}: statement for {context['period_name']}", 9)
     pdf.set_font("Helvetica", size=10)
+    if context["preview"]:
+        _line(pdf, "PREVIEW: the month so far, as it would be billed if it ended today.")
     if invoice["number"]:
         _line(
             pdf,
@@ -114,7 +116,9 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     _line(pdf, f"Total due: {cash(invoice['gross'])}", 8)
     pdf.set_font("Helvetica", size=10)
     if invoice["reverse_charge"]:
-        pdf.multi_cell(0, 5, _latin1(invoice["reverse_charge"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, 5, _latin1(invoice["reverse_charge"]), align="L", new_x="LMARGIN", new_y="NEXT"
+        )
     if invoice["due_on"]:
         number = f", quoting {invoice['number']}" if invoice["number"] else ""
         _line(pdf, f"Please pay by {invoice['due_on']} ({invoice['terms_days']} days){number}.")
@@ -138,6 +142,12 @@ def statement_pdf(context: dict[str, Any]) -> bytes:
     return bytes(pdf.output())
 
 
+def _heading(pdf: FPDF) -> None:
+    pdf.set_font("Courier", "B", 8.5)
+    _line(pdf, _row(label for label, _ in COLUMNS), 5)
+    pdf.set_font("Courier", size=8.5)
+
+
 def _table(
     pdf: FPDF,
     title: str,
@@ -147,24 +157,54 @@ def _table(
 ) -> None:
     pdf.set_font("Helvetica", "B", 10)
     _line(pdf, title, 7)
-    pdf.set_font("Courier", "B", 8.5)
-    _line(pdf, _row(label for label, _ in COLUMNS), 5)
-    pdf.set_font("Courier", size=8.5)
+    _heading(pdf)
     if not rows:
         _line(pdf, "No hours logged.", 5)
     for row in rows:
+        # A row and the words under it stay together; a new page repeats the heading.
+        height = 4.5 + 4 + 3.5 * len(row["entries"])
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            pdf.set_font("Helvetica", "B", 10)
+            _line(pdf, f"{title} (continued)", 7)
+            _heading(pdf)
         late = f" ({row['month']})" if adjustments else ""
         cells = (
             row["ref"],
             _cut(row["subject"], 36 - len(late)) + late,
             show_hours(row["hours"]),
-            show_hours(row["included"]),
+            show_hours(row["covered"] + row["included"]),
             show_hours(row["charged"]),
             show_hours(row["not_charged"]),
             cash(row["amount"]),
         )
         _line(pdf, _row(cells), 4.5)
+        # Under the subject, why in words: Courier's request column is 10 characters of
+        # 0.6 em at 8.5 pt.
+        pdf.set_font("Helvetica", size=7.5)
+        pdf.set_x(pdf.l_margin + 10 * 0.6 * 8.5 * 25.4 / 72)
+        pdf.cell(0, 4, _latin1(_cut(row["why"], 120)), new_x="LMARGIN", new_y="NEXT")
+        for entry in row["entries"]:
+            pdf.set_x(pdf.l_margin + 10 * 0.6 * 8.5 * 25.4 / 72)
+            said = f"{entry['day']}  {show_hours(entry['hours'])}  {entry['note']}"
+            pdf.cell(0, 3.5, _latin1(_cut(said, 120)), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Courier", size=8.5)
     pdf.ln(3)
+
+
+@cache
+def _paged() -> type:
+    from fpdf import FPDF
+
+    class Paged(FPDF):
+        """Every page numbered at its foot: "Page 2 of 3"."""
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, f"Page {self.page_no()} of {{nb}}", align="C")
+
+    return Paged
 
 
 def _cut(text: str, width: int) -> str:

@@ -220,35 +220,13 @@ def _store_and_send(
     terms: dict[int, RequestTerms],
     plan_key: str,
 ) -> Billed:
-    paid = plan_key != "none"
-    issued = utcnow().astimezone(settings.zone).date()
     try:
         with session.begin_nested():
-            statement = Statement(
-                client_id=client.id,
-                period=draft.period.label,
-                total=draft.total,
-                # In this savepoint: a concurrent run that billed the client first, or a
-                # failure later in the run, gives the number back.
-                number=next_invoice_number(session, settings),
-                issued_on=issued,
-                due_on=issued + timedelta(days=settings.billing.payment_terms_days),
-                currency=settings.billing.currency,
-                **invoice_tax(client, draft.total),
+            # In this savepoint: a concurrent run that billed the client first, or a
+            # failure later in the run, gives the number back.
+            statement = _statement(
+                settings, client, draft, terms, plan_key, next_invoice_number(session, settings)
             )
-            statement.lines = [
-                StatementLine(
-                    position=n,
-                    kind=line.kind,
-                    description=line.description,
-                    request_id=line.request_id,
-                    hours=line.hours,
-                    amount=line.amount,
-                    work_month=(line.adjustment_for or draft.period).label,
-                    pool_hours=_pool_hours(line.kind, line.hours, line.request_id, terms, paid),
-                )
-                for n, line in enumerate(draft.lines, 1)
-            ]
             session.add(statement)
             session.flush()
     except IntegrityError:  # a concurrent run billed this client first
@@ -269,6 +247,80 @@ def _store_and_send(
     made = _result(client, draft.period, CREATED, draft.total, _stored_lines(statement), sent)
     made.invoice = invoice_of(statement)
     return made
+
+
+def _statement(
+    settings: Settings,
+    client: Client,
+    draft: Draft,
+    terms: dict[int, RequestTerms],
+    plan_key: str,
+    number: str | None,
+) -> Statement:
+    """The statement of ``draft`` as the database keeps it, not added to any session."""
+    paid = plan_key != "none"
+    issued = utcnow().astimezone(settings.zone).date()
+    statement = Statement(
+        client_id=client.id,
+        period=draft.period.label,
+        total=draft.total,
+        number=number,
+        issued_on=issued,
+        due_on=issued + timedelta(days=settings.billing.payment_terms_days),
+        currency=settings.billing.currency,
+        **invoice_tax(client, draft.total),
+    )
+    statement.lines = [
+        StatementLine(
+            position=n,
+            kind=line.kind,
+            description=line.description,
+            request_id=line.request_id,
+            hours=line.hours,
+            amount=line.amount,
+            work_month=(line.adjustment_for or draft.period).label,
+            pool_hours=_pool_hours(line.kind, line.hours, line.request_id, terms, paid),
+        )
+        for n, line in enumerate(draft.lines, 1)
+    ]
+    return statement
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A client's statement of the running month so far, as they would read it."""
+
+    client: str
+    total: Decimal
+    context: dict[str, Any]
+
+
+def preview(
+    session: Session, settings: Settings, *, client: str | None = None, now: datetime | None = None
+) -> list[Preview]:
+    """The month so far (the agency's), each client's statement as it would be sent if
+    the month ended now: nothing stored, numbered or sent (the caller rolls back)."""
+    period = Period.of((now or utcnow()).astimezone(settings.zone).date())
+    sheet = price_sheet(settings)
+    query = sa.select(Client).options(selectinload(Client.plans)).order_by(Client.slug)
+    if client is not None:
+        query = query.where(Client.slug == client)
+    clients = [c for c in session.scalars(query) if c.plan_on(period.first_day) in sheet.plans]
+    if client is not None and not clients:
+        raise BillingError(f"there is no client {client!r} with a plan in plans_file")
+    inputs = gather(session, sheet, period, clients)
+    shown = []
+    for each in clients:
+        plan_key = each.plan_on(period.first_day)
+        terms, entries, unused = inputs[each.id]
+        draft = compute_statement(period, sheet.plan(plan_key), each.since, terms, entries, unused)
+        if not draft.lines:
+            continue
+        statement = _statement(settings, each, draft, terms, plan_key, None)
+        context = statement_context(session, settings, each, statement, draft.entry_ids)
+        base = {"support_address": settings.support_address, "ref": ""}
+        shown.append(Preview(each.slug, draft.total, {**base, **context, "preview": True}))
+    return shown
 
 
 def next_invoice_number(session: Session, settings: Settings) -> str:

@@ -4,6 +4,7 @@ included hours used and left, the month's SLA record and approved work still ope
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.clients.models import Client
-from intake.outbox.templates import day
+from intake.outbox.templates import day, hours
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
-from intake.requests.models import Request
+from intake.requests.models import Request, TimeEntry
 from intake.requests.states import Status
 from intake.settings import Settings
 from intake.sla.service import standing
@@ -32,9 +33,15 @@ def period_name(period: Period) -> str:
 
 
 def statement_context(
-    session: Session, settings: Settings, client: Client, statement: Statement
+    session: Session,
+    settings: Settings,
+    client: Client,
+    statement: Statement,
+    entry_ids: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the statement email, its CSV and its PDF show; plain values only."""
+    """Everything the statement email, its CSV and its PDF show; plain values only.
+    ``entry_ids``: the time entries of a statement not stored (a preview); a stored one
+    reads those it accounts for."""
     period = Period.parse(statement.period)
     plan = price_sheet(settings).plan(client.plan)
     fee = next((line.amount for line in statement.lines if line.kind == "fee"), None)
@@ -49,12 +56,14 @@ def statement_context(
         month = line.work_month or period.label
         key = (month, line.request_id)
         if key not in rows:
-            ref, subject = refs[line.request_id]
+            ref, subject, kind = refs[line.request_id]
             rows[key] = {
                 "ref": ref,
                 "subject": subject,
+                "type": kind,
                 "month": month,
                 "hours": ZERO,
+                "covered": ZERO,
                 "included": ZERO,
                 "charged": ZERO,
                 "not_charged": ZERO,
@@ -62,9 +71,16 @@ def statement_context(
             }
         row = rows[key]
         row["hours"] += line.hours
-        row[line.kind] += line.hours
+        # Included hours that took none of the month's included hours are what the plan
+        # covers (bug fixes, security work, questions), not hours "used" from the pool.
+        covered = line.kind == "included" and not line.pool_hours
+        row["covered" if covered else line.kind] += line.hours
         row["amount"] += line.amount
     ordered = [rows[k] for k in sorted(rows, key=lambda k: (k[0] != period.label, k))]
+    logged = _entries(session, statement, entry_ids)
+    for (month, request_id), row in rows.items():
+        row["why"] = breakdown(row)
+        row["entries"] = logged.get((month, request_id), [])
     return {
         "agency_name": settings.agency_name,
         "client_name": client.name,
@@ -88,6 +104,7 @@ def statement_context(
             for line in statement.lines
         ],
         "total": statement.total,
+        "preview": False,  # True: the running month so far, not sent (bill --preview)
         "currency": statement.currency or settings.billing.currency,
         "invoice": invoice_context(settings, client, statement),
         "sla": sla_record(session, settings, client, period),
@@ -139,11 +156,55 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+def _entries(
+    session: Session, statement: Statement, entry_ids: Sequence[int] | None
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """The time entries behind each row, by (month worked, request): day, hours, note."""
+    if entry_ids is None:
+        if statement.id is None:
+            return {}
+        where = TimeEntry.statement_id == statement.id
+    else:
+        where = TimeEntry.id.in_(list(entry_ids))
+    found: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for entry in session.scalars(
+        sa.select(TimeEntry).where(where).order_by(TimeEntry.work_date, TimeEntry.id)
+    ):
+        month = f"{entry.work_date:%Y-%m}"
+        found[(month, entry.request_id)].append(
+            {"day": f"{entry.work_date:%a %-d %b}", "hours": entry.hours, "note": entry.note}
+        )
+    return found
+
+
+COVERED = {"bug": "bug fix", "security": "security work", "question": "question"}
+
+
+def breakdown(row: dict[str, Any]) -> str:
+    """A row's hours in words: what the plan covers, what came from the included hours,
+    what was charged and what was not, and why."""
+    said = {
+        "covered": f"{COVERED.get(row['type'], 'work')}, covered by your plan",
+        "included": "from your included hours",
+        "charged": "charged as approved",
+        "not_charged": "beyond the approved estimate: not charged",
+    }
+    parts = [(row[part], words) for part, words in said.items() if row[part]]
+    if len(parts) == 1:  # all of the row's hours: "1.75 h: bug fix, covered by your plan"
+        return parts[0][1]
+    return "; ".join(f"{hours(amount)} {words}" for amount, words in parts)
+
+
+def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str]]:
     found = session.execute(
-        sa.select(Request.id, Request.number, Request.subject).where(Request.id.in_(ids))
+        sa.select(Request.id, Request.number, Request.subject, Request.type).where(
+            Request.id.in_(ids)
+        )
     )
-    return {rid: (f"REQ-{number}", subject) for rid, number, subject in found}
+    return {
+        rid: (f"REQ-{number}", subject, kind.value if kind else "question")
+        for rid, number, subject, kind in found
+    }
 
 
 def sla_record(

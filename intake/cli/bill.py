@@ -3,35 +3,65 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.billing import notices
 from intake.billing import service as billing
+from intake.billing.documents import statement_pdf
 from intake.billing.statement import Period
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction
 from intake.errors import InvalidInput
 from intake.outbox import delivery
+from intake.outbox.templates import render
 from intake.quotes.pricing import to_cents
 from intake.settings import Settings
 
 
 @click.command("bill")
-@click.option("--period", required=True, help="The month to bill, YYYY-MM.")
+@click.option("--period", default=None, help="The month to bill, YYYY-MM.")
 @click.option("--dry-run", is_flag=True, help="Compute and show; store and send nothing.")
 @click.option("--resend", is_flag=True, help="Send statements already made for the month again.")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="The running month so far, as each client would read it; nothing stored or sent.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --preview: write each statement to this folder as text, HTML and PDF.",
+)
 @click.option("--client", default=None, help="Only this client (slug).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def command(
-    ctx: Context, period: str, dry_run: bool, resend: bool, client: str | None, as_json: bool
+    ctx: Context,
+    period: str | None,
+    dry_run: bool,
+    resend: bool,
+    preview: bool,
+    out: Path | None,
+    client: str | None,
+    as_json: bool,
 ) -> None:
     """Bill a month: each client's plan fee and logged hours, never above what they
     approved. A month already billed is not billed again, and a month not over yet only
-    with --dry-run, as a preview."""
+    with --dry-run, as a preview (--preview shows it as the client would read it)."""
+    if preview:
+        if period or dry_run or resend or as_json:
+            raise InvalidInput("--preview takes only --client and --out (it is the running month)")
+        _preview(ctx, client, out)
+        return
+    if out is not None:
+        raise InvalidInput("--out: only with --preview")
+    if period is None:
+        raise InvalidInput("--period: which month to bill, YYYY-MM (or --preview)")
     try:
         month = Period.parse(period)
     except ValueError as exc:
@@ -75,6 +105,32 @@ def command(
     deferred = next((r.deferred for r in (sent, told) if r is not None and r.deferred), None)
     if deferred:
         click.echo(f"mail waits in the outbox for `intake run`: {deferred}", err=True)
+
+
+def _preview(ctx: Context, client: str | None, out: Path | None) -> None:
+    """Each client's statement of the month so far, printed, or written to ``out``."""
+    settings = ctx.settings
+    with database(ctx)() as session:
+        try:
+            shown = billing.preview(session, settings, client=client)
+        finally:
+            session.rollback()  # nothing stored, whatever reading it touched
+    if not shown:
+        click.echo("nothing to bill so far this month")
+        return
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    for each in shown:
+        rendered = render("statement", each.context, settings.templates_dir)
+        name = f"{each.client}-{each.context['period']}"
+        if out is None:
+            click.echo(f"==== {each.client}: {rendered.subject}")
+            click.echo(rendered.text)
+            continue
+        (out / f"{name}.txt").write_text(rendered.text, encoding="utf-8")
+        (out / f"{name}.html").write_text(rendered.html, encoding="utf-8")
+        (out / f"{name}.pdf").write_bytes(statement_pdf(each.context))
+        click.echo(f"{each.client:<16} {_money(each.total):>12}  {out / name}.{{txt,html,pdf}}")
 
 
 def _tell_staff_of_refusals(

@@ -11,6 +11,7 @@ from email.policy import default
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -255,3 +256,34 @@ def test_a_bad_period_is_one_line(tmp_path, db_url):
     assert result.output.strip().splitlines() == [
         "intake: --period: period must be a month written YYYY-MM, such as 2026-10: '2026-13'"
     ]
+
+
+def test_a_preview_shows_the_month_so_far_and_stores_and_sends_nothing(
+    config, db_url, smtp_sink, tmp_path
+):
+    # Given hours logged on Zed's approved work this month
+    today = utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+    def this_month(session) -> None:
+        work(session, "zed", "Nachtschicht-Übersicht", "feature", quoted="2", chargeable="2",
+             logged=(("1.5", today),))  # fmt: skip
+
+    with_session(db_url, this_month)
+    before = stored(db_url)
+    # When staff preview Zed's statement, printed and written to a folder
+    printed = intake(config, "bill", "--preview", "--client", "zed")
+    folder = tmp_path / "preview"
+    written = intake(config, "bill", "--preview", "--out", str(folder))
+    # Then Zed's statement so far is shown as Zed would read it, marked as a preview
+    assert printed.exit_code == 0, printed.output
+    assert "PREVIEW:" in printed.output and "Nachtschicht-Übersicht" in printed.output
+    assert "Total due: $225.00" in printed.output
+    assert written.exit_code == 0, written.output
+    period = f"{today:%Y-%m}"
+    html = (folder / f"zed-{period}.html").read_text()
+    assert "Preview:" in html and "$225.00" in html
+    pdf = pypdf.PdfReader(folder / f"zed-{period}.pdf")
+    assert "PREVIEW" in pdf.pages[0].extract_text()
+    # and nothing is stored, numbered or sent
+    assert stored(db_url) == before and not smtp_sink.messages
+    assert intake(config, "bill", "--preview", "--period", "2026-10").exit_code == 2

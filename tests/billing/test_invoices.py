@@ -20,6 +20,7 @@ from intake.clients.models import Client
 from intake.clients.service import parse_client, to_toml
 from intake.errors import InvalidInput
 from intake.outbox.models import OutboundMessage
+from intake.requests.models import Request, TimeEntry
 from tests.factories import add_example_clients, october_work, work
 
 OCTOBER, NOVEMBER = Period(2026, 10), Period(2026, 11)
@@ -210,3 +211,41 @@ def test_the_currency_is_a_real_one(make_settings):
     with pytest.raises(ConfigError, match=r"billing\.currency"):
         make_settings(billing={"currency": "EURO"})
     assert make_settings(billing={"currency": "chf"}).billing.currency == "CHF"
+
+
+def test_each_line_shows_the_days_hours_and_notes_logged(session, invoicing, october):
+    [acme] = [r for r in billing.bill(session, invoicing, OCTOBER) if r.client == "acme"]
+    _, text, pdf = letter(session, acme)
+    entries = session.scalars(
+        sa.select(TimeEntry).join(Request).where(Request.subject == "CSV export")
+    ).all()
+    assert entries, "the premise: hours logged on Acme's export"
+    for entry in entries:
+        said = f"{entry.work_date:%a %-d %b}  {entry.hours.normalize():f} h"
+        assert said in text
+        assert said in pdf
+
+
+def test_a_long_statement_pdf_repeats_its_heading_and_numbers_its_pages(
+    session, invoicing, october
+):
+    subject = "Fix number {} with a subject long enough to be cut short here"
+    for n in range(60):
+        work(session, "zed", subject.format(n), "feature", quoted="1", chargeable="1",
+             logged=(("0.5", OCTOBER.first_day),))  # fmt: skip
+    [zed] = [r for r in billing.bill(session, invoicing, OCTOBER) if r.client == "zed"]
+    parsed = email.message_from_bytes(
+        session.get(OutboundMessage, zed.outbound_ids[0]).raw, policy=default
+    )
+    [pdf] = [a for a in parsed.iter_attachments() if a.get_content_type() == "application/pdf"]
+    pages = pypdf.PdfReader(io.BytesIO(pdf.get_payload(decode=True))).pages
+    assert len(pages) >= 2
+    table_ends = next(n for n, page in enumerate(pages, 1) if "Total due:" in page.extract_text())
+    assert table_ends >= 2, "the premise: a table longer than a page"
+    for number, page in enumerate(pages, 1):
+        words = page.extract_text()
+        assert f"Page {number} of {len(pages)}" in words
+        if number <= table_ends:  # every page of the table has its heading
+            assert "Request" in words and "Amount" in words, f"page {number} has no heading"
+    everything = "\n".join(page.extract_text() for page in pages)
+    assert "Fix number 59" in everything and "…" in everything

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from intake.billing import service as billing
 from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import Period
+from intake.billing.views import statement_context
 from intake.clients.models import Client
 from intake.clients.service import import_clients
 from intake.outbox.models import OutboundMessage
@@ -171,7 +172,11 @@ def test_the_statement_email_with_csv_and_pdf(session, settings, october):
     assert parsed["To"] == "accounts@acme.example"
     assert parsed["Subject"] == "Invoice INV-00001 for October 2026: $1,150.00"
     text = parsed.get_body(("plain",)).get_content()
-    assert "5 h included, 1 h charged, 1 h not charged" in text and "$1,150.00" in text
+    assert (
+        "7 h: 5 h from your included hours; 1 h charged as approved; "
+        "1 h beyond the approved estimate: not charged"
+    ) in text
+    assert "2 h: bug fix, covered by your plan" in text and "$1,150.00" in text
     assert "Invoice INV-00001, issued " in text and "Total due: $1,150.00" in text
     files = {a.get_filename(): a.get_payload(decode=True) for a in parsed.iter_attachments()}
     rows = list(csv.DictReader(io.StringIO(files["statement-2026-10.csv"].decode())))
@@ -525,10 +530,10 @@ def test_the_statement_email_shows_the_months_sla_record_and_approved_work_still
     assert (
         "Approved work still open:\n"
         "  REQ-1001  CSV export (in progress), approved $150.00\n"
-        "  REQ-1002  Checkout broken (in progress), approved $0.00\n"
+        "  REQ-1002  Checkout broken (in progress), no charge\n"
     ) in text
     assert "<li>REQ-1001 CSV export (in progress), approved $150.00</li>" in html
-    assert "<li>REQ-1002 Checkout broken (in progress), approved $0.00</li>" in html
+    assert "<li>REQ-1002 Checkout broken (in progress), no charge</li>" in html
     assert "Old report" not in text and "Old report" not in html
     # And the PDF says the same
     files = {a.get_filename(): a.get_payload(decode=True) for a in parsed.iter_attachments()}
@@ -650,5 +655,21 @@ def test_every_logged_hour_lands_on_exactly_one_statement_across_months(
                 key = (statement.id, line.request_id, line.work_month)
                 shown[key] = shown.get(key, Decimal(0)) + line.hours
         assert shown == on
+        # And what the client reads agrees with the lines: each row's hours are its parts,
+        # all rows the lines' hours, the included hours used the rows' included hours, and
+        # the fee and the rows' amounts the total
+        for statement in statements.values():
+            owner = session.get(Client, statement.client_id)
+            context = statement_context(session, settings, owner, statement)
+            rows = context["rows"] + context["adjustments"]
+            for row in rows:
+                parts = ("covered", "included", "charged", "not_charged")
+                assert row["hours"] == sum((row[part] for part in parts), Decimal(0))
+            logged = [line.hours for line in statement.lines if line.hours is not None]
+            assert sum((row["hours"] for row in rows), Decimal(0)) == sum(logged, Decimal(0))
+            used = sum((row["included"] for row in context["rows"]), Decimal(0))
+            assert context["included_used"] == used
+            amounts = sum((row["amount"] for row in rows), Decimal("0.00"))
+            assert (context["fee"] or Decimal("0.00")) + amounts == statement.total
     finally:
         example.rollback()
