@@ -155,11 +155,11 @@ def test_the_hand_made_arithmetic_is_scikit_learns(model, rules, subject, text):
         assert guesses[axis].value == max(expected, key=expected.__getitem__)
 
 
-def test_corrections_weigh_more_than_the_shipped_examples(rules):
+def test_corrections_weigh_more_than_the_shipped_examples(rules, model):
     # A client whose "fix" means "change": the shipped set reads it as a bug.
     base = training_examples(example_files(LABELLED))
     asked = ("Fix the menu", "Please fix the lunch menu page so it shows the winter dishes")
-    before = train(base, rules).predict(*asked, rule_features(classify(*asked, rules)))
+    before = model.predict(*asked, rule_features(classify(*asked, rules)))
     assert before["type"].value == "bug"
     corrections = [
         Example(
