@@ -27,6 +27,7 @@ _FILED = {
     Filing.FOLLOW_UP: "follow-up on",
     Filing.MACHINE: "machine mail",
     Filing.HELD: "held for staff",
+    Filing.COMMAND: "client command answered",
     Filing.FAILED: "parked, unreadable",
 }
 

@@ -25,6 +25,7 @@ def command(ctx: Context, as_json: bool) -> None:
         f"inbound  {i['total']} stored: {counted(i['request'], 'new request')}, "
         f"{counted(i['follow_up'], 'follow-up')}, {i['machine']} from machines, "
         f"{i['held']} held for staff, {i['failed']} parked, {i['pending']} pending"
+        + (f", {counted(i['command'], 'client command')} answered" if i["command"] else "")
         + (
             f" ({i['history']} of them history: in the mailbox before intake first read "
             "it, nobody written to)"

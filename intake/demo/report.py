@@ -15,6 +15,7 @@ VERDICTS = {
     Filing.FOLLOW_UP: "follow-up on",
     Filing.MACHINE: "machine mail, no reply",
     Filing.HELD: "held for staff",
+    Filing.COMMAND: "client command answered, no request",
     Filing.FAILED: "parked (unreadable)",
     Filing.PENDING: "still pending",
 }

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intake.filing import history, machine, new_requests, replies, staff, suspect
+from intake.filing import (
+    client_commands,
+    history,
+    machine,
+    new_requests,
+    replies,
+    staff,
+    suspect,
+)
 from intake.filing.context import FilingContext
 from intake.filing.outcome import Outcome
 
@@ -38,6 +46,7 @@ CHAIN: tuple[Step, ...] = (
     Step("follow-up", replies.follow_up),
     # In no thread.
     Step("staff opens a request", staff.staff_opens),
+    Step("client command", client_commands.client_command),
     Step("held for triage", new_requests.held_for_triage),
     Step("new request", new_requests.new_request),
 )

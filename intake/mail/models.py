@@ -25,6 +25,7 @@ class Filing(enum.StrEnum):
     FOLLOW_UP = "follow_up"  # added to an existing request
     MACHINE = "machine"  # written by a machine: recorded, never answered
     HELD = "held"  # waiting for staff triage
+    COMMAND = "command"  # a client's STATUS, HOURS or STATEMENT: answered, no request
     FAILED = "failed"  # could not be read; parked with its error
 
 

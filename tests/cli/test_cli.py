@@ -178,6 +178,7 @@ def test_requests_list_show_and_status_json_shapes(config):
         "follow_up": 1,
         "machine": 1,
         "held": 1,
+        "command": 0,
         "failed": 1,
         "pending": 0,
         "history": 0,

@@ -69,6 +69,9 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(demo, de
     assert Filing.PENDING not in filings
     assert {Filing.REQUEST, Filing.FOLLOW_UP, Filing.MACHINE, Filing.HELD} <= set(filings)
     assert "held for staff" in report and "machine mail, no reply" in report
+    # and a client asking for the status of their requests by email, answered, no request
+    assert re.search(r"-> client command answered, no request — STATUS answered", report)
+    assert "sent    to alice@acme.example: Your open requests with Example Agency" in report
     # Each sample client got its reply, sent to the embedded SMTP sink
     for address in ("alice@acme.example", "zoe@zed.example", "hank@globex.example"):
         assert re.search(rf"^  sent +to {address}: \[REQ-\d+\]", report, flags=re.MULTILINE)

@@ -501,6 +501,26 @@ def test_an_unsure_request_waits_for_staff_and_one_reply_sends_its_quote(
     )
 
 
+def test_a_client_asks_for_status_hours_and_a_statement_by_email(talk):
+    # Given Zoe has a quote waiting for her approval
+    talk.ask(ZOE, CSV_EXPORT)
+    # When she writes STATUS, then HOURS, then STATEMENT for a month never billed
+    talk.send(message(sender=ZOE, name=NAMES[ZOE], subject="status", body="STATUS\n"))
+    status = talk.one(ZOE)
+    talk.send(message(sender=ZOE, name=NAMES[ZOE], subject="", body="hours\n\n-- \nZoe"))
+    hours = talk.one(ZOE)
+    talk.send(message(sender=ZOE, name=NAMES[ZOE], subject="", body="STATEMENT 2026-10"))
+    statement = talk.one(ZOE)
+    # Then each is answered to her alone, and none of them opened a request
+    assert "REQ-1001  Could you add CSV export of orders?" in text(status)
+    assert "waits for your approval" in text(status)
+    assert "Billed so far:   0 h, $0.00" in text(hours)
+    assert "there is no statement for October 2026" in text(statement)
+    assert talk.recipients() == [ZOE]
+    with transaction(talk.factory) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Request)) == 1
+
+
 def test_staff_file_a_held_strangers_message_under_a_client(talk):
     # Given a message from someone at no client's domain is held for triage
     talk.send(
