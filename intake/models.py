@@ -1,5 +1,6 @@
 """Every table of intake, imported in one place so the metadata and mappers are complete."""
 
+from intake.accounts.models import AdviceRun, AdviceSent
 from intake.billing.models import BillingRun, Statement, StatementLine
 from intake.classification.models import LabelledExample
 from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
@@ -11,6 +12,8 @@ from intake.sla.models import Digest, SlaAlert
 
 __all__ = [
     "AddressFlag",
+    "AdviceRun",
+    "AdviceSent",
     "Attachment",
     "BillingRun",
     "Client",

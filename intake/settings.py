@@ -200,6 +200,18 @@ class QuoteSettings(_Section):
     review_below: float = Field(REVIEW_BELOW, ge=0, le=1)
 
 
+class AdviceSettings(_Section):
+    # Each month, after the statements: staff get the plan advice (which plan would have
+    # cost a client less for the work of the last `months` months); with send_to_client
+    # the client gets it too, at most once a quarter.
+    months: int = Field(3, ge=1, le=12)
+    send_to_client: bool = False
+    # A client with no plan gets the introduction to the plans once, this many days after
+    # its contract start or first request.
+    introduce_plans: bool = False
+    introduce_after_days: int = Field(30, ge=1, le=365)
+
+
 class AuthenticationSettings(_Section):
     # An approval or a staff command counts only when the agency's own receiving server
     # says DMARC (or aligned DKIM) passed for the sender.
@@ -237,6 +249,7 @@ class Settings(BaseSettings):
     quotes: QuoteSettings = QuoteSettings()
     sla: SlaSettings = SlaSettings()
     billing: BillingSettings = BillingSettings()
+    advice: AdviceSettings = AdviceSettings()
     authentication: AuthenticationSettings = AuthenticationSettings()
 
     @field_validator("support_address")

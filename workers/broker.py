@@ -13,7 +13,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from intake.errors import ServerUnreachable
 from intake.settings import Settings
-from workers import billing, filing, runtime, sla
+from workers import accounts, billing, filing, runtime, sla
 from workers.middleware import LogFailures
 
 # name -> (function, dramatiq options). Retries back off from half a second; the
@@ -39,6 +39,10 @@ ACTORS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "sweep": (filing.sweep, {"queue_name": "maintenance", "max_retries": 0}),
     "check_sla": (sla.check_sla, {"queue_name": "maintenance", "max_retries": 0}),
     "bill_last_month": (billing.bill_last_month, {"queue_name": "maintenance", "max_retries": 0}),
+    "look_after_accounts": (
+        accounts.look_after_accounts,
+        {"queue_name": "maintenance", "max_retries": 0},
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake.accounts import advice
 from intake.billing import service as billing
 from intake.billing.statement import Period
 from intake.cli.common import counted
@@ -73,6 +74,7 @@ def run_demo(folder: Path | None = None) -> str:
         with transaction(factory) as session:
             lines = [*inbound_report(session), "", *outbox_report(session)]
         statements = _bill(factory, settings)
+        statements += ["", *_advise(factory, settings)]
         sent = len(smtp.messages)
     header = [
         f"intake demo: {counted(stored, 'message')} from the sample mailbox "
@@ -100,3 +102,20 @@ def _bill(factory: sessionmaker[Session], settings: Settings) -> list[str]:
             ids.append(summary.id)
     delivery.deliver(factory, settings, ids)
     return statement_report(results)
+
+
+def _advise(factory: sessionmaker[Session], settings: Settings) -> list[str]:
+    """The plan advice staff get after the sample month's statements, sent."""
+    today = SAMPLE_MONTH.next().first_day
+    with transaction(factory) as session:
+        flagged = [a for a in advice.advise(session, settings, SAMPLE_MONTH) if a.flagged]
+        ids = [m.id for m in advice.give_advice(session, settings, SAMPLE_MONTH, today)]
+    delivery.deliver(factory, settings, ids)
+    periods = advice.window(SAMPLE_MONTH, settings.advice.months)
+    if not flagged:
+        return [f"Plan advice for {advice.span(periods)}: no change to advise."]
+    currency = settings.billing.currency
+    return [
+        f"Plan advice for {advice.span(periods)}, emailed to staff:",
+        *(f"  {a.line(currency)}" for a in flagged),
+    ]

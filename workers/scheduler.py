@@ -17,6 +17,7 @@ def schedule(rt: runtime.Runtime) -> list[tuple[str, float]]:
         ("sweep", rt.settings.sweeper.interval),
         ("check_sla", rt.settings.sla.check_interval),
         ("bill_last_month", rt.settings.billing.check_interval),
+        ("look_after_accounts", rt.settings.billing.check_interval),
     ]
 
 

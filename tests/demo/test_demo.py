@@ -86,6 +86,10 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(demo, de
     assert re.search(r"^ +tax 20 % +200\.00$", statements, re.M)
     assert re.search(r"^ +no VAT: reverse charge +0\.00$", statements, re.M)
     assert re.search(r"^ +total due by \d{4}-\d{2}-\d{2} +1200\.00$", statements, re.M)
+    # and the plan advice staff get after them: Acme pays Professional's fee for a bug fix
+    advice = report.split("Plan advice for Sep–Nov 2026, emailed to staff:\n")[1]
+    assert advice.startswith("  Acme Ltd: $3,000.00 on Professional")
+    assert "advise Basic, $1,500.00 less" in advice.splitlines()[0]
 
 
 def test_dana_s_staff_reply_re_quotes_the_export_and_the_revised_quote_reaches_zoe(demo_db):

@@ -37,6 +37,15 @@ QUOTE = {
     "complete_by": "Wed 4 Nov 2026",
     "no_charge_reason": "n/a",
 }
+TIERS = [
+    {
+        "name": "Basic",
+        "fee": "500.00",
+        "included": "2",
+        "critical": "4 hours",
+        "support": "Mon–Fri 9–17, email",
+    }
+]
 SAMPLES = {
     "quote": QUOTE,
     "no_charge": QUOTE,
@@ -84,6 +93,35 @@ SAMPLES = {
         "charged_hours": Decimal("1"),
         "billed": Decimal("1150.00"),
         "open_work": [],
+    },
+    "advice": {
+        **BASE,
+        "ref": "",
+        "contact_name": "Zoe Weber",
+        "client_name": "Zed GmbH",
+        "span": "Sep–Nov 2026",
+        "months": 3,
+        "paid": "1800.00",
+        "hours": "12",
+        "plan_name": "No plan",
+        "has_plan": False,
+        "better": {"name": "Basic", "cost": "1500.00", "fee": "500.00", "covered": "12"},
+        "saving": "300.00",
+        "tiers": TIERS,
+    },
+    "introduction": {
+        **BASE,
+        "ref": "",
+        "contact_name": "Zoe Weber",
+        "client_name": "Zed GmbH",
+        "tiers": TIERS,
+    },
+    "staff_advice": {
+        **BASE,
+        "ref": "",
+        "span": "Sep–Nov 2026",
+        "lines": ["Zed GmbH: $1,800.00 hourly over Sep–Nov 2026 …: advise Basic, $300.00 less"],
+        "send_to_client": False,
     },
     "client_statement": {
         **BASE,

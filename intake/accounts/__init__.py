@@ -1,0 +1,1 @@
+"""Account management: plan advice from usage, the introduction to the plans, check-ins."""
