@@ -1,6 +1,6 @@
 """Every table of intake, imported in one place so the metadata and mappers are complete."""
 
-from intake.accounts.models import AdviceRun, AdviceSent
+from intake.accounts.models import AdviceRun, AdviceSent, Checkin, CheckinReminder
 from intake.billing.models import BillingRun, Statement, StatementLine
 from intake.classification.models import LabelledExample
 from intake.clients.models import Client, ClientDomain, ClientPlan, Contact
@@ -16,6 +16,8 @@ __all__ = [
     "AdviceSent",
     "Attachment",
     "BillingRun",
+    "Checkin",
+    "CheckinReminder",
     "Client",
     "ClientDomain",
     "ClientPlan",

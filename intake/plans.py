@@ -16,6 +16,8 @@ from intake.tomlfile import read_toml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEVERITIES = ("critical", "major", "minor")
+# The check-ins a plan may include, and the months between two.
+CHECKINS = {"monthly": 1, "quarterly": 3}
 TARGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 
 
@@ -43,6 +45,7 @@ class Plan:
     around_the_clock: frozenset[str]
     first_response: dict[str, Target]
     resolution: dict[str, Target]
+    checkin: str | None = None  # monthly | quarterly: the check-in the plan includes
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ def _plan(key: str, data: dict[str, Any], path: Path) -> Plan:
         raise ConfigError(f"{where}: {exc}") from None
     if closes <= opens:
         raise ConfigError(f"{where}: closes must be after opens")
+    checkin = data.get("checkin")
+    if checkin is not None and checkin not in CHECKINS:
+        choices = ", ".join(f'"{c}"' for c in CHECKINS)
+        raise ConfigError(f"{where}.checkin: {checkin!r} is not one of {choices}")
     return Plan(
         key=key,
         name=str(data.get("name", key)),
@@ -96,6 +103,7 @@ def _plan(key: str, data: dict[str, Any], path: Path) -> Plan:
         around_the_clock=frozenset(data.get("around_the_clock", [])),
         first_response=_targets(data.get("first_response", {}), f"{where}.first_response"),
         resolution=_targets(data.get("resolution", {}), f"{where}.resolution"),
+        checkin=checkin,
     )
 
 

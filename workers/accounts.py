@@ -1,14 +1,15 @@
 """Actor of account management: after each month's statements, the plan advice to staff
 (and to clients, when the agency sends it); every day, the introduction to the plans to
-clients with none. Safe to run twice: each month's advice and each client's email is
-claimed in the database in the transaction that queues it."""
+clients with none and the reminders of check-ins due within a week. Safe to run twice:
+each month's advice, each client's email and each reminder is claimed in the database in
+the transaction that queues it."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from intake.accounts import advice
+from intake.accounts import advice, checkins
 from intake.billing.models import BillingRun
 from intake.billing.statement import Period
 from intake.db import utcnow
@@ -29,10 +30,14 @@ def look_after_accounts(now: datetime | None = None) -> None:
         queued = advice.give_advice(session, settings, period, today) if billed else []
         advised = len(queued)
         queued += advice.introduce(session, settings, today)
+        introduced = len(queued) - advised
+        queued += checkins.remind(session, settings, today)
         ids = [message.id for message in queued]
     if advised:
         log.info("plan advice for %s: %d emails", period, advised)
-    if len(ids) > advised:
-        log.info("introduction to the plans: %d emails", len(ids) - advised)
+    if introduced:
+        log.info("introduction to the plans: %d emails", introduced)
+    if len(ids) > advised + introduced:
+        log.info("check-in reminders: %d emails", len(ids) - advised - introduced)
     if ids:
         enqueue_sending(ids)

@@ -1,9 +1,9 @@
-"""What account management has done, so it is done once: the months advised on, and the
-advice and introductions each client was sent."""
+"""What account management has done, so it is done once: the months advised on, the
+advice and introductions each client was sent, the check-ins held and reminded of."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,5 +33,37 @@ class AdviceSent(Base):
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20))  # advice | introduction
     key: Mapped[str] = mapped_column(sa.String(10))
+    outbound_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbound_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Checkin(Base):
+    """A check-in held with a client (the plan's strategy call or planning session), as
+    staff recorded it: the next is due a cadence after ``held_on``."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    held_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str] = mapped_column(sa.String(320))
+    # The staff reply that recorded it.
+    inbound_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CheckinReminder(Base):
+    """Staff were reminded of a client's check-in due on ``due_on``: once per due date."""
+
+    __tablename__ = "checkin_reminders"
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "due_on", name="uq_checkin_reminders_client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    due_on: Mapped[date] = mapped_column(sa.Date)
     outbound_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbound_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

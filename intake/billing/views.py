@@ -20,7 +20,7 @@ from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
 from intake.requests.models import Request, TimeEntry
-from intake.requests.states import Status
+from intake.requests.states import OPEN, Status
 from intake.settings import Settings
 from intake.sla.service import standing
 
@@ -212,8 +212,15 @@ def sla_record(
 ) -> dict[str, int]:
     """First responses and resolutions of the month, and how many were on time. The month
     runs from midnight to midnight in the agency's time zone, as the rest of the statement."""
-    start = _midnight(period.first_day, settings)
-    end = _midnight(period.next().first_day, settings)
+    return sla_record_between(session, settings, client, period.first_day, period.next().first_day)
+
+
+def sla_record_between(
+    session: Session, settings: Settings, client: Client, first: date, until: date
+) -> dict[str, int]:
+    """The same from midnight of ``first`` to midnight of ``until`` (not included)."""
+    start = _midnight(first, settings)
+    end = _midnight(until, settings)
     found = session.scalars(
         sa.select(Request)
         .where(
@@ -269,3 +276,32 @@ def open_work(session: Session, client: Client) -> list[dict[str, Any]]:
             "amount": quote.amount if quote.amount > 0 else Decimal("0.00"),
         }
     return list(latest.values())
+
+
+def open_requests(session: Session, client: Client) -> list[dict[str, Any]]:
+    """The client's open requests (held mail aside) with the complete-by date promised."""
+    found = session.scalars(
+        sa.select(Request)
+        .where(Request.client_id == client.id, Request.status.in_(OPEN - {Status.HELD}))
+        .order_by(Request.number)
+    ).all()
+    promised = dict(
+        session.execute(
+            sa.select(Quote.request_id, Quote.complete_by)
+            .where(
+                Quote.request_id.in_([r.id for r in found]),
+                Quote.status.in_(("pending", "approved", "included")),
+            )
+            .order_by(Quote.version)
+        ).all()
+    )
+    return [
+        {
+            "ref": r.ref,
+            "subject": r.subject,
+            "status": r.status.value.replace("_", " "),
+            "state": r.status,
+            "promised": promised.get(r.id),
+        }
+        for r in found
+    ]

@@ -110,6 +110,15 @@ class Assign:
     who: str  # "me", "nobody", or a staff member's address, name or address's local part
 
 
+@dataclass(frozen=True)
+class CheckinDone:
+    """The client's check-in was held: on ``held_on``, or ``days_ago`` days before the day
+    the reply was written (0 when no day is given)."""
+
+    held_on: date | None
+    days_ago: int = 0
+
+
 Command = (
     Quote
     | SetType
@@ -125,6 +134,7 @@ Command = (
     | Spam
     | Send
     | Open
+    | CheckinDone
 )
 
 
@@ -278,6 +288,18 @@ def _open(rest: str) -> Open:
     return Open(token, subject)
 
 
+def _checkin(rest: str) -> CheckinDone:
+    word, after = _take(rest)
+    if word.lower() != "done":
+        raise _Bad("#checkin takes 'done' and an optional day: #checkin done [YYYY-MM-DD]")
+    token = after.strip()
+    if not token:
+        return CheckinDone(None)
+    if token.lower() in _RELATIVE_DAYS:
+        return CheckinDone(None, _RELATIVE_DAYS[token.lower()])
+    return CheckinDone(_parse_date("checkin done", token))
+
+
 def _note(rest: str) -> Note:
     if not rest:
         raise _Bad("#note needs the text of the note")
@@ -309,6 +331,7 @@ _READERS: dict[str, Callable[[str], Command]] = {
     "spam": _bare("spam", Spam()),
     "send": _bare("send", Send()),
     "open": _open,
+    "checkin": _checkin,
 }
 COMMAND_WORDS = tuple(_READERS)
 _LISTED = tuple(f"#{word}" for word in COMMAND_WORDS)
@@ -359,6 +382,9 @@ def format_command(command: Command) -> str:
             return "#send"
         case Open(client, subject):
             return f"#open {client} {subject}".rstrip()
+        case CheckinDone(held_on, days_ago):
+            when = held_on.isoformat() if held_on else ("yesterday" if days_ago else "")
+            return f"#checkin done {when}".rstrip()
     raise TypeError(f"not a command: {command!r}")
 
 
@@ -383,6 +409,7 @@ _ONCE = frozenset(
         Spam,
         Send,
         Open,
+        CheckinDone,
     }
 )
 _RIVALS: dict[type, tuple[type, ...]] = {

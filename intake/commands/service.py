@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from intake.accounts import checkins
 from intake.approvals.service import pending_quote
 from intake.classification.examples import keep_correction
 from intake.clients.models import Client, Contact
@@ -91,6 +92,11 @@ def dated(command: g.Command, days: Days, ref: str) -> g.Command:
         if when < days.opened:
             raise CommandRefused(f"{when} is before {ref} was opened on {days.opened}")
         return dataclasses.replace(command, work_date=when)
+    if isinstance(command, g.CheckinDone):
+        held_on = command.held_on or days.today - timedelta(days=command.days_ago)
+        if held_on > days.today:
+            raise CommandRefused(f"{held_on} is in the future ({today})")
+        return dataclasses.replace(command, held_on=held_on)
     if isinstance(command, g.Quote) and command.due is not None and command.due < days.today:
         raise CommandRefused(f"due {command.due} is in the past ({today})")
     return command
@@ -225,6 +231,18 @@ def _log(msg: Incoming, c: g.Command) -> str:
     return f"{g.format_hours(c.hours)} logged for {when}"
 
 
+def _checkin(msg: Incoming, c: g.Command) -> str:
+    assert isinstance(c, g.CheckinDone) and c.held_on is not None  # dated() gave it one
+    client = msg.request.client
+    if client is None:
+        raise CommandRefused(f"{msg.request.ref} is under no client: #client <slug> first")
+    checkins.record(msg.session, client, c.held_on, msg.sender.address, msg.inbound.id)
+    msg.record("note", f"check-in with {client.slug} held on {c.held_on}")
+    coming = checkins.due(msg.session, price_sheet(msg.settings), client, c.held_on)
+    after = f"; the next is due {coming.on}" if coming is not None else ""
+    return f"check-in with {client.name} on {c.held_on} recorded{after}"
+
+
 def _status(msg: Incoming, c: g.Command) -> str:
     assert isinstance(c, g.SetStatus)
     target = Status(c.value)
@@ -317,6 +335,7 @@ HANDLERS: dict[type, Handler] = {
     g.Internal: _internal,
     g.Assign: _assign,
     g.Spam: _spam,
+    g.CheckinDone: _checkin,
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.filing import (
+    checkins,
     client_commands,
     history,
     machine,
@@ -44,7 +45,8 @@ CHAIN: tuple[Step, ...] = (
     Step("stranger in a thread", replies.stranger_in_thread),
     Step("answer to a quote", replies.answer_to_quote),
     Step("follow-up", replies.follow_up),
-    # In no thread.
+    # In no request's thread.
+    Step("staff records a check-in", checkins.staff_checkin),
     Step("staff opens a request", staff.staff_opens),
     Step("client command", client_commands.client_command),
     Step("held for triage", new_requests.held_for_triage),

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 from intake.billing import service as billing
 from intake.billing.statement import Period
-from intake.billing.views import open_work, period_name
+from intake.billing.views import open_requests, open_work, period_name
 from intake.clients.models import Client
 from intake.clients.senders import Author
 from intake.db import utcnow
@@ -34,10 +32,8 @@ from intake.outbox.models import OutboundMessage
 from intake.outbox.service import Thread, over_the_cap, queue_email
 from intake.outbox.templates import day
 from intake.plans import price_sheet
-from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
-from intake.requests.models import Request
-from intake.requests.states import OPEN, Status
+from intake.requests.states import Status
 
 COMMAND = re.compile(r"(status|hours|statement\s+(\d{4}-\d{2}))", re.IGNORECASE)
 SIGNATURE = re.compile(r"--\s*")
@@ -118,30 +114,9 @@ def _reply(
 
 
 def _status(ctx: FilingContext, client: Client, command: Command) -> list[OutboundMessage]:
-    found = ctx.session.scalars(
-        sa.select(Request)
-        .where(Request.client_id == client.id, Request.status.in_(OPEN - {Status.HELD}))
-        .order_by(Request.number)
-    ).all()
-    promised = dict(
-        ctx.session.execute(
-            sa.select(Quote.request_id, Quote.complete_by)
-            .where(
-                Quote.request_id.in_([r.id for r in found]),
-                Quote.status.in_(("pending", "approved", "included")),
-            )
-            .order_by(Quote.version)
-        ).all()
-    )
     rows = [
-        {
-            "ref": r.ref,
-            "subject": r.subject,
-            "status": r.status.value.replace("_", " "),
-            "promised": _day(promised.get(r.id)),
-            "waits": WAITING.get(r.status),
-        }
-        for r in found
+        {**row, "promised": _day(row["promised"]), "waits": WAITING.get(row["state"])}
+        for row in open_requests(ctx.session, client)
     ]
     return _reply(ctx, "client_status", {"client_name": client.name, "rows": rows})
 

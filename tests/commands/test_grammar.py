@@ -10,6 +10,7 @@ import pytest
 from intake.commands.grammar import (
     Approve,
     Assign,
+    CheckinDone,
     CommandError,
     Decline,
     FileUnder,
@@ -95,6 +96,9 @@ def only_error(text: str) -> CommandError:
         ("#note client prefers calls after 3pm", Note("client prefers calls after 3pm")),
         ("#client acme", FileUnder("acme")),
         ("#internal", Internal()),
+        ("#checkin done", CheckinDone(None)),
+        ("#checkin done 2026-12-03", CheckinDone(date(2026, 12, 3))),
+        ("#Checkin DONE yesterday", CheckinDone(None, days_ago=1)),
         ("   #type bug", SetType("bug")),
         ("\t#type bug   ", SetType("bug")),
     ],

@@ -12,6 +12,7 @@ from email.policy import default
 import pytest
 import sqlalchemy as sa
 
+from intake.accounts.models import Checkin
 from intake.classification.examples import corrections_toml
 from intake.classification.models import LabelledExample
 from intake.clients.models import Contact
@@ -127,6 +128,26 @@ def test_logging_time_and_closing(session, settings, bug):
         "restarted the workers",
     )
     assert bug.status is Status.DONE and bug.closed_at is not None
+
+
+def test_a_check_in_is_recorded_in_a_reply_to_any_of_the_clients_requests(
+    session, settings, bug, clock
+):
+    clock(datetime(2026, 11, 4, 12, 0, tzinfo=UTC))
+    outcome = deliver(session, settings, staff("#checkin done 2026-11-02\n#internal\n"))
+    [held] = session.scalars(sa.select(Checkin)).all()
+    assert (held.client_id, held.held_on, held.recorded_by) == (
+        bug.client_id,
+        date(2026, 11, 2),
+        "dana@agency.example",
+    )
+    # Acme is on Professional: the next is a quarter on
+    assert "check-in with Acme Ltd on 2026-11-02 recorded; the next is due 2027-02-02" in (
+        receipt_text(session, outcome)
+    )
+    later = deliver(session, settings, staff("#checkin done 2026-11-30\n#internal\n"))
+    assert "2026-11-30 is in the future" in receipt_text(session, later)
+    assert len(session.scalars(sa.select(Checkin)).all()) == 1
 
 
 def test_a_bad_command_applies_nothing_and_says_what_was_wrong(session, settings, bug):

@@ -5,16 +5,20 @@ however often the actor runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dramatiq.broker
 import pytest
+import sqlalchemy as sa
 
+from intake.accounts.models import Checkin
 from intake.billing import service as billing
 from intake.billing.models import BillingRun
 from intake.billing.statement import Period
+from intake.clients.models import Client
 from intake.db import transaction
 from tests.factories import work
+from tests.integration.test_conversations import DANA, reply_to
 from tests.integration.test_poller import factory as factory
 from tests.integration.test_replies import by_recipient, parsed
 from tests.integration.test_replies import settings_for as settings_for
@@ -65,7 +69,7 @@ def text(mail) -> str:
 def test_after_the_statements_staff_and_clients_get_the_plan_advice_once(quarter, smtp_sink):
     smtp_sink.clear()
     look_after_accounts(quarter, DECEMBER_FIRST)
-    [report] = by_recipient(smtp_sink, "dana@agency.example")
+    [report] = [m for m in by_recipient(smtp_sink, DANA) if m["Subject"].startswith("Plan advice")]
     assert report["Subject"] == "Plan advice for Sep–Nov 2026: 2 clients worth a word"
     assert "Zed GmbH: $1,800.00 hourly over Sep–Nov 2026" in text(report)
     assert "advise Basic, $300.00 less" in text(report)
@@ -97,4 +101,48 @@ def test_nothing_is_advised_before_the_month_is_billed(factory, settings_for, sm
             logged=(("4", NOV.first_day),),
         )
     look_after_accounts(settings, DECEMBER_FIRST)
-    assert parsed(smtp_sink) == []
+    # Only the reminder of Acme's check-in, which is due whatever was billed
+    assert [m["Subject"] for m in parsed(smtp_sink)] == [
+        "Check-in with Acme Ltd overdue since Wed 1 Apr 2026"
+    ]
+
+
+def test_staff_record_a_check_in_by_answering_its_reminder(
+    factory, settings_for, dovecot, smtp_sink
+):
+    settings = settings_for()
+    # Given Acme's quarterly check-in is overdue (none held since it became a client)
+    look_after_accounts(settings, datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    [reminder] = by_recipient(smtp_sink, DANA)
+    assert reminder["Subject"] == "Check-in with Acme Ltd overdue since Wed 1 Apr 2026"
+
+    def answer(body: str, auth: bool = True) -> list:
+        smtp_sink.clear()
+        dovecot.append(reply_to(reminder, DANA, body, auth=auth))
+        runner.run_once(settings, timeout=60)
+        return by_recipient(smtp_sink, DANA)
+
+    # When a forger answers it as Dana, with no authentication: nothing is recorded
+    answer("#checkin done 2026-12-03", auth=False)
+    assert held(factory) == []
+    # When Dana answers with something else: nothing is recorded, and she is told why
+    [refused] = answer("#checkin soon")
+    assert refused["Subject"] == "Nothing recorded: check-in with Acme Ltd"
+    assert "#checkin takes 'done'" in text(refused)
+    # When she answers "#checkin done 2026-12-03": recorded, and the next is three months on
+    [receipt] = answer("#checkin done 2026-12-03\n\nGood call; they want a second shop.")
+    assert receipt["Subject"] == "Recorded: check-in with Acme Ltd on Thu 3 Dec 2026"
+    assert "The next is due Wed 3 Mar 2027" in text(receipt)
+    assert held(factory) == [("acme", date(2026, 12, 3), DANA)]
+    # And no client heard of any of it
+    assert {a for m in parsed(smtp_sink) for a in m["To"].split(",")} == {DANA}
+
+
+def held(factory) -> list[tuple[str, date, str]]:
+    with transaction(factory) as session:
+        rows = session.execute(
+            sa.select(Client.slug, Checkin.held_on, Checkin.recorded_by).join(
+                Client, Client.id == Checkin.client_id
+            )
+        )
+        return [tuple(row) for row in rows]

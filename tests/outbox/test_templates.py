@@ -116,6 +116,37 @@ SAMPLES = {
         "client_name": "Zed GmbH",
         "tiers": TIERS,
     },
+    "staff_checkin": {
+        **BASE,
+        "ref": "",
+        "client_name": "Acme Ltd",
+        "client": "acme",
+        "plan_name": "Professional",
+        "cadence": "quarterly",
+        "due_on": "Tue 5 Jan 2027",
+        "since": "Mon 5 Oct 2026",
+        "held_before": True,
+        "overdue": False,
+        "open_requests": [
+            {
+                "ref": "REQ-1042",
+                "subject": "Checkout slow",
+                "status": "in progress",
+                "promised": None,
+            }
+        ],
+        "hours": Decimal("2.5"),
+        "hours_by_type": [("feature", Decimal("2.5"))],
+        "sla": {"responses": 2, "responses_on_time": 2, "resolutions": 1, "resolutions_on_time": 1},
+    },
+    "staff_checkin_receipt": {
+        **BASE,
+        "ref": "",
+        "client_name": "Acme Ltd",
+        "problem": None,
+        "held_on": "Thu 3 Dec 2026",
+        "next_due": "Wed 3 Mar 2027",
+    },
     "staff_advice": {
         **BASE,
         "ref": "",
