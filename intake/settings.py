@@ -198,6 +198,9 @@ class QuoteSettings(_Section):
     # "always" or "never". The client is told at once that the request arrived.
     review: Literal["uncertain", "always", "never"] = "uncertain"
     review_below: float = Field(REVIEW_BELOW, ge=0, le=1)
+    # Statements of work (for clients with statement_of_work = true): the prefix of their
+    # numbers, then 00001, 00002, ... from one gap-free sequence.
+    sow_prefix: str = Field("SOW-", max_length=30)
 
 
 class AdviceSettings(_Section):

@@ -5,6 +5,7 @@ go to the outbox in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -19,12 +20,14 @@ from intake.db import utcnow
 from intake.mail.authentication import not_vouched_for
 from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
+from intake.outbox.compose import Attachment
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
 from intake.outbox.templates import day
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
+from intake.quotes.sow import sow_attachments
 from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 from intake.requests.states import Status
@@ -87,6 +90,7 @@ def _to_client(
     kind: str,
     context: dict[str, object],
     reply_to: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboundMessage:
     return queue_email(
         msg.session,
@@ -103,6 +107,7 @@ def _to_client(
         thread=Thread.answering(msg.mail),
         counted=True,
         reply_to=reply_to,
+        attachments=attachments,
     )
 
 
@@ -190,8 +195,10 @@ def _unbound(msg: Incoming, contact: Contact, quote: Quote) -> ReplyOutcome:
 
 
 def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> OutboundMessage:
-    """The waiting quote sent to the contact again, under ``why``, to be answered."""
+    """The waiting quote sent to the contact again, under ``why``, to be answered (with its
+    statement of work, for a client who has them)."""
     settings = msg.settings
+    attached = sow_attachments(msg.session, settings, msg.request, quote)
     return _to_client(
         msg,
         contact,
@@ -203,6 +210,7 @@ def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> Out
             "quote": quote_offer(quote, msg.request),
         },
         reply_to=plus_address(settings, quote.token),
+        attachments=attached,
     )
 
 
@@ -241,6 +249,7 @@ def _approve(msg: Incoming, contact: Contact, quote: Quote, po: str | None) -> R
             "hours": quote.hours,
             "po": po or "",
             "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+            "sow_number": quote.sow_number,
         },
     )
     told = staff_client_reply(

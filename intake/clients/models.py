@@ -34,6 +34,8 @@ class Client(Base):
     tax_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     reverse_charge: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    # Each quote also as a numbered statement-of-work PDF.
+    statement_of_work: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[ClientDomain]] = relationship(

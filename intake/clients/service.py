@@ -47,6 +47,7 @@ class ClientSpec:
     tax_rate: Decimal | None = None  # percent, charged on top of the statement
     reverse_charge: bool = False  # EU B2B: no tax charged, the client accounts for it
     language: str = "en"
+    statement_of_work: bool = False  # each quote also as a numbered statement of work
     contacts: tuple[ContactSpec, ...] = field(default=())
 
 
@@ -78,7 +79,7 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
     known = {
         "slug", "name", "plan", "domains", "timezone", "country", "requires_po", "since",
         "billing_emails", "hourly_rate", "contact", "billing_address", "tax_id", "tax_rate",
-        "reverse_charge", "language",
+        "reverse_charge", "language", "statement_of_work",
     }  # fmt: skip
     unknown = sorted(set(entry) - known)
     if unknown:
@@ -128,6 +129,7 @@ def parse_client(entry: Any, where: str, plans: frozenset[str] | None) -> Client
         tax_rate=tax_rate,
         reverse_charge=reverse_charge,
         language=language,
+        statement_of_work=_flag(entry, "statement_of_work", where),
         contacts=tuple(_contact(c, f"{where}: contact") for c in _list(entry, "contact", where)),
     )
 
@@ -288,6 +290,7 @@ def apply_spec(
     client.tax_rate = spec.tax_rate
     client.reverse_charge = spec.reverse_charge
     client.language = spec.language
+    client.statement_of_work = spec.statement_of_work
     _check_domains(session, client, spec.domains)
     existing = {d.domain: d for d in client.domains}
     client.domains = [existing.get(d) or ClientDomain(domain=d) for d in spec.domains]
@@ -350,6 +353,8 @@ def to_toml(clients: list[Client]) -> str:
             out.append("reverse_charge = true")
         if client.language and client.language != "en":
             out.append(f"language = {_q(client.language)}")
+        if client.statement_of_work:
+            out.append("statement_of_work = true")
         for contact in client.contacts:
             out.append("  [[client.contact]]")
             out.append(f"  email = {_q(contact.email)}")

@@ -14,6 +14,7 @@ from intake.outbox.models import OutboundMessage
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
 from intake.quotes.emails import quote_offer
 from intake.quotes.models import Quote
+from intake.quotes.sow import sow_attachments
 from intake.requests.incoming import Incoming
 from intake.settings import Settings
 
@@ -58,6 +59,7 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
         )
         .order_by(InboundMessage.id.desc())
     )
+    attached = sow_attachments(session, settings, request, quote, text) if quote else []
     offer = quote_offer(quote, request) if quote is not None else None
     return queue_email(
         session,
@@ -77,6 +79,7 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
         counted=True,
         thread=Thread(last.message_id) if last is not None else None,
         reply_to=plus_address(settings, quote.token) if quote is not None else None,
+        attachments=attached,
     )
 
 

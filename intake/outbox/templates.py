@@ -98,6 +98,12 @@ def render(name: str, context: dict[str, Any], templates_dir: Path | None = None
     )
 
 
+def render_text(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
+    """Render one plain-text template under ``templates/`` (a document's terms, say)."""
+    override = str(templates_dir) if templates_dir else None
+    return _environment(override, False).get_template(name).render(context)
+
+
 def when(moment: datetime, zone: str) -> str:
     local = moment.astimezone(ZoneInfo(zone))
     return f"{local:%a %-d %b %Y, %H:%M} ({zone})"

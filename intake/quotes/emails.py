@@ -23,6 +23,7 @@ from intake.outbox.templates import day, when
 from intake.plans import Plan
 from intake.quotes.models import Quote
 from intake.quotes.pricing import Price
+from intake.quotes.sow import sow_attachments
 from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 
@@ -60,7 +61,7 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     if capped is not None:
         return capped
     assert quote.start_by is not None and quote.complete_by is not None
-    context = {
+    context: dict[str, object] = {
         "contact_name": _contact_name(first),
         "subject": request.subject,
         "type": quote_type(request),
@@ -76,6 +77,9 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
         "complete_by": day(quote.complete_by),
         "no_charge_reason": NO_CHARGE[quote_type(request)].format(plan=plan.name),
     }
+    words = msg.mail.new_text or msg.mail.text
+    attached = sow_attachments(session, settings, request, quote, asked=words)
+    context["sow_number"] = quote.sow_number if attached else None
     kind = "quote" if quoted.needs_approval else "no_charge"
     return [
         queue_email(
@@ -89,6 +93,7 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
             thread=Thread.answering(msg.mail),
             reply_to=plus_address(settings, quote.token),
             counted=True,
+            attachments=attached,
         )
     ]
 
@@ -181,6 +186,7 @@ def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
         "needs_approval": quote.status == "pending",
         "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
         "requires_po": bool(request.client and request.client.requires_po),
+        "sow_number": quote.sow_number,
     }
 
 

@@ -19,6 +19,7 @@ class Quote(Base):
     __tablename__ = "quotes"
     __table_args__ = (
         sa.UniqueConstraint("request_id", "version", name="uq_quotes_request_version"),
+        sa.Index("uq_quotes_sow_number", "sow_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +43,8 @@ class Quote(Base):
     po: Mapped[str | None] = mapped_column(sa.String(64))
     created_by: Mapped[str] = mapped_column(sa.String(320), default="intake")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its statement of work, for a client who wants one: numbered when first sent.
+    sow_number: Mapped[str | None] = mapped_column(sa.String(40))
     # The message whose filing made it (a client's request, a staff #quote).
     inbound_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("inbound_messages.id", ondelete="SET NULL")

@@ -83,7 +83,8 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Request numbering on SQLite (PostgreSQL uses the request_numbers sequence)."""
+    """Numbering: requests on SQLite (PostgreSQL uses the request_numbers sequence) and
+    statements of work ("sow", gap-free on both)."""
 
     __tablename__ = "counters"
 

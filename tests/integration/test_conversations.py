@@ -4,17 +4,19 @@ the database."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.clients.models import Contact
+from intake.clients.models import Client, Contact
 from intake.db import transaction
 from intake.quotes.models import Quote
 from intake.requests.models import Event, Request, TimeEntry
@@ -244,6 +246,28 @@ def test_zed_approves_only_with_a_purchase_order_number(talk):
     assert confirmed["Subject"].startswith("[REQ-1001] Approved")
     assert "7781" in text(confirmed)
     assert "Approved" in talk.one(DANA)["Subject"]
+
+
+def test_a_formal_client_gets_a_statement_of_work_with_its_quote_and_approves_it(talk):
+    # Given Zed wants statements of work
+    with transaction(talk.factory) as session:
+        session.scalar(sa.select(Client).where(Client.slug == "zed")).statement_of_work = True
+    # When Zoe asks for new work, her quote comes with SOW-00001 as a PDF
+    quote = talk.ask()
+    [sow] = [p for p in quote.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert sow.get_filename() == "SOW-00001.pdf"
+    words = " ".join(
+        " ".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(sow.get_content())).pages
+        ).split()
+    )
+    assert "Statement of work SOW-00001" in words and "Price, at most $600.00" in words
+    assert "Could you add a CSV export of all orders?" in words
+    # When she approves with her purchase order, the confirmation names what she accepted
+    talk.send(reply_to(quote, ZOE, "Approved, PO 7781\n\nZoe"))
+    confirmed = talk.one(ZOE)
+    assert "Statement of work: SOW-00001, accepted" in text(confirmed)
+    assert talk.state().quote.status == "approved"
 
 
 def test_an_approval_by_a_contact_who_may_not_approve_is_held_for_staff(talk):

@@ -36,6 +36,7 @@ QUOTE = {
     "start_by": "Mon 2 Nov 2026, 17:00",
     "complete_by": "Wed 4 Nov 2026",
     "no_charge_reason": "n/a",
+    "sow_number": None,
 }
 TIERS = [
     {
@@ -199,6 +200,7 @@ SAMPLES = {
         "hours": Decimal(4),
         "po": "7781",
         "complete_by": "Wed 4 Nov 2026",
+        "sow_number": "SOW-00012",
     },
     "declined": {**BASE, "contact_name": "Zoe", "subject": "S", "decliner": "Zoe Weber"},
     "po_needed": {
