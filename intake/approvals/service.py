@@ -22,8 +22,7 @@ from intake.mail.parsing import InboundMail
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
-from intake.outbox.templates import day
-from intake.quotes.emails import quote_offer
+from intake.quotes.emails import complete_by, quote_offer
 from intake.quotes.models import Quote
 from intake.requests.incoming import Incoming
 from intake.requests.models import Request
@@ -103,6 +102,8 @@ def _to_client(
         thread=Thread.answering(msg.mail),
         counted=True,
         reply_to=reply_to,
+        # The relay of a quote sent again is English yet.
+        language=contact.client.language if kind != "staff_relay" else "en",
     )
 
 
@@ -240,7 +241,7 @@ def _approve(msg: Incoming, contact: Contact, quote: Quote, po: str | None) -> R
             "amount": quote.amount,
             "hours": quote.hours,
             "po": po or "",
-            "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+            "complete_by": complete_by(quote, contact.client.language),
         },
     )
     told = staff_client_reply(
