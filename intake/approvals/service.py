@@ -19,6 +19,7 @@ from intake.db import utcnow
 from intake.mail.authentication import not_vouched_for
 from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
+from intake.outbox.language import N_, translations
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
@@ -102,8 +103,7 @@ def _to_client(
         thread=Thread.answering(msg.mail),
         counted=True,
         reply_to=reply_to,
-        # The relay of a quote sent again is English yet.
-        language=contact.client.language if kind != "staff_relay" else "en",
+        language=contact.client.language,
     )
 
 
@@ -164,13 +164,13 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     return _approve(msg, contact, quote, reading.po)
 
 
-SUPERSEDED = (
+SUPERSEDED = N_(
     "The quote you answered has been replaced by the one below, so nothing was approved "
     "or declined yet. Please reply to this email to answer the current quote."
 )
 # Why an answer was not sent: the address had its fill of emails from intake this hour.
 _CAPPED = "not answered: replies.max_automatic_per_hour reached for the address"
-UNBOUND = (
+UNBOUND = N_(
     "Your message did not answer the email with our quote, so nothing was approved or "
     "declined. To answer the quote below, please reply to this email."
 )
@@ -198,7 +198,7 @@ def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> Out
         contact,
         "staff_relay",
         {
-            "text": why,
+            "text": translations(contact.client.language).gettext(why),
             "staff_name": settings.agency_name,
             "signed": True,  # by the agency: "Example Agency support" once
             "quote": quote_offer(quote, msg.request),

@@ -200,7 +200,7 @@ def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
         "hours": quote.hours,
         "amount": quote.amount,
         "needs_approval": quote.status == "pending",
-        "complete_by": complete_by(quote, SOURCE),
+        "complete_by": complete_by(quote, client_language(request)),
         "requires_po": bool(request.client and request.client.requires_po),
     }
 
@@ -210,6 +210,11 @@ def complete_by(quote: Quote, language: str) -> str:
     if quote.complete_by is None:
         return translations(language).gettext("to be agreed")
     return day(quote.complete_by, language)
+
+
+def client_language(request: Request) -> str:
+    """The language the request's client reads (English for mail of no client yet)."""
+    return request.client.language if request.client is not None else SOURCE
 
 
 def quote_type(request: Request) -> str:

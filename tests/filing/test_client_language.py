@@ -58,7 +58,9 @@ def test_a_german_clients_request_is_quoted_in_german_and_staff_read_english(
     subject = quote["Subject"]
     assert subject.startswith("[REQ-1001] Could you add a CSV export to the admin? — Angebot: ")
     assert re.search(r"Angebot: [\d.]+,\d\d \$, bitte freigeben$", subject), subject
-    assert text.startswith("Hallo Zoe,\n\nvielen Dank für Ihre Anfrage. Wir haben sie unter REQ-1001")
+    assert text.startswith(
+        "Hallo Zoe,\n\nvielen Dank für Ihre Anfrage. Wir haben sie unter REQ-1001"
+    )
     assert "Wir haben sie unter REQ-1001 erfasst" in text
     assert "Hier ist unser Angebot:" in text
     # money as German writes dollars, dates with German day names on Zed's clock
@@ -125,3 +127,23 @@ def test_a_german_contacts_status_command_is_answered_in_german(session, setting
     assert answer["Subject"] == "Ihre offenen Anfragen bei Example Agency"
     assert "Zed GmbH hat 1 offene Anfrage bei uns:" in text
     assert re.search(rf"Angebot gesendet, fertig bis {WEEKDAY}, .*: wartet auf Ihre Freigabe", text)
+
+
+def test_a_german_client_who_answers_no_quote_gets_it_again_in_german(
+    session, settings, german_zed
+):
+    # Given Zoe's request, quoted (the work costs money)
+    deliver(session, settings, message(sender=ZOE, name="Zoe Weber", subject="Add a CSV export"))
+    # When she writes "approved" in a new email that names the request only by its subject
+    outcome = deliver(
+        session,
+        settings,
+        message(sender=ZOE, name="Zoe Weber", subject="Re: [REQ-1001] export", body="approved\n"),
+    )
+    # Then nothing is approved, and she is sent the quote again, in German, to answer
+    again, text, _ = sent(session, outcome.outbound_ids, "staff_relay")
+    assert again["Subject"] == "[REQ-1001] Add a CSV export" and again["To"] == ZOE
+    assert text.startswith("Ihre Nachricht war keine Antwort auf die E-Mail mit unserem Angebot")
+    assert "Unser Angebot für REQ-1001:" in text and "„genehmigt“" in text
+    assert re.search(rf"Fertig bis: +{WEEKDAY}, \d+\. \w+ 2026\n", text)
+    assert text.rstrip().endswith("--\nIhr Support-Team von Example Agency")

@@ -101,6 +101,14 @@ def _samples() -> list[tuple[str, dict]]:
     quote, statement, status = SAMPLES["quote"], SAMPLES["statement"], SAMPLES["client_status"]
     invoice = statement["invoice"]
     work = {"ref": "REQ-1", "subject": "S", "status": "in progress", "state": "in_progress"}
+    relay_quote = {
+        "revised": True,
+        "hours": Decimal(2),
+        "amount": Decimal("300.00"),
+        "complete_by": "Wed 4 Nov 2026",
+        "needs_approval": True,
+        "requires_po": True,
+    }
     return [
         ("quote", quote),
         ("quote", {**quote, "requires_po": False, "included_hours": Decimal(2), "plan_name": "P"}),
@@ -123,6 +131,10 @@ def _samples() -> list[tuple[str, dict]]:
                        "open_work": [{**work, "amount": Decimal(10)}, {**work, "amount": 0}],
                        "invoice": {**invoice, "reverse_charge": "(note)", "tax_rate": None}}),
         ("statement", {**statement, "invoice": {**invoice, "number": None}}),
+        ("staff_relay", {**SAMPLES["staff_relay"], "quote": relay_quote}),
+        ("staff_relay", {**SAMPLES["staff_relay"], "signed": True, "quote": {
+            **relay_quote, "revised": False, "needs_approval": False}}),
+        ("staff_relay", {**SAMPLES["staff_relay"], "quote": {**relay_quote, "requires_po": False}}),
     ]  # fmt: skip
 
 
