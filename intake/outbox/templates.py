@@ -49,7 +49,10 @@ def hours(value: Decimal | int | str, language: str = SOURCE) -> str:
     """Decimal("1.50") -> "1.5 h"; in German "1,5 Std.", in Dutch "1,5 uur"."""
     if language == SOURCE:
         return f"{hours_figure(value)} h"
-    return format_unit(Decimal(str(value)).normalize(), "duration-hour", "short", locale=language)
+    written = format_unit(
+        Decimal(str(value)).normalize(), "duration-hour", "short", locale=language
+    )
+    return written.replace(" ", "\u00a0")  # "1,5 Std." is never broken across two lines
 
 
 @jinja2.pass_context
