@@ -21,11 +21,11 @@ from intake.mail.authentication import not_vouched_for
 from intake.mail.matching import plus_tokens
 from intake.mail.parsing import InboundMail
 from intake.outbox.compose import Attachment
+from intake.outbox.language import N_, translations
 from intake.outbox.models import OutboundMessage
 from intake.outbox.notices import staff_client_reply
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
-from intake.outbox.templates import day
-from intake.quotes.emails import quote_offer
+from intake.quotes.emails import complete_by, quote_offer
 from intake.quotes.models import Quote
 from intake.quotes.sow import sow_attachments
 from intake.requests.incoming import Incoming
@@ -108,6 +108,7 @@ def _to_client(
         counted=True,
         reply_to=reply_to,
         attachments=attachments,
+        language=contact.client.language,
     )
 
 
@@ -168,13 +169,13 @@ def handle_reply_to_quote(msg: Incoming, quote: Quote) -> ReplyOutcome:
     return _approve(msg, contact, quote, reading.po)
 
 
-SUPERSEDED = (
+SUPERSEDED = N_(
     "The quote you answered has been replaced by the one below, so nothing was approved "
     "or declined yet. Please reply to this email to answer the current quote."
 )
 # Why an answer was not sent: the address had its fill of emails from intake this hour.
 _CAPPED = "not answered: replies.max_automatic_per_hour reached for the address"
-UNBOUND = (
+UNBOUND = N_(
     "Your message did not answer the email with our quote, so nothing was approved or "
     "declined. To answer the quote below, please reply to this email."
 )
@@ -204,7 +205,7 @@ def _quote_again(msg: Incoming, contact: Contact, quote: Quote, why: str) -> Out
         contact,
         "staff_relay",
         {
-            "text": why,
+            "text": translations(contact.client.language).gettext(why),
             "staff_name": settings.agency_name,
             "signed": True,  # by the agency: "Example Agency support" once
             "quote": quote_offer(quote, msg.request),
@@ -248,7 +249,7 @@ def _approve(msg: Incoming, contact: Contact, quote: Quote, po: str | None) -> R
             "amount": quote.amount,
             "hours": quote.hours,
             "po": po or "",
-            "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+            "complete_by": complete_by(quote, contact.client.language),
             "sow_number": quote.sow_number,
         },
     )

@@ -18,7 +18,7 @@ from intake.billing.gathering import gather
 from intake.billing.models import BillingRun, InvoiceNumber, Statement, StatementLine
 from intake.billing.statement import NOTHING as ZERO_CENTS
 from intake.billing.statement import Draft, Period, RequestTerms, compute_statement
-from intake.billing.views import statement_context
+from intake.billing.views import in_language, statement_context
 from intake.clients.models import Client
 from intake.db import utcnow
 from intake.errors import InvalidInput, NotFound
@@ -288,11 +288,13 @@ def _statement(
 
 @dataclass(frozen=True)
 class Preview:
-    """A client's statement of the running month so far, as they would read it."""
+    """A client's statement of the running month so far, as they would read it: ``context``
+    in English (the PDF's), ``in_language(context, language)`` for the email."""
 
     client: str
     total: Decimal
     context: dict[str, Any]
+    language: str = "en"
 
 
 def preview(
@@ -319,7 +321,9 @@ def preview(
         statement = _statement(settings, each, draft, terms, plan_key, None)
         context = statement_context(session, settings, each, statement, draft.entry_ids)
         base = {"support_address": settings.support_address, "ref": ""}
-        shown.append(Preview(each.slug, draft.total, {**base, **context, "preview": True}))
+        shown.append(
+            Preview(each.slug, draft.total, {**base, **context, "preview": True}, each.language)
+        )
     return shown
 
 
@@ -404,10 +408,12 @@ def _send(
         settings,
         "statement",
         list(client.billing_emails),
-        context,
+        in_language(context, client.language),
         request=None,
         automatic=False,
+        # In English: the PDF and the CSV are not translated yet.
         attachments=statement_attachments(context),
+        language=client.language,
     )
     statement.sent_at, statement.message_id = message.created_at, message.message_id
     session.flush()  # the caller reports the email's id

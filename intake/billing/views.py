@@ -1,5 +1,6 @@
 """A stored statement as the client reads it: one row per request (and per late month),
-included hours used and left, the month's SLA record and approved work still open."""
+included hours used and left, the month's SLA record and approved work still open; in
+English (as the PDF and the CSV show it) or in the client's language (the email)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from intake.billing.models import Statement
 from intake.billing.statement import Period
 from intake.clients.models import Client
-from intake.outbox.templates import day, hours
+from intake.outbox.language import N_, SOURCE, translations
+from intake.outbox.templates import day, hours, month, short_day
 from intake.plans import price_sheet
 from intake.quotes.models import Quote
 from intake.quotes.pricing import ZERO
@@ -27,9 +29,9 @@ from intake.sla.service import standing
 WORKING = (Status.APPROVED, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT)
 
 
-def period_name(period: Period) -> str:
-    """2026-10 -> "October 2026"."""
-    return f"{period.first_day:%B %Y}"
+def period_name(period: Period, language: str = SOURCE) -> str:
+    """2026-10 -> "October 2026" (in German "Oktober 2026")."""
+    return month(period.first_day, language)
 
 
 def statement_context(
@@ -112,7 +114,7 @@ def statement_context(
     }
 
 
-REVERSE_CHARGE = (
+REVERSE_CHARGE = N_(
     "Reverse charge: no VAT is charged on this invoice; the recipient accounts for it "
     "(Article 196, Council Directive 2006/112/EC)."
 )
@@ -126,6 +128,8 @@ def invoice_context(settings: Settings, client: Client, statement: Statement) ->
         "number": statement.number,
         "issued_on": day(statement.issued_on) if statement.issued_on else None,
         "due_on": day(statement.due_on) if statement.due_on else None,
+        "issued": statement.issued_on,  # the dates themselves, for in_language
+        "due": statement.due_on,
         "terms_days": billing.payment_terms_days,
         "seller": {
             "name": billing.legal_name or settings.agency_name,
@@ -172,27 +176,89 @@ def _entries(
     ):
         month = f"{entry.work_date:%Y-%m}"
         found[(month, entry.request_id)].append(
-            {"day": f"{entry.work_date:%a %-d %b}", "hours": entry.hours, "note": entry.note}
+            {
+                "day": short_day(entry.work_date),
+                "date": entry.work_date,
+                "hours": entry.hours,
+                "note": entry.note,
+            }
         )
     return found
 
 
-COVERED = {"bug": "bug fix", "security": "security work", "question": "question"}
+COVERED = {"bug": N_("bug fix"), "security": N_("security work"), "question": N_("question")}
+OTHER_WORK = N_("work")
+WHY = {
+    "covered": N_("%(work)s, covered by your plan"),
+    "included": N_("from your included hours"),
+    "charged": N_("charged as approved"),
+    "not_charged": N_("beyond the approved estimate: not charged"),
+}
 
 
-def breakdown(row: dict[str, Any]) -> str:
+def breakdown(row: dict[str, Any], language: str = SOURCE) -> str:
     """A row's hours in words: what the plan covers, what came from the included hours,
     what was charged and what was not, and why."""
-    said = {
-        "covered": f"{COVERED.get(row['type'], 'work')}, covered by your plan",
-        "included": "from your included hours",
-        "charged": "charged as approved",
-        "not_charged": "beyond the approved estimate: not charged",
-    }
-    parts = [(row[part], words) for part, words in said.items() if row[part]]
+    words = translations(language)
+    work = words.gettext(COVERED.get(row["type"], OTHER_WORK))
+    parts = [
+        (row[part], words.gettext(said) % {"work": work}) for part, said in WHY.items() if row[part]
+    ]
     if len(parts) == 1:  # all of the row's hours: "1.75 h: bug fix, covered by your plan"
         return parts[0][1]
-    return "; ".join(f"{hours(amount)} {words}" for amount, words in parts)
+    return "; ".join(f"{hours(amount, language)} {said}" for amount, said in parts)
+
+
+# A request's status as a client reads it.
+STATUSES = {
+    Status.NEW: N_("new"),
+    Status.HELD: N_("held"),
+    Status.REVIEW: N_("review"),
+    Status.QUOTED: N_("quoted"),
+    Status.APPROVED: N_("approved"),
+    Status.IN_PROGRESS: N_("in progress"),
+    Status.WAITING_ON_CLIENT: N_("waiting on client"),
+    Status.DONE: N_("done"),
+    Status.DECLINED: N_("declined"),
+}
+
+
+def status_word(status: Status, language: str = SOURCE) -> str:
+    """Status.IN_PROGRESS -> "in progress" (in German "in Arbeit")."""
+    return translations(language).gettext(STATUSES[status])
+
+
+def in_language(context: dict[str, Any], language: str) -> dict[str, Any]:
+    """The statement context of :func:`statement_context` as the client reads it in
+    ``language``: the same figures, its words and dates in that language. The English one
+    stays what the PDF and the CSV are made from."""
+    if language == SOURCE:
+        return context
+    words = translations(language)
+
+    def reworded(row: dict[str, Any]) -> dict[str, Any]:
+        entries = [{**e, "day": short_day(e["date"], language)} for e in row["entries"]]
+        return {**row, "why": breakdown(row, language), "entries": entries}
+
+    invoice = context["invoice"]
+    return {
+        **context,
+        "period_name": period_name(Period.parse(context["period"]), language),
+        "rows": [reworded(row) for row in context["rows"]],
+        "adjustments": [reworded(row) for row in context["adjustments"]],
+        "invoice": {
+            **invoice,
+            "issued_on": day(invoice["issued"], language) if invoice["issued"] else None,
+            "due_on": day(invoice["due"], language) if invoice["due"] else None,
+            "reverse_charge": (
+                words.gettext(REVERSE_CHARGE) if invoice["reverse_charge"] else None
+            ),
+        },
+        "open_work": [
+            {**work, "status": status_word(work["state"], language)}
+            for work in context["open_work"]
+        ],
+    }
 
 
 def _refs(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str]]:
@@ -271,7 +337,8 @@ def open_work(session: Session, client: Client) -> list[dict[str, Any]]:
         latest[request.id] = {
             "ref": request.ref,
             "subject": request.subject,
-            "status": request.status.value.replace("_", " "),
+            "status": status_word(request.status),
+            "state": request.status,
             "hours": quote.hours,
             "amount": quote.amount if quote.amount > 0 else Decimal("0.00"),
         }

@@ -12,6 +12,7 @@ from intake.billing import notices
 from intake.billing import service as billing
 from intake.billing.documents import statement_pdf
 from intake.billing.statement import Period
+from intake.billing.views import in_language
 from intake.cli.common import database, echo_json
 from intake.cli.main import Context
 from intake.db import transaction
@@ -121,7 +122,12 @@ def _preview(ctx: Context, client: str | None, out: Path | None) -> None:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     for each in shown:
-        rendered = render("statement", each.context, settings.templates_dir)
+        rendered = render(
+            "statement",
+            in_language(each.context, each.language),
+            settings.templates_dir,
+            each.language,
+        )
         name = f"{each.client}-{each.context['period']}"
         if out is None:
             click.echo(f"==== {each.client}: {rendered.subject}")

@@ -12,7 +12,7 @@ from intake.db import utcnow
 from intake.mail.models import InboundMessage
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import Thread, over_the_cap, plus_address, queue_email
-from intake.quotes.emails import quote_offer
+from intake.quotes.emails import client_language, quote_offer
 from intake.quotes.models import Quote
 from intake.quotes.sow import sow_attachments
 from intake.requests.incoming import Incoming
@@ -80,6 +80,7 @@ def relay(msg: Incoming, text: str, quote: Quote | None = None) -> OutboundMessa
         thread=Thread(last.message_id) if last is not None else None,
         reply_to=plus_address(settings, quote.token) if quote is not None else None,
         attachments=attached,
+        language=client_language(request),
     )
 
 

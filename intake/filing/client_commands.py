@@ -18,7 +18,7 @@ from typing import Any
 
 from intake.billing import service as billing
 from intake.billing.statement import Period
-from intake.billing.views import open_requests, open_work, period_name
+from intake.billing.views import open_requests, open_work, period_name, status_word
 from intake.clients.models import Client
 from intake.clients.senders import Author
 from intake.db import utcnow
@@ -28,6 +28,7 @@ from intake.filing.outcome import Outcome
 from intake.mail.authentication import not_vouched_for
 from intake.mail.models import Filing
 from intake.mail.newtext import own_words
+from intake.outbox.language import N_, translations
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import Thread, over_the_cap, queue_email
 from intake.outbox.templates import day
@@ -39,10 +40,15 @@ COMMAND = re.compile(r"(status|hours|statement\s+(\d{4}-\d{2}))", re.IGNORECASE)
 SIGNATURE = re.compile(r"--\s*")
 # What a request in each status waits on, in the client's words.
 WAITING = {
-    Status.QUOTED: "waits for your approval",
-    Status.WAITING_ON_CLIENT: "waits for your answer",
-    Status.REVIEW: "the cost and timeline follow shortly",
+    Status.QUOTED: N_("waits for your approval"),
+    Status.WAITING_ON_CLIENT: N_("waits for your answer"),
+    Status.REVIEW: N_("the cost and timeline follow shortly"),
 }
+# Why a STATEMENT command sent no statement.
+NOT_A_MONTH = N_("%(month)s is not a month")
+NOT_OVER = N_("%(month)s is not over yet: its statement is made once it is")
+NO_STATEMENT = N_("there is no statement for %(month)s")
+NO_BILLING_ADDRESS = N_("%(client)s has no billing address on file with us")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,8 @@ def _reply(
     ctx: FilingContext, kind: str, context: dict[str, Any], *also: OutboundMessage
 ) -> list[OutboundMessage]:
     contact = ctx.sender.contact
+    client = ctx.sender.client
+    assert client is not None
     name = contact.name if contact is not None and contact.name else ctx.sender.address
     email = queue_email(
         ctx.session,
@@ -109,20 +117,28 @@ def _reply(
         inbound=ctx.inbound,
         thread=Thread.answering(ctx.mail),
         counted=True,
+        language=client.language,
     )
     return [email, *also]
 
 
 def _status(ctx: FilingContext, client: Client, command: Command) -> list[OutboundMessage]:
+    language = client.language
+    words = translations(language)
     rows = [
-        {**row, "promised": _day(row["promised"]), "waits": WAITING.get(row["state"])}
+        {
+            **row,
+            "status": status_word(row["state"], language),
+            "promised": _day(row["promised"], language),
+            "waits": words.gettext(WAITING[row["state"]]) if row["state"] in WAITING else None,
+        }
         for row in open_requests(ctx.session, client)
     ]
     return _reply(ctx, "client_status", {"client_name": client.name, "rows": rows})
 
 
-def _day(value: date | None) -> str | None:
-    return day(value) if value is not None else None
+def _day(value: date | None, language: str) -> str | None:
+    return day(value, language) if value is not None else None
 
 
 def _hours(ctx: FilingContext, client: Client, command: Command) -> list[OutboundMessage]:
@@ -131,16 +147,18 @@ def _hours(ctx: FilingContext, client: Client, command: Command) -> list[Outboun
     plan = price_sheet(ctx.settings).plan(client.plan_on(period.first_day))
     shown = billing.preview(ctx.session, ctx.settings, client=client.slug)
     seen = shown[0].context if shown else None
+    language = client.language
+    work = seen["open_work"] if seen else open_work(ctx.session, client)
     context = {
         "client_name": client.name,
-        "period_name": period_name(period),
+        "period_name": period_name(period, language),
         "plan_name": plan.name,
         "included_hours": plan.included_hours,
         "included_used": seen["included_used"] if seen else ZERO,
         "included_left": seen["included_left"] if seen else plan.included_hours,
         "charged_hours": sum((r["charged"] for r in seen["rows"]), ZERO) if seen else ZERO,
         "billed": shown[0].total if shown else ZERO,
-        "open_work": seen["open_work"] if seen else open_work(ctx.session, client),
+        "open_work": [{**w, "status": status_word(w["state"], language)} for w in work],
     }
     return _reply(ctx, "client_hours", context)
 
@@ -149,25 +167,27 @@ def _statement(ctx: FilingContext, client: Client, command: Command) -> list[Out
     """That month's stored statement again, to the client's billing addresses only."""
     assert command.period is not None
     sent: list[OutboundMessage] = []
+    language = client.language
+    words = translations(language)
     try:
         period = Period.parse(command.period)
     except ValueError:
-        problem: str | None = f"{command.period} is not a month"
+        problem: str | None = words.gettext(NOT_A_MONTH) % {"month": command.period}
     else:
-        name = period_name(period)
+        month = {"month": period_name(period, language)}
         try:
             results = billing.bill(
                 ctx.session, ctx.settings, period, client=client.slug, resend=True
             )
         except billing.MonthNotOver:
-            problem = f"{name} is not over yet: its statement is made once it is"
+            problem = words.gettext(NOT_OVER) % month
         except (billing.NothingToResend, billing.BillingError):
-            problem = f"there is no statement for {name}"
+            problem = words.gettext(NO_STATEMENT) % month
         else:
             sent = [
                 ctx.session.get_one(OutboundMessage, i) for r in results for i in r.outbound_ids
             ]
-            problem = None if sent else f"{client.name} has no billing address on file with us"
+            problem = None if sent else words.gettext(NO_BILLING_ADDRESS) % {"client": client.name}
     context = {
         "client_name": client.name,
         "period": command.period,

@@ -16,6 +16,7 @@ from intake.db import utcnow
 from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
+from intake.outbox.language import SOURCE
 from intake.outbox.models import OutboundMessage
 from intake.outbox.templates import render
 from intake.requests.models import Request
@@ -48,8 +49,13 @@ def queue_email(
     automatic: bool = True,
     counted: bool = False,
     attachments: Sequence[Attachment] = (),
+    language: str = SOURCE,
 ) -> OutboundMessage:
     """Render ``templates/email/<kind>`` and store it, pending, in the outbox.
+
+    ``language``: the reader's (a client's ``language``; staff read English), for the
+    template's words, money and dates; what ``context`` says in words or dates the caller
+    wrote in that language already.
 
     ``counted``: an answer to the person it goes to (a client, or staff for a receipt),
     counted against ``replies.max_automatic_per_hour`` for that address (see
@@ -66,6 +72,7 @@ def queue_email(
             **context,
         },
         settings.templates_dir,
+        language,
     )
     domain = settings.support_address.rpartition("@")[2]
     message_id = new_message_id(domain, now)

@@ -1,5 +1,7 @@
 """Email templates: one folder per email (subject.txt, body.txt, body.html), rendered from one
-context with Jinja2; an agency's own templates folder overrides the bundled one."""
+context with Jinja2 in the reader's language (gettext through Jinja2's i18n extension; money,
+hours and dates in that language's forms by Babel); an agency's own templates folder
+overrides the bundled one."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_currency
+from babel.units import format_unit
 
 from intake.hours import hours_figure
+from intake.outbox.language import SOURCE, translations
 
 BUNDLED = Path(__file__).resolve().parents[2] / "templates"
 
@@ -35,14 +40,28 @@ def money(value: Decimal | int | str, currency: str = "USD", locale: str = "en")
 
 @jinja2.pass_context
 def _money(context: Any, value: Decimal | int | str) -> str:
-    """The money filter: in the email's currency and locale (the settings' currency and
-    English unless the context says otherwise)."""
-    return money(value, context.get("currency") or "USD", context.get("locale") or "en")
+    """The money filter: in the email's currency (the settings' unless the context says
+    otherwise), written as the reader's language writes it."""
+    return money(value, context.get("currency") or "USD", _language(context))
 
 
-def hours(value: Decimal | int | str) -> str:
-    """Decimal("1.50") -> "1.5 h"."""
-    return f"{hours_figure(value)} h"
+def hours(value: Decimal | int | str, language: str = SOURCE) -> str:
+    """Decimal("1.50") -> "1.5 h"; in German "1,5 Std.", in Dutch "1,5 uur"."""
+    if language == SOURCE:
+        return f"{hours_figure(value)} h"
+    written = format_unit(
+        Decimal(str(value)).normalize(), "duration-hour", "short", locale=language
+    )
+    return written.replace(" ", "\u00a0")  # "1,5 Std." is never broken across two lines
+
+
+@jinja2.pass_context
+def _hours(context: Any, value: Decimal | int | str) -> str:
+    return hours(value, _language(context))
+
+
+def _language(context: Any) -> str:
+    return str(context.get("language") or SOURCE)
 
 
 # Words before a name that are not what a person is called by on their own.
@@ -61,13 +80,22 @@ def first_name(name: str) -> str:
     return words[0].rstrip(",")
 
 
-def plan(name: str) -> str:
-    """A plan's name as a phrase: "Basic" -> "Basic plan"; "No plan" stays "No plan"."""
-    return name if name.strip().lower().endswith("plan") else f"{name} plan"
+def plan(name: str, language: str = SOURCE) -> str:
+    """A plan's name as a phrase: "Basic" -> "Basic plan" (in German "Basic-Paket"); "No
+    plan" stays "No plan"."""
+    if name.strip().lower().endswith("plan"):
+        return name
+    return translations(language).gettext("%(name)s plan") % {"name": name}
 
 
-@lru_cache(maxsize=8)
-def _environment(override: str | None, autoescape: bool) -> jinja2.Environment:
+@jinja2.pass_context
+def _plan(context: Any, name: str) -> str:
+    return plan(name, _language(context))
+
+
+# Environments kept: (templates folder, HTML or not) for each language.
+@lru_cache(maxsize=32)
+def _environment(override: str | None, autoescape: bool, language: str) -> jinja2.Environment:
     folders = [Path(override)] if override else []
     folders.append(BUNDLED)
     env = jinja2.Environment(
@@ -77,19 +105,31 @@ def _environment(override: str | None, autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # New-style gettext: _("Hello %(name)s,", name=...) formats (and, in HTML, escapes) the
+    # values itself, so a translation moves them where its language puts them.
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = _money
-    env.filters["hours"] = hours
-    env.filters["plan"] = plan
+    env.filters["hours"] = _hours
+    env.filters["plan"] = _plan
     env.filters["first_name"] = first_name
     return env
 
 
-def render(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> Rendered:
-    """Render ``templates/email/<name>/`` with ``context``; HTML is autoescaped."""
+def render(
+    name: str,
+    context: dict[str, Any],
+    templates_dir: Path | None = None,
+    language: str = SOURCE,
+) -> Rendered:
+    """Render ``templates/email/<name>/`` with ``context`` in ``language`` (a client's
+    ``language``; staff read the agency's English); HTML is autoescaped. The context
+    says what the caller formats itself (dates, words) in that language already."""
     override = str(templates_dir) if templates_dir else None
-    plain = _environment(override, False)
-    html = _environment(override, True)
+    plain = _environment(override, False, language)
+    html = _environment(override, True, language)
+    context = {**context, "language": language}
     subject = plain.get_template(f"email/{name}/subject.txt").render(context)
     return Rendered(
         subject=" ".join(subject.split()),
@@ -98,16 +138,43 @@ def render(name: str, context: dict[str, Any], templates_dir: Path | None = None
     )
 
 
-def render_text(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> str:
+def render_text(
+    name: str, context: dict[str, Any], templates_dir: Path | None = None, language: str = SOURCE
+) -> str:
     """Render one plain-text template under ``templates/`` (a document's terms, say)."""
     override = str(templates_dir) if templates_dir else None
-    return _environment(override, False).get_template(name).render(context)
+    return _environment(override, False, language).get_template(name).render(context)
 
 
-def when(moment: datetime, zone: str) -> str:
+# English keeps the forms its emails have always had; other languages take CLDR's.
+def when(moment: datetime, zone: str, language: str = SOURCE) -> str:
+    """A moment on ``zone``'s clock: "Tue 8 Dec 2026, 09:00 (Europe/Berlin)"; in German
+    "Dienstag, 8. Dezember 2026, 09:00 Uhr (Europe/Berlin)"."""
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%a %-d %b %Y, %H:%M} ({zone})"
+    if language == SOURCE:
+        written = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=local.tzinfo, locale=language)
+    else:
+        at = format_time(local, "short", locale=language)
+        # A day and a time, as the language joins them ("..., 09:00 Uhr", "... à 09:00").
+        joined = translations(language).gettext("%(day)s, %(time)s")
+        written = joined % {"day": day(local.date(), language), "time": at}
+    return f"{written} ({zone})"
 
 
-def day(value: date) -> str:
-    return f"{value:%a %-d %b %Y}"
+def day(value: date, language: str = SOURCE) -> str:
+    """ "Tue 8 Dec 2026"; in German "Dienstag, 8. Dezember 2026"."""
+    if language == SOURCE:
+        return format_date(value, "EEE d MMM y", locale=language)
+    return format_date(value, "full", locale=language)
+
+
+def short_day(value: date, language: str = SOURCE) -> str:
+    """A day of a month already named: "Mon 5 Oct"; in German "Mo., 5. Okt."."""
+    if language == SOURCE:
+        return format_date(value, "EEE d MMM", locale=language)
+    return format_skeleton("MMMEd", value, locale=language)
+
+
+def month(first_day: date, language: str = SOURCE) -> str:
+    """ "October 2026"; in German "Oktober 2026", in Spanish "octubre de 2026"."""
+    return format_skeleton("yMMMM", first_day, locale=language)

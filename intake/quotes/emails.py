@@ -10,6 +10,7 @@ from sqlalchemy.orm import object_session
 
 from intake.classification.rules import Classification
 from intake.clients.models import Contact
+from intake.outbox.language import N_, SOURCE, translations
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import (
     Thread,
@@ -28,10 +29,24 @@ from intake.requests.incoming import Incoming
 from intake.requests.models import Request
 
 NO_CHARGE = {
-    "bug": "Bug fixes are included in your {plan} plan",
-    "security": "Security work is included in your {plan} plan",
-    "question": "Questions are included in your {plan} plan",
-    "feature": "This fits in the hours included in your {plan} plan this month",
+    "bug": N_("Bug fixes are included in your %(plan)s plan"),
+    "security": N_("Security work is included in your %(plan)s plan"),
+    "question": N_("Questions are included in your %(plan)s plan"),
+    "feature": N_("This fits in the hours included in your %(plan)s plan this month"),
+}
+# A request's type and severity as the client reads them: "We read it as a minor bug".
+TYPES = {
+    # Translators: a request's type, as in "We read it as a minor bug".
+    "bug": N_("bug"),
+    "feature": N_("feature"),
+    "security": N_("security"),
+    "question": N_("question"),
+}
+SEVERITIES = {
+    # Translators: a request's severity, as in "We read it as a minor bug".
+    "critical": N_("critical"),
+    "major": N_("major"),
+    "minor": N_("minor"),
 }
 
 
@@ -61,11 +76,14 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
     if capped is not None:
         return capped
     assert quote.start_by is not None and quote.complete_by is not None
+    language = client.language
+    words = translations(language)
+    severity = request.severity.value if request.severity else "minor"
     context: dict[str, object] = {
         "contact_name": _contact_name(first),
         "subject": request.subject,
-        "type": quote_type(request),
-        "severity": request.severity.value if request.severity else "minor",
+        "type": words.gettext(TYPES[quote_type(request)]),
+        "severity": words.gettext(SEVERITIES[severity]),
         "hours": quoted.hours,
         "included_hours": quoted.included_hours,
         "chargeable_hours": quoted.chargeable_hours,
@@ -73,12 +91,12 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
         "amount": quoted.amount,
         "plan_name": plan.name,
         "requires_po": client.requires_po,
-        "start_by": when(quote.start_by, client.timezone),
-        "complete_by": day(quote.complete_by),
-        "no_charge_reason": NO_CHARGE[quote_type(request)].format(plan=plan.name),
+        "start_by": when(quote.start_by, client.timezone, language),
+        "complete_by": day(quote.complete_by, language),
+        "no_charge_reason": words.gettext(NO_CHARGE[quote_type(request)]) % {"plan": plan.name},
     }
-    words = msg.mail.new_text or msg.mail.text
-    attached = sow_attachments(session, settings, request, quote, asked=words)
+    asked = msg.mail.new_text or msg.mail.text
+    attached = sow_attachments(session, settings, request, quote, asked=asked)
     context["sow_number"] = quote.sow_number if attached else None
     kind = "quote" if quoted.needs_approval else "no_charge"
     return [
@@ -94,6 +112,7 @@ def client_quote(first: FirstQuote) -> list[OutboundMessage]:
             reply_to=plus_address(settings, quote.token),
             counted=True,
             attachments=attached,
+            language=language,
         )
     ]
 
@@ -111,7 +130,7 @@ def client_received(first: FirstQuote) -> list[OutboundMessage]:
     context = {
         "contact_name": _contact_name(first),
         "subject": request.subject,
-        "respond_by": when(quote.start_by, client.timezone),
+        "respond_by": when(quote.start_by, client.timezone, client.language),
     }
     return [
         queue_email(
@@ -124,6 +143,7 @@ def client_received(first: FirstQuote) -> list[OutboundMessage]:
             inbound=msg.inbound,
             thread=Thread.answering(msg.mail),
             counted=True,
+            language=client.language,
         )
     ]
 
@@ -162,8 +182,9 @@ def _capped(first: FirstQuote) -> list[OutboundMessage] | None:
 
 
 def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
-    """A quote as the relay and reply emails show it; ``revised`` when the client was
-    shown an earlier one (not when the earlier one was only suggested to staff)."""
+    """A quote as the relay and reply emails show it, in the client's language; ``revised``
+    when the client was shown an earlier one (not when the earlier one was only suggested
+    to staff)."""
     session = object_session(quote)
     earlier = (
         session.scalar(
@@ -184,10 +205,22 @@ def quote_offer(quote: Quote, request: Request) -> dict[str, object]:
         "hours": quote.hours,
         "amount": quote.amount,
         "needs_approval": quote.status == "pending",
-        "complete_by": day(quote.complete_by) if quote.complete_by else "to be agreed",
+        "complete_by": complete_by(quote, client_language(request)),
         "requires_po": bool(request.client and request.client.requires_po),
         "sow_number": quote.sow_number,
     }
+
+
+def complete_by(quote: Quote, language: str) -> str:
+    """The day a quote promises, or that it is to be agreed."""
+    if quote.complete_by is None:
+        return translations(language).gettext("to be agreed")
+    return day(quote.complete_by, language)
+
+
+def client_language(request: Request) -> str:
+    """The language the request's client reads (English for mail of no client yet)."""
+    return request.client.language if request.client is not None else SOURCE
 
 
 def quote_type(request: Request) -> str:

@@ -122,7 +122,8 @@ def test_dana_s_staff_reply_re_quotes_the_export_and_the_revised_quote_reaches_z
     assert body is not None
     text = body.get_content()
     assert "so our estimate is 6 hours" in " ".join(text.split())
-    assert "revised quote" in text and "$900.00" in text
+    # under them the revised quote, in German as Zed reads it (her words are as she wrote them)
+    assert "überarbeitetes Angebot" in text and "900,00\xa0$" in text
     assert mail["In-Reply-To"].strip() == f"<{ZOE_ASKS}>"  # folded: a long Message-ID
     assert mail["Reply-To"] == f"support+{revised.token}@agency.example"
 
