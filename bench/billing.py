@@ -1,7 +1,8 @@
 """Billing a month at scale on PostgreSQL: 1,000 clients, 5,000 requests with quotes and
 50,000 time entries. Times computing and storing every statement, rendering each email
 with its CSV and PDF and queueing it in the outbox, in one run as `intake bill` does it
-(sending is the workers' job and not timed). Prints the time and the peak RSS.
+(sending is the workers' job and not timed). Prints the yardstick (how fast the machine is
+this hour), the time and the peak RSS.
 
     python -m bench.billing [--clients 1000] [--requests 5000] [--entries 50000]
 """
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from bench.common import fresh_postgres
+from bench.common import fresh_postgres, yardstick
 from intake.billing import service as billing
 from intake.billing.models import Statement
 from intake.billing.statement import Period
@@ -146,6 +147,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=50_000)
     args = parser.parse_args()
     figures = run(args.clients, args.requests, args.entries)
+    print(yardstick())  # after the run: its parsing would raise the peak RSS measured
     print(
         f"billed {args.clients} clients, {args.requests} requests, {args.entries} time entries "
         f"(2026-10) on PostgreSQL in {figures['seconds']:.1f} s: "
