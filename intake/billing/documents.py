@@ -281,7 +281,7 @@ def _paged() -> type:
 
 
 def _typeface() -> Any:
-    from intake.billing import typeface  # imports fpdf: see _paged
+    from intake import typeface  # imports fpdf: see _paged
 
     return typeface
 

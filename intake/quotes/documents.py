@@ -11,21 +11,25 @@ from intake.outbox.templates import money, plan
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+FONT = "DejaVu"  # typeface.FAMILY, named here so that importing this does not import fpdf
+
 
 def sow_pdf(context: dict[str, Any]) -> bytes:
     # Imported here: fpdf takes half a second to import, and only quotes for clients who
     # want a statement of work need it.
     from fpdf import FPDF
 
+    from intake import typeface
+
     cash = partial(money, currency=context["currency"])
     pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"
+    typeface.use_typeface(pdf)
     pdf.title = f"Statement of work {context['number']}"
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(FONT, "B", 16)
     _text(pdf, f"Statement of work {context['number']}", 9)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     version = f", quote v{context['version']}" if context["version"] > 1 else ""
     _text(pdf, f"{context['ref']}{version}: {context['subject']}")
     _text(pdf, f"Issued {context['issued']}")
@@ -72,14 +76,14 @@ def sow_pdf(context: dict[str, Any]) -> bytes:
             _para(pdf, paragraph.strip(), size=9)
     pdf.ln(2)
     _para(pdf, f"Questions: {context['support_address']}, quoting {context['ref']}.", size=9)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=typeface.Producer))
 
 
 def _section(pdf: FPDF, title: str) -> None:
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
+    pdf.set_font(FONT, "B", 12)
     _text(pdf, title, 8)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
 
 
 def _party(pdf: FPDF, label: str, lines: list[str]) -> None:
@@ -92,24 +96,26 @@ def _party(pdf: FPDF, label: str, lines: list[str]) -> None:
 
 
 def _pair(pdf: FPDF, label: str, value: str) -> None:
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     pdf.set_text_color(87, 96, 106)
-    pdf.cell(45, 6, _latin1(label))
+    pdf.cell(45, 6, _shown(label))
     pdf.set_text_color(0, 0, 0)
-    pdf.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, _shown(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def _para(pdf: FPDF, text: str, size: float = 10, indent: float = 0) -> None:
-    pdf.set_font("Helvetica", size=size)
+    pdf.set_font(FONT, size=size)
     pdf.set_x(pdf.l_margin + indent)
-    pdf.multi_cell(0, size * 0.5, _latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, _shown(text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 
 def _text(pdf: FPDF, text: str, height: float = 6) -> None:
-    pdf.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, height, _shown(text), new_x="LMARGIN", new_y="NEXT")
 
 
-def _latin1(text: str) -> str:
-    """The built-in fonts know Windows-1252 only; anything else shows as "?"."""
-    return text.encode("windows-1252", "replace").decode("windows-1252")
+def _shown(text: str) -> str:
+    """``text`` as the typeface sets it (Latin, Greek, Cyrillic; anything else as "?")."""
+    from intake.typeface import printable
+
+    return "\n".join(printable(line) for line in text.split("\n"))

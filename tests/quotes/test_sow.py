@@ -71,6 +71,7 @@ def pdfs(mail) -> dict[str, str]:
 def test_a_quote_to_a_formal_client_carries_its_numbered_statement_of_work(
     session, settings, formal
 ):
+    formal.name = "Ζεντ Ελληνική Εταιρεία"  # set in the PDF as written, not as "?"
     quote_mail = to(session, ask(session, settings), ZOE)
     assert "Statement of work: SOW-00001, attached" in quote_mail.get_body(("plain",)).get_content()
     [(name, text)] = pdfs(quote_mail).items()
@@ -79,7 +80,7 @@ def test_a_quote_to_a_formal_client_carries_its_numbered_statement_of_work(
     for expected in (
         "Statement of work SOW-00001",
         "REQ-1001: Could you add CSV export of orders?",
-        "For Zed GmbH",
+        "For Ζεντ Ελληνική Εταιρεία",
         "with the customer's name and the total?",  # the scope in the client's words
         "Estimate 4 h",
         "Charged 4 h at $150.00 an hour",

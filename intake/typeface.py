@@ -1,6 +1,7 @@
-"""The typeface statements are set in: DejaVu Sans, regular and bold, shipped cut down to the
-scripts clients write in (Latin, Greek, Cyrillic) and embedded in each PDF with only the
-glyphs that PDF shows. Imports fpdf: import this module only where a PDF is made."""
+"""The typeface of intake's PDFs (statements, statements of work): DejaVu Sans, regular and
+bold, shipped cut down to the scripts clients write in (Latin, Greek, Cyrillic) and embedded
+in each PDF with only the glyphs that PDF shows. Imports fpdf: import this module only where
+a PDF is made."""
 
 from __future__ import annotations
 
