@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_interval
+from babel.numbers import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from intake.accounts.models import AdviceRun, AdviceSent
 from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import FEE, Period
 from intake.clients.models import Client, Contact
+from intake.outbox.language import SOURCE, translations
 from intake.outbox.models import OutboundMessage
 from intake.outbox.service import queue_email, staff_recipients
 from intake.outbox.templates import hours as show_hours
@@ -109,11 +112,14 @@ class Advice:
         }
 
 
-def span(periods: Sequence[Period]) -> str:
-    """Sep–Nov 2026; Dec 2026–Feb 2027; Nov 2026."""
+def span(periods: Sequence[Period], language: str = SOURCE) -> str:
+    """Sep–Nov 2026; Dec 2026–Feb 2027; Nov 2026 (in German "Sept.–Nov. 2026", as CLDR
+    writes a range of months)."""
     first, last = periods[0].first_day, periods[-1].first_day
+    if language != SOURCE:
+        return format_interval(first, last, "yMMM", locale=language)
     if first == last:
-        return last.strftime("%b %Y")
+        return f"{last:%b %Y}"
     if first.year == last.year:
         return f"{first:%b}–{last:%b %Y}"
     return f"{first:%b %Y}–{last:%b %Y}"
@@ -305,7 +311,7 @@ def give_advice(
                     advice.client,
                     "advice",
                     quarter(today),
-                    advice_context(settings, advice),
+                    advice_context(settings, advice, advice.client.language),
                 )
                 queued += [email] if email is not None else []
     session.flush()
@@ -331,7 +337,7 @@ def introduce(session: Session, settings: Settings, today: date) -> list[Outboun
         started = client.since or first.get(client.id)
         if started is None or (today - started).days < settings.advice.introduce_after_days:
             continue
-        context = {"client_name": client.name, "tiers": tiers(sheet, settings.billing.currency)}
+        context = {"client_name": client.name, "tiers": tiers(sheet, client.language)}
         email = _once(session, settings, client, "introduction", "", context)
         queued += [email] if email is not None else []
     session.flush()
@@ -369,18 +375,19 @@ def _once(
         [c.email for c in people],
         {"contact_name": people[0].name or "", "currency": settings.billing.currency, **context},
         request=None,
+        language=client.language,
     )
     session.flush()
     sent.outbound_id = email.id
     return email
 
 
-def advice_context(settings: Settings, advice: Advice) -> dict[str, Any]:
+def advice_context(settings: Settings, advice: Advice, language: str = SOURCE) -> dict[str, Any]:
     better = advice.better
     assert better is not None
     return {
         "client_name": advice.client.name,
-        "span": span(advice.periods),
+        "span": span(advice.periods, language),
         "months": len(advice.periods),
         "paid": str(advice.paid),
         "hours": str(advice.hours),
@@ -393,18 +400,18 @@ def advice_context(settings: Settings, advice: Advice) -> dict[str, Any]:
             "covered": str(better.hours_covered),
         },
         "saving": str(advice.saving),
-        "tiers": tiers(price_sheet(settings), settings.billing.currency),
+        "tiers": tiers(price_sheet(settings), language),
     }
 
 
-def tiers(sheet: PriceSheet, currency: str) -> list[dict[str, str]]:
+def tiers(sheet: PriceSheet, language: str = SOURCE) -> list[dict[str, str]]:
     """The paid plans, cheapest first, as the emails list them."""
     return [
         {
             "name": p.name,
             "fee": str(to_cents(p.fee)),
             "included": str(p.included_hours),
-            "critical": readable(p.first_response["critical"]),
+            "critical": readable(p.first_response["critical"], language),
             "support": p.support,
         }
         for p in sorted(sheet.plans.values(), key=lambda p: p.fee)
@@ -412,8 +419,13 @@ def tiers(sheet: PriceSheet, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def readable(target: Target) -> str:
-    """4h -> "4 hours", 1d -> "1 business day"."""
+def readable(target: Target, language: str = SOURCE) -> str:
+    """4h -> "4 hours", 1d -> "1 business day" (in German "4 Stunden", "1 Werktag")."""
     amount = target.amount.normalize()
-    unit = "hour" if target.unit == "h" else "business day"
-    return f"{amount:f} {unit}{'' if amount == 1 else 's'}"
+    count = int(amount) if amount == amount.to_integral_value() else 2
+    words = translations(language)
+    if target.unit == "h":
+        said = words.ngettext("%(count)s hour", "%(count)s hours", count)
+    else:
+        said = words.ngettext("%(count)s business day", "%(count)s business days", count)
+    return said % {"count": format_decimal(amount, locale=language)}

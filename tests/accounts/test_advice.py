@@ -218,3 +218,25 @@ def test_a_new_client_is_compared_over_its_own_months_only(session, settings, cl
     # Basic's one fee, not three, against one month's hours
     assert found.better is not None and found.better.cost == D("500.00")
     assert "over Nov 2026 for 4 h of work" in found.line("USD")
+
+
+def test_a_client_reads_the_advice_and_the_introduction_in_its_language(
+    session, make_settings, db_url, clients
+):
+    settings = make_settings(
+        database_url=db_url, advice={"send_to_client": True, "introduce_plans": True}
+    )
+    zed = session.scalar(sa.select(Client).where(Client.slug == "zed"))
+    zed.language = "de"
+    monthly(session, "zed", "Login fails", "bug", "4")
+    bill_all(session, settings, SEP, OCT, NOV)
+    sent = advice.give_advice(session, settings, NOV, date(2026, 12, 1))
+    [to_zoe] = [m for m in sent if m.recipients == ["zoe@zed.example"]]
+    said = text(to_zoe)
+    assert to_zoe.subject.startswith("Ihr Support im Zeitraum Sept.–Nov. 2026")
+    assert "Im Paket Basic hätte dieselbe Arbeit 1.500,00\xa0$ gekostet" in said
+    assert "Antwort bei kritischen Problemen innerhalb von 4 Stunden" in said
+    [introduced] = advice.introduce(session, settings, date(2026, 12, 1))
+    assert introduced.subject == "Support-Pakete bei Example Agency"
+    # Staff read the report in the agency's language
+    assert text(sent[0]).startswith("Plans compared over Sep–Nov 2026")

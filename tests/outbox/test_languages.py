@@ -133,6 +133,9 @@ def _samples() -> list[tuple[str, dict]]:
                        "open_work": [{**work, "amount": Decimal(10)}, {**work, "amount": 0}],
                        "invoice": {**invoice, "reverse_charge": "(note)", "tax_rate": None}}),
         ("statement", {**statement, "invoice": {**invoice, "number": None}}),
+        ("advice", SAMPLES["advice"]),
+        ("advice", {**SAMPLES["advice"], "has_plan": True, "plan_name": "Premium"}),
+        ("introduction", SAMPLES["introduction"]),
         ("staff_relay", {**SAMPLES["staff_relay"], "quote": relay_quote}),
         ("staff_relay", {**SAMPLES["staff_relay"], "signed": True, "quote": {
             **relay_quote, "revised": False, "needs_approval": False}}),
