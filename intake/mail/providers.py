@@ -157,7 +157,9 @@ class Microsoft:
             raise self.answers.unreachable(exc) from None
         if "user_code" not in flow:
             raise self.answers.refused(flow.get("error", "error"), flow.get("error_description"))
-        return DeviceLogin(flow["message"], float(flow["expires_at"]), flow)
+        # Microsoft words the message itself, in the tenant's language.
+        message = flow.get("message") or _device_message(flow)
+        return DeviceLogin(message, float(flow["expires_at"]), flow)
 
     def finish_device_login(self, login: DeviceLogin) -> Grant:
         try:
@@ -229,10 +231,9 @@ class Standard:
             raise self.answers.refused(
                 flow.get("error", f"HTTP {answer.status_code}"), flow.get("error_description")
             )
-        where = flow.get("verification_uri") or flow.get("verification_url", "")
-        message = f"To sign in, open {where} and enter the code {flow['user_code']}"
         flow.setdefault("interval", 5)
-        return DeviceLogin(message, time.time() + float(flow.get("expires_in", 900)), flow)
+        expires_at = time.time() + float(flow.get("expires_in", 900))
+        return DeviceLogin(_device_message(flow), expires_at, flow)
 
     def finish_device_login(self, login: DeviceLogin) -> Grant:
         from authlib.integrations.requests_client import OAuthError
@@ -289,6 +290,11 @@ class Standard:
             f"{section}.oauth2.device_url: {self.answers.host} has no device-code sign-in "
             "configured; set its device authorization endpoint"
         )
+
+
+def _device_message(flow: dict[str, Any]) -> str:
+    where = flow.get("verification_uri") or flow.get("verification_url", "")
+    return f"To sign in, open {where} and enter the code {flow['user_code']}"
 
 
 def _certificate(path: Any, section: str) -> dict[str, str]:

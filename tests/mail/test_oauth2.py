@@ -4,6 +4,7 @@ provider's introspection endpoint, and the provider's token endpoint renews them
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import pytest
@@ -12,8 +13,9 @@ from intake.errors import AuthorizationLost
 from intake.mail.mailbox import Mailbox
 from intake.settings import ImapSettings
 from tests.mailbuilder import message
+from tests.servers.dovecot import Dovecot
 from tests.servers.fixtures import OAUTH2_MAILBOX
-from tests.servers.oauth2 import oauth2_settings, sign_in
+from tests.servers.oauth2 import OAuth2Server, oauth2_settings, sign_in
 
 
 def imap_settings(dovecot, provider, token_file, **oauth2) -> ImapSettings:
@@ -117,3 +119,51 @@ def test_a_revoked_refresh_token_is_one_line_naming_intake_auth_login(
     assert "refused the refresh token (invalid_grant: " in line
     assert line.endswith("; run `intake auth login`") and "\n" not in line
     assert kept not in line
+
+
+def test_microsoft_tokens_come_from_msal_and_its_device_sign_in(
+    certificates, monkeypatch, tmp_path
+):
+    # Given a Microsoft-style authority on https (MSAL reads the tenant's OpenID metadata
+    # there) for a public client, and Dovecot trusting its tokens
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates.ca_file))
+    with OAuth2Server(client_secret="", tls=certificates.server_context()) as provider:
+        dovecot = Dovecot(
+            user=OAUTH2_MAILBOX,
+            introspection_url=provider.introspection_url,
+            introspection_ca=certificates.ca_file,
+        )
+        with dovecot:
+            dovecot.append(message(subject="Via MSAL"))
+            settings = ImapSettings(
+                host=dovecot.host,
+                port=dovecot.port,
+                security="none",
+                username=OAUTH2_MAILBOX,
+                auth="oauth2",
+                oauth2={
+                    "provider": "microsoft",
+                    "client_id": provider.client_id,
+                    "tenant": "agency.example",
+                    "authority": provider.url,
+                    "token_file": str(tmp_path / "imap.token"),
+                },
+            )
+            tokens = Mailbox(settings).tokens
+            assert tokens is not None
+            # When someone signs in with the device code, and intake then reads the mail
+            person = threading.Thread(target=provider.approve, args=(OAUTH2_MAILBOX,))
+            person.start()
+            signing = tokens.provider.start_device_login()
+            tokens.signed_in(tokens.provider.finish_device_login(signing))
+            person.join()
+            tokens.renew(tokens.current())  # spend the sign-in's token: MSAL refreshes
+            [raw] = read_all(settings)
+            # Then MSAL's tokens logged in, and its rotated refresh token was kept
+            assert signing.message.startswith(f"To sign in, open {provider.url}/activate")
+            assert b"Via MSAL" in raw and provider.refreshes == 2
+            assert (tmp_path / "imap.token").read_text().strip() in provider.refresh_tokens
+            # And a revoked one is the same one line as for any provider
+            provider.revoke()
+            with pytest.raises(AuthorizationLost, match=r"run `intake auth login`$"):
+                tokens.renew(tokens.current())

@@ -104,14 +104,17 @@ class Dovecot:
         password: str = "secret",
         tls: Certificates | None = None,
         introspection_url: str | None = None,
+        introspection_ca: Path | None = None,
     ) -> None:
         """With ``tls``, the imap port offers STARTTLS and ``ssl_port`` speaks TLS at once.
         With ``introspection_url``, the user logs in with an OAuth2 access token too
         (XOAUTH2, OAUTHBEARER) that this endpoint vouches for; the password still works
-        for the test's own connections."""
+        for the test's own connections; ``introspection_ca`` is the authority of an https
+        endpoint's certificate."""
         self.host, self.port, self.ssl_port = "127.0.0.1", 0, 0
         self.tls = tls
         self.introspection_url = introspection_url
+        self.introspection_ca = introspection_ca
         self.user, self.password = user, password
         self.root = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         self.config_file = self.root / "dovecot.conf"
@@ -143,7 +146,14 @@ class Dovecot:
         if self.introspection_url is not None:
             oauth2_mechanisms = " xoauth2 oauthbearer"
             oauth2_passdb = _OAUTH2_PASSDB.format(root=self.root)
-            (self.root / "oauth2.conf").write_text(_OAUTH2_ARGS.format(url=self.introspection_url))
+            args = _OAUTH2_ARGS.format(url=self.introspection_url)
+            if self.introspection_ca is not None:
+                # A copy in our own dir: the auth process cannot enter pytest's tmp dirs.
+                ca = self.root / "introspection-ca.pem"
+                ca.write_bytes(self.introspection_ca.read_bytes())
+                ca.chmod(0o644)
+                args += f"tls_ca_cert_file = {ca}\n"
+            (self.root / "oauth2.conf").write_text(args)
         self.config_file.write_text(
             _CONFIG.format(
                 root=self.root,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -34,8 +35,15 @@ class OAuth2Server:
     """One provider, one app (``client_id``/``client_secret``), tokens for any user."""
 
     def __init__(
-        self, lifetime: int = 3600, client_id: str = "intake", client_secret: str = "app-secret"
+        self,
+        lifetime: int = 3600,
+        client_id: str = "intake",
+        client_secret: str = "app-secret",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """With ``tls`` it speaks https (MSAL insists) and serves OpenID metadata under any
+        path, as Microsoft's authority does for a tenant."""
+        self.tls = tls
         self.lifetime = lifetime
         self.client_id, self.client_secret = client_id, client_secret
         self.host, self.port = "127.0.0.1", 0
@@ -49,7 +57,7 @@ class OAuth2Server:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     token_url = property(lambda self: f"{self.url}/token")
     device_url = property(lambda self: f"{self.url}/device")
@@ -74,10 +82,20 @@ class OAuth2Server:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self) -> None:
+                body = json.dumps(provider.metadata()).encode()
+                self.send_response(200 if self.path.endswith("openid-configuration") else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -93,6 +111,15 @@ class OAuth2Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def metadata(self) -> dict[str, str]:
+        """OpenID Connect discovery: where the endpoints are."""
+        return {
+            "issuer": self.url,
+            "authorization_endpoint": f"{self.url}/authorize",
+            "token_endpoint": self.token_url,
+            "device_authorization_endpoint": self.device_url,
+        }
 
     # What a test does as the provider's administrator or the person signing in.
 
