@@ -24,6 +24,12 @@ class LoginRejected(IntakeError):
     """A server refused the credentials from the settings; the message names the setting."""
 
 
+class AuthorizationLost(IntakeError):
+    """The OAuth2 provider refused the mailbox's refresh token (revoked, expired, a changed
+    password) or none is stored yet: mail waits on the server, and the poller retries,
+    until someone runs `intake auth login`. The message names the setting and the fix."""
+
+
 class UnparseableMail(IntakeError):
     """Raw bytes that cannot be read as an email message at all (the message is parked)."""
 

@@ -8,10 +8,11 @@ naming the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,8 +21,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -41,6 +44,21 @@ REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 REPO_EXAMPLES_DIR = REPO_CONFIG_DIR.parent / "tests" / "data" / "labelled"
 
 Security = Literal["ssl", "starttls", "none"]
+Provider = Literal["microsoft", "google", "generic"]
+
+# What a provider's access token must allow when [imap.oauth2] names no scopes: reading the
+# mailbox and sending from it (and, for Microsoft, a refresh token: offline_access).
+DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
+    "microsoft": (
+        "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "https://outlook.office.com/SMTP.Send",
+        "offline_access",
+    ),
+    "google": ("https://mail.google.com/",),
+    "generic": (),
+}
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 
 # (backend, driver) pairs intake is built and tested on; psycopg is its only PostgreSQL
 # driver dependency ("postgresql://" means psycopg too).
@@ -80,12 +98,155 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class ImapSettings(_Section):
+class NestedKeyError(ValueError):
+    """A section's check that names one of its keys (``oauth2.client_id``), so the error
+    names that key rather than the whole section."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key, self.reason = key, reason
+
+
+def _loopback_or_https(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    # Tokens travel in the clear over http: only to a server on this machine.
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost")
+
+
+class OAuth2Settings(_Section):
+    """How a mailbox logs in with OAuth2 (SASL XOAUTH2): the provider, the app registered
+    with it, and where the refresh token ``intake auth login`` obtains is kept."""
+
+    provider: Provider = "microsoft"
+    client_id: str = ""
+    # Empty for a public client (Microsoft's "Allow public client flows"); Google's
+    # desktop apps and most generic providers have one.
+    client_secret: SecretStr = SecretStr("")
+    # Microsoft: a certificate instead of a secret (a PEM file with the private key).
+    certificate_file: Path | None = None
+    # Microsoft: the directory (tenant) ID or domain, or "organizations".
+    tenant: str = ""
+    authority: str = MICROSOFT_AUTHORITY  # Microsoft: another cloud's login host
+    token_url: str = ""  # generic (Google's is known)
+    device_url: str = ""  # generic: the device authorization endpoint (RFC 8628), if any
+    scopes: tuple[str, ...] = ()  # default: DEFAULT_SCOPES of the provider
+    # Where the refresh token lives: a file only its owner may read (0600), or the
+    # database, encrypted with token_key (set it in the environment, never in the file).
+    token_store: Literal["file", "database"] = "file"
+    token_file: Path | None = None
+    token_key: SecretStr = SecretStr("")
+    # An access token is renewed this many seconds before it expires, so a login never
+    # carries one that runs out on the way.
+    refresh_before: float = Field(300.0, ge=0, le=3000)
+    timeout: float = Field(30.0, gt=0)
+
+    @property
+    def wanted_scopes(self) -> tuple[str, ...]:
+        return self.scopes or DEFAULT_SCOPES[self.provider]
+
+    @property
+    def endpoint(self) -> str:
+        """The token endpoint, or the Microsoft authority, for messages."""
+        if self.provider == "microsoft":
+            return f"{self.authority.rstrip('/')}/{self.tenant}"
+        return GOOGLE_TOKEN_URL if self.provider == "google" else self.token_url
+
+    def problem(self, section: str) -> NestedKeyError | None:
+        """The first thing missing or wrong for ``section`` ("imap"), or None."""
+        required = f'required when {section}.auth = "oauth2"'
+        if not self.client_id:
+            return NestedKeyError("oauth2.client_id", required)
+        if self.provider == "microsoft" and not self.tenant:
+            return NestedKeyError(
+                "oauth2.tenant",
+                'required for provider "microsoft": the directory (tenant) ID or domain, '
+                'or "organizations"',
+            )
+        if self.provider == "microsoft" and not _loopback_or_https(self.authority):
+            return NestedKeyError("oauth2.authority", "must be an https:// URL")
+        if self.certificate_file is not None and self.provider != "microsoft":
+            return NestedKeyError("oauth2.certificate_file", 'only for provider "microsoft"')
+        if self.certificate_file is not None and not self.certificate_file.is_file():
+            return NestedKeyError(
+                "oauth2.certificate_file", f"no such file: {self.certificate_file}"
+            )
+        if self.provider == "google" and not self.client_secret.get_secret_value():
+            return NestedKeyError(
+                "oauth2.client_secret", 'required for provider "google" (its desktop app\'s)'
+            )
+        if self.provider == "generic" and not self.token_url:
+            return NestedKeyError("oauth2.token_url", 'required for provider "generic"')
+        for key, url in (("token_url", self.token_url), ("device_url", self.device_url)):
+            if url and not _loopback_or_https(url):
+                return NestedKeyError(f"oauth2.{key}", "must be an https:// URL")
+        return self._store_problem(section)
+
+    def _store_problem(self, section: str) -> NestedKeyError | None:
+        if self.token_store == "file" and self.token_file is None:
+            return NestedKeyError(
+                "oauth2.token_file",
+                'required with token_store = "file": the file that keeps the refresh token '
+                "(mode 0600)",
+            )
+        if self.token_store == "database":
+            key = self.token_key.get_secret_value()
+            variable = f"INTAKE_{section.upper()}__OAUTH2__TOKEN_KEY"
+            if not key:
+                return NestedKeyError(
+                    "oauth2.token_key", f'required with token_store = "database"; set {variable}'
+                )
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(key)
+            except ValueError:
+                return NestedKeyError(
+                    "oauth2.token_key",
+                    'not a key: 32 url-safe base64-encoded bytes, as `python -c "from '
+                    'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"` '
+                    "prints",
+                )
+        return None
+
+
+class _Login(_Section):
+    """A server section that logs in with a password or with OAuth2."""
+
+    section: ClassVar[str]
+    if TYPE_CHECKING:  # each section declares them, in its own order
+        username: str
+        auth: Literal["password", "oauth2"]
+        oauth2: OAuth2Settings | None
+
+    @model_validator(mode="after")
+    def _oauth2_complete(self) -> _Login:
+        if self.auth != "oauth2":
+            return self
+        if self.oauth2 is None:
+            raise NestedKeyError(
+                "oauth2.client_id", f'required when {self.section}.auth = "oauth2"'
+            )
+        if not self.username:
+            raise NestedKeyError(
+                "username", f'required when {self.section}.auth = "oauth2": the mailbox address'
+            )
+        problem = self.oauth2.problem(self.section)
+        if problem is not None:
+            raise problem
+        return self
+
+
+class ImapSettings(_Login):
+    section: ClassVar[str] = "imap"
     host: str = "localhost"
     port: int = Field(993, ge=1, le=65535)
     security: Security = "ssl"
     username: str = "support"
-    password: str = ""
+    password: SecretStr = SecretStr("")
+    auth: Literal["password", "oauth2"] = "password"
+    oauth2: OAuth2Settings | None = None
     folder: str = "INBOX"
     batch_size: int = Field(500, ge=1, le=5000)
     # A batch also stops at this many megabytes, so a backlog of large attachments is
@@ -109,12 +270,16 @@ class ImapSettings(_Section):
         return f"{self.username}@{self.host}:{self.port}/{self.folder}"
 
 
-class SmtpSettings(_Section):
+class SmtpSettings(_Login):
+    section: ClassVar[str] = "smtp"
     host: str = "localhost"
     port: int = Field(587, ge=1, le=65535)
     security: Security = "starttls"
     username: str = ""
-    password: str = ""
+    password: SecretStr = SecretStr("")
+    # With "oauth2" and no [smtp.oauth2], the account of [imap.oauth2] sends too.
+    auth: Literal["password", "oauth2"] = "password"
+    oauth2: OAuth2Settings | None = None
     timeout: float = Field(30.0, gt=0)
 
 
@@ -255,6 +420,21 @@ class Settings(BaseSettings):
     advice: AdviceSettings = AdviceSettings()
     authentication: AuthenticationSettings = AuthenticationSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _smtp_sends_as_imap(cls, values: Any) -> Any:
+        """[smtp] with auth = "oauth2" and no [smtp.oauth2] of its own uses the account of
+        [imap.oauth2]: one mailbox that reads and sends, one refresh token."""
+        if not isinstance(values, dict):
+            return values
+        smtp, imap = values.get("smtp"), values.get("imap")
+        if not isinstance(smtp, dict) or smtp.get("auth") != "oauth2" or "oauth2" in smtp:
+            return values
+        shared = imap.get("oauth2") if isinstance(imap, dict) else getattr(imap, "oauth2", None)
+        if shared is not None:
+            return {**values, "smtp": {**smtp, "oauth2": shared}}
+        return values
+
     @field_validator("support_address")
     @classmethod
     def _address(cls, value: str) -> str:
@@ -382,6 +562,11 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             relative = url.removeprefix("sqlite:///")
             if relative and relative != ":memory:":
                 values["database_url"] = f"sqlite:///{base / relative}"
+        _no_key_in_file(values, path)
+        for _, oauth2 in _oauth2_sections(values):
+            for key in ("token_file", "certificate_file"):
+                if isinstance(oauth2.get(key), str) and oauth2[key]:
+                    oauth2[key] = str(base / oauth2[key])  # an absolute path stays as it is
     values.update(overrides)
     try:
         return Settings(**values)
@@ -391,6 +576,26 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         # A section or list given whole in one variable (INTAKE_IMAP, INTAKE_STAFF) that
         # is not JSON never reaches validation.
         raise ConfigError(_describe_environment(exc)) from None
+
+
+def _oauth2_sections(values: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for section in ("imap", "smtp"):
+        server = values.get(section)
+        oauth2 = server.get("oauth2") if isinstance(server, dict) else None
+        if isinstance(oauth2, dict):
+            yield section, oauth2
+
+
+def _no_key_in_file(values: dict[str, Any], path: Path) -> None:
+    """The key that decrypts stored refresh tokens must not sit beside them in a file
+    that backups and repositories copy: it comes from the environment only."""
+    for section, oauth2 in _oauth2_sections(values):
+        if "token_key" in oauth2:
+            variable = f"INTAKE_{section.upper()}__OAUTH2__TOKEN_KEY"
+            raise ConfigError(
+                f"setting {section}.oauth2.token_key: keep it out of the config file; set "
+                f"{variable} [{path}]"
+            )
 
 
 def _relative_to(base: Path, value: str) -> str:
@@ -407,10 +612,15 @@ def _relative_to(base: Path, value: str) -> str:
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"])
-    env = "INTAKE_" + "__".join(str(p).upper() for p in error["loc"] if not isinstance(p, int))
-    where = f"{path} or {env}" if path else env
+    loc = list(error["loc"])
     message = error["msg"]
+    nested = error.get("ctx", {}).get("error")
+    if isinstance(nested, NestedKeyError):
+        loc += nested.key.split(".")
+        message = nested.reason
+    key = ".".join(str(part) for part in loc)
+    env = "INTAKE_" + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
+    where = f"{path} or {env}" if path else env
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""

@@ -27,7 +27,7 @@ def test_migrations_match_the_models(engine):
 def test_upgrading_twice_changes_nothing(engine):
     before = current_revision(engine)
     upgrade(engine)
-    assert current_revision(engine) == before == "0016"
+    assert current_revision(engine) == before == "0017"
 
 
 def test_clients_from_before_plan_history_keep_their_plan_from_the_start(tmp_path):

@@ -12,10 +12,11 @@ import threading
 from collections.abc import Iterator
 
 from intake.db import utcnow
-from intake.errors import LoginRejected, MailboxBusy, ServerUnreachable
-from intake.mail import store
+from intake.errors import AuthorizationLost, LoginRejected, MailboxBusy, ServerUnreachable
+from intake.mail import store, tokens
 from intake.mail.lock import mailbox_lock
 from intake.mail.mailbox import CONNECTION_ERRORS, Mailbox, by_size
+from intake.outbox import notices
 from workers import filing, runtime
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class Poller:
     def run_once(self) -> int:
         """Take all mail now in the mailbox and return; errors are raised, not retried."""
         with mailbox_lock(self.rt.engine, self.mailbox_name, self.stop):
-            mailbox = Mailbox(self.settings)
+            mailbox = Mailbox(self.settings, database=self.rt.factory)
             try:
                 uidvalidity = mailbox.connect()
                 return self.drain(mailbox, uidvalidity)
@@ -132,17 +133,22 @@ class Poller:
         backoff = 1.0
         connected_once = False
         while not self.stop.is_set():
-            mailbox = Mailbox(self.settings)
+            mailbox = Mailbox(self.settings, database=self.rt.factory)
             try:
                 uidvalidity = mailbox.connect()
                 self._caught_up = False
                 connected_once = True
                 backoff = 1.0
+                self._signed_in(mailbox)
                 log.info("reading %s (IDLE: %s)", self.mailbox_name, mailbox.can_idle)
                 while not self.stop.is_set():
                     self.drain(mailbox, uidvalidity)
                     mailbox.wait_for_mail(self.stop)
                     uidvalidity = mailbox.reselect()
+            except AuthorizationLost as exc:
+                # Not a crash: mail waits on the server until someone signs in again,
+                # and the next try picks up the new refresh token.
+                self._signed_out(mailbox, exc)
             except (LoginRejected, ServerUnreachable) as exc:
                 if not connected_once and isinstance(exc, LoginRejected):
                     raise
@@ -153,3 +159,29 @@ class Poller:
                 mailbox.close()
             self.stop.wait(backoff)
             backoff = min(backoff * 2, self.settings.reconnect_max)
+
+    def _signed_out(self, mailbox: Mailbox, exc: AuthorizationLost) -> None:
+        """One line and one email to staff for each time the refresh token stops working;
+        later tries that fail the same way say nothing more."""
+        assert mailbox.tokens is not None and self.settings.oauth2 is not None
+        with self.rt.transaction() as session:
+            if not tokens.note_refused(session, mailbox.tokens.account):
+                log.debug("%s (still)", exc)
+                return
+            notice = notices.staff_mailbox_login(
+                session,
+                self.rt.settings,
+                self.settings.username,
+                self.settings.oauth2.provider,
+                str(exc),
+            )
+            session.flush()
+            ids = [notice.id] if notice is not None else []
+        log.error("%s; mail waits on the server meanwhile", exc)
+        if ids:
+            filing.enqueue_sending(ids)
+
+    def _signed_in(self, mailbox: Mailbox) -> None:
+        if mailbox.tokens is not None:
+            with self.rt.transaction() as session:
+                tokens.note_accepted(session, mailbox.tokens.account)

@@ -54,10 +54,11 @@ def dry_run(settings: Settings) -> list[Preview]:
     engine = make_engine(settings.database_url)
     try:
         check_connection(engine)
-        mailbox = Mailbox(settings.imap, readonly=True)
+        factory = session_factory(engine)
+        mailbox = Mailbox(settings.imap, readonly=True, database=factory)
         try:
             uidvalidity = mailbox.connect()
-            with session_factory(engine)() as session:
+            with factory() as session:
                 session.info["dry_run"] = True
                 try:
                     return list(_preview(session, settings, mailbox, uidvalidity))

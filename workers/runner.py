@@ -16,12 +16,12 @@ import dramatiq
 
 from intake.classification.service import trained
 from intake.db import check_connection
-from intake.errors import IntakeError, ServerUnreachable
+from intake.errors import AuthorizationLost, IntakeError, ServerUnreachable
 from intake.filing.files import check_files
 from intake.mail import store
 from intake.outbox import delivery
 from intake.outbox.smtp import SmtpConnection
-from intake.settings import Settings, SmtpSettings
+from intake.settings import Settings
 from workers import broker as brokers
 from workers import filing, runtime
 from workers.poller import Poller
@@ -81,17 +81,17 @@ def learn(rt: runtime.Runtime) -> None:
     )
 
 
-def check_smtp(settings: SmtpSettings) -> None:
+def check_smtp(rt: runtime.Runtime) -> None:
     """Connect (STARTTLS and login as configured) and QUIT, sending nothing: a wrong [smtp]
     raises ServerUnreachable or LoginRejected naming the setting."""
-    with SmtpConnection(settings):
+    with SmtpConnection(rt.settings.smtp, rt.factory):
         pass
 
 
 def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
     """Take all mail now in the mailbox, finish all work it causes, and return."""
     rt = setup(settings, **engine)
-    check_smtp(settings.smtp)
+    check_smtp(rt)
     learn(rt)
     stop = threading.Event()
     with workers_running(rt):
@@ -141,10 +141,11 @@ def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) 
     """Poller, workers and scheduler in one process until SIGINT/SIGTERM (or ``stop``)."""
     rt = setup(settings, **engine)
     try:
-        check_smtp(settings.smtp)
-    except ServerUnreachable as exc:
-        # A passing outage, as for IMAP: the outbox keeps the replies until it is back.
-        # A rejected login is a setting to fix, and stops the service all the same.
+        check_smtp(rt)
+    except (ServerUnreachable, AuthorizationLost) as exc:
+        # A passing outage, as for IMAP, or a refresh token to renew by `intake auth login`
+        # while the service runs: the outbox keeps the replies until then. A rejected
+        # login is a setting to fix, and stops the service all the same.
         log.warning("%s; replies wait in the outbox until it answers", exc)
     learn(rt)
     stop = stop or threading.Event()

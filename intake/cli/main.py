@@ -128,9 +128,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
-    from intake.cli import advice, bill, classifier, clients, db, requests, status
+    from intake.cli import advice, auth, bill, classifier, clients, db, requests, status
 
-    for module in (db, clients, requests, status, bill, advice, classifier):
+    for module in (db, clients, requests, status, bill, advice, classifier, auth):
         cli.add_command(module.command)
 
 

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 
 import imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
+from sqlalchemy.orm import Session, sessionmaker
 
 from intake.errors import ConnectionLost, LoginRejected, ServerUnreachable
+from intake.mail.oauth2 import AccessTokens, access_tokens, log_in
 from intake.mail.store import Fetched
 from intake.settings import ImapSettings
 
@@ -33,10 +35,20 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 class Mailbox:
     """One IMAP folder, read by UID."""
 
-    def __init__(self, settings: ImapSettings, *, readonly: bool = False) -> None:
-        """``readonly``: the folder is EXAMINEd, so nothing can change a flag in it."""
+    def __init__(
+        self,
+        settings: ImapSettings,
+        *,
+        readonly: bool = False,
+        database: sessionmaker[Session] | None = None,
+    ) -> None:
+        """``readonly``: the folder is EXAMINEd, so nothing can change a flag in it.
+        ``database``: where an OAuth2 refresh token may be kept (imap.oauth2.token_store)."""
         self.settings = settings
         self.readonly = readonly
+        self.tokens: AccessTokens | None = None
+        if settings.auth == "oauth2":
+            self.tokens = access_tokens(settings, database)
         self._client: imapclient.IMAPClient | None = None
         self.can_idle = False
 
@@ -55,22 +67,16 @@ class Mailbox:
         s = self.settings
         where = self._where
         try:
-            client = imapclient.IMAPClient(
-                s.host, port=s.port, ssl=s.security == "ssl", timeout=s.timeout
-            )
-            if s.security == "starttls":
-                client.starttls()
-        except (OSError, ssl.SSLError, IMAPClientError) as exc:
-            raise ServerUnreachable(
-                f"imap.host: cannot reach {where} ({s.security}): {_reason(exc)}"
-            ) from None
-        try:
-            client.login(s.username, s.password)
+            if self.tokens is None:
+                client = self._logged_in(s.password.get_secret_value())
+            else:
+                # A rejected access token is tried again with a new one, on a new
+                # connection: servers slow down (Dovecot) or drop a connection that failed.
+                client = log_in(self.tokens, self._logged_in, LoginError)
         except LoginError as exc:
-            _quietly_close(client)
             raise LoginRejected(
-                f"imap.username/imap.password: {where} rejected the login for "
-                f"{s.username!r}: {_reason(exc)}"
+                f"imap.username/imap.{'oauth2' if self.tokens else 'password'}: {where} "
+                f"rejected the login for {s.username!r}: {_reason(exc)}"
             ) from None
         try:
             selected = client.select_folder(s.folder, readonly=self.readonly)
@@ -83,6 +89,30 @@ class Mailbox:
         self._client = client
         self.can_idle = s.idle and client.has_capability("IDLE")
         return int(selected[b"UIDVALIDITY"])
+
+    def _logged_in(self, secret: str) -> imapclient.IMAPClient:
+        """A new connection, logged in with the password or (with OAuth2) this access
+        token; closed again when the login fails."""
+        s = self.settings
+        try:
+            client = imapclient.IMAPClient(
+                s.host, port=s.port, ssl=s.security == "ssl", timeout=s.timeout
+            )
+            if s.security == "starttls":
+                client.starttls()
+        except (OSError, ssl.SSLError, IMAPClientError) as exc:
+            raise ServerUnreachable(
+                f"imap.host: cannot reach {self._where} ({s.security}): {_reason(exc)}"
+            ) from None
+        try:
+            if self.tokens is None:
+                client.login(s.username, secret)
+            else:
+                client.oauth2_login(s.username, secret)
+        except BaseException:
+            _quietly_close(client)
+            raise
+        return client
 
     def reselect(self) -> int:
         """Select the folder again (seeing new mail and a changed UIDVALIDITY)."""

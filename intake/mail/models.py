@@ -161,3 +161,17 @@ class SpamSender(Base):
         sa.ForeignKey("requests.id", ondelete="SET NULL")
     )
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailboxLogin(Base):
+    """One OAuth2 account a mailbox logs in with (``provider:address``): its refresh token
+    when the database keeps it (Fernet-encrypted with ``oauth2.token_key``; never in the
+    clear), and since when the provider refuses it, so staff are told once, not per poll."""
+
+    __tablename__ = "mailbox_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(sa.String(400), unique=True)
+    refresh_token: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    refused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import transaction, utcnow
-from intake.errors import LoginRejected, ServerUnreachable
+from intake.errors import AuthorizationLost, LoginRejected, ServerUnreachable
 from intake.outbox.models import OutboundMessage
 from intake.outbox.smtp import Delivery, Parcel, SmtpConnection, SmtpTemporaryError
 from intake.requests import service as requests
@@ -84,13 +84,13 @@ def deliver(
                 if row is None:
                     continue  # sent already, or another worker holds it right now
                 if connection is None:
-                    connection = SmtpConnection(settings.smtp)
+                    connection = SmtpConnection(settings.smtp, factory)
                     connection.open()
                 try:
                     delivery = connection.send(
                         Parcel(settings.support_address, tuple(row.recipients), row.raw)
                     )
-                except (SmtpTemporaryError, ServerUnreachable, LoginRejected):
+                except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost):
                     raise
                 except Exception as exc:  # the outbox runner: park this email, send the rest
                     log.exception("outbox %s could not be sent; marked failed", row.id)
@@ -121,7 +121,7 @@ def deliver(
                     email.state, email.last_error = "failed", delivery.permanent_error
                     result.failed.append(row.id)
                     _refused(session, settings, email, None)
-    except (SmtpTemporaryError, ServerUnreachable, LoginRejected) as exc:
+    except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost) as exc:
         # Nothing is lost: the rest stays pending and the sweeper brings it back later.
         log.warning("SMTP delivery deferred: %s", exc)
         waiting = set(result.waiting)  # backed off already, once is enough

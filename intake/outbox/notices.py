@@ -87,3 +87,16 @@ def staff_client_reply(
         inbound=msg.inbound,
     )
     return (notice,)
+
+
+def staff_mailbox_login(
+    session: Session, settings: Settings, mailbox: str, provider: str, reason: str
+) -> OutboundMessage | None:
+    """Staff are told that the mailbox's OAuth2 refresh token was refused: someone must
+    run `intake auth login`. Sent once per refusal (mail.tokens.note_refused says when)."""
+    if not settings.staff:
+        return None
+    context = {"mailbox": mailbox, "provider": provider, "reason": reason}
+    return queue_email(
+        session, settings, "staff_mailbox_login", staff_recipients(settings), context, request=None
+    )

@@ -15,7 +15,10 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from intake.errors import IntakeError, LoginRejected, ServerUnreachable
+from intake.mail.oauth2 import AccessTokens, access_tokens, log_in, xoauth2
 from intake.settings import SmtpSettings
 
 
@@ -55,9 +58,15 @@ class Delivery:
 
 
 class SmtpConnection:
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(
+        self, settings: SmtpSettings, database: sessionmaker[Session] | None = None
+    ) -> None:
+        """``database``: where an OAuth2 refresh token may be kept (smtp.oauth2.token_store)."""
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self.tokens: AccessTokens | None = None
+        if settings.auth == "oauth2":
+            self.tokens = access_tokens(settings, database)
 
     def __enter__(self) -> SmtpConnection:
         self.open()
@@ -86,17 +95,38 @@ class SmtpConnection:
             raise ServerUnreachable(f"smtp.host: cannot reach {where}: {_reason(exc)}") from None
         if s.username:
             try:
-                smtp.login(s.username, s.password)
+                self._log_in(smtp)
             except smtplib.SMTPAuthenticationError as exc:
                 smtp.close()
                 raise LoginRejected(
-                    f"smtp.username/smtp.password: {where} rejected the login for "
-                    f"{s.username!r}: {_reason(exc)}"
+                    f"smtp.username/smtp.{'oauth2' if self.tokens else 'password'}: {where} "
+                    f"rejected the login for {s.username!r}: {_reason(exc)}"
                 ) from None
             except (OSError, smtplib.SMTPException) as exc:
                 smtp.close()
                 raise ServerUnreachable(f"smtp.host: {where}: {_reason(exc)}") from None
+            except IntakeError:  # no access token to log in with: the provider said why
+                smtp.close()
+                raise
         self._smtp = smtp
+
+    def _log_in(self, smtp: smtplib.SMTP) -> None:
+        s = self.settings
+        if self.tokens is None:
+            smtp.login(s.username, s.password.get_secret_value())
+            return
+        smtp.ehlo_or_helo_if_needed()
+
+        def attempt(token: str) -> None:
+            # The initial response carries the token; to the server's error challenge
+            # (a 334 with JSON) the client answers empty, and then hears the 535.
+            smtp.auth(
+                "XOAUTH2",
+                lambda challenge=None: "" if challenge else xoauth2(s.username, token),
+                initial_response_ok=True,
+            )
+
+        log_in(self.tokens, attempt, smtplib.SMTPAuthenticationError)
 
     def send(self, parcel: Parcel) -> Delivery:
         if self._smtp is None:

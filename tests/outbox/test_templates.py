@@ -191,6 +191,13 @@ SAMPLES = {
         "diagnostic": "user unknown",
     },
     "staff_rate_limited": {**BASE, "address": "a@b", "limit": 5, "subject": "S"},
+    "staff_mailbox_login": {
+        **BASE,
+        "ref": "",
+        "mailbox": "a@b",
+        "provider": "microsoft",
+        "reason": "R",
+    },
     "approved": {
         **BASE,
         "contact_name": "Zoe",

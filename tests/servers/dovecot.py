@@ -36,11 +36,11 @@ protocols = imap
 listen = 127.0.0.1
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechanisms}
 first_valid_uid = 8
 mail_fsync = never
 mail_location = maildir:{root}/home/%u/Maildir
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = {root}/passwd
 }}
@@ -59,6 +59,28 @@ _TLS = """ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 ssl_min_protocol = TLSv1.2"""
+# Logins with an OAuth2 access token (SASL XOAUTH2 / OAUTHBEARER), each token checked by
+# POSTing it to the introspection endpoint. A failed login is answered at once, and the next
+# login from 127.0.0.1 is not held back (anvil's auth penalty, 2 s and more, whose socket
+# the auth process cannot open here): both only slow the tests.
+_OAUTH2_PASSDB = """auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf
+}}
+"""
+_OAUTH2_ARGS = """introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
 _IMAPS = """
   inet_listener imaps {{
     address = 127.0.0.1
@@ -77,11 +99,22 @@ class Dovecot:
     folder = "INBOX"
 
     def __init__(
-        self, user: str = "user", password: str = "secret", tls: Certificates | None = None
+        self,
+        user: str = "user",
+        password: str = "secret",
+        tls: Certificates | None = None,
+        introspection_url: str | None = None,
+        introspection_ca: Path | None = None,
     ) -> None:
-        """With ``tls``, the imap port offers STARTTLS and ``ssl_port`` speaks TLS at once."""
+        """With ``tls``, the imap port offers STARTTLS and ``ssl_port`` speaks TLS at once.
+        With ``introspection_url``, the user logs in with an OAuth2 access token too
+        (XOAUTH2, OAUTHBEARER) that this endpoint vouches for; the password still works
+        for the test's own connections; ``introspection_ca`` is the authority of an https
+        endpoint's certificate."""
         self.host, self.port, self.ssl_port = "127.0.0.1", 0, 0
         self.tls = tls
+        self.introspection_url = introspection_url
+        self.introspection_ca = introspection_ca
         self.user, self.password = user, password
         self.root = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
         self.config_file = self.root / "dovecot.conf"
@@ -109,8 +142,27 @@ class Dovecot:
         if self.tls is not None:
             ssl = _TLS.format(cert=self.tls.cert_file, key=self.tls.key_file)
             imaps = _IMAPS.format(port=self.ssl_port)
+        oauth2_mechanisms = oauth2_passdb = ""
+        if self.introspection_url is not None:
+            oauth2_mechanisms = " xoauth2 oauthbearer"
+            oauth2_passdb = _OAUTH2_PASSDB.format(root=self.root)
+            args = _OAUTH2_ARGS.format(url=self.introspection_url)
+            if self.introspection_ca is not None:
+                # A copy in our own dir: the auth process cannot enter pytest's tmp dirs.
+                ca = self.root / "introspection-ca.pem"
+                ca.write_bytes(self.introspection_ca.read_bytes())
+                ca.chmod(0o644)
+                args += f"tls_ca_cert_file = {ca}\n"
+            (self.root / "oauth2.conf").write_text(args)
         self.config_file.write_text(
-            _CONFIG.format(root=self.root, port=self.port, ssl=ssl, imaps=imaps)
+            _CONFIG.format(
+                root=self.root,
+                port=self.port,
+                ssl=ssl,
+                imaps=imaps,
+                oauth2_mechanisms=oauth2_mechanisms,
+                oauth2_passdb=oauth2_passdb,
+            )
         )
         with (self.root / "dovecot.out").open("ab") as out:
             command = [DOVECOT, "-F", "-c", str(self.config_file)]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.servers.dovecot import Dovecot
+from tests.servers.oauth2 import OAuth2Server
 from tests.servers.smtp import SmtpSink
 from tests.servers.tls import Certificates, make_certificates
 
@@ -53,6 +54,33 @@ def tls_dovecot(certificates: Certificates) -> Iterator[Dovecot]:
     """A fresh Dovecot offering STARTTLS on ``port`` and TLS from the first byte on
     ``ssl_port``, with the ``certificates`` fixture's server certificate."""
     server = Dovecot(tls=certificates).start()
+    try:
+        yield server
+    finally:
+        server.stop(wait=False)
+
+
+# The mailbox the OAuth2 tests log in to, as Microsoft 365 and Google name it: its address.
+OAUTH2_MAILBOX = "support@agency.example"
+
+
+@pytest.fixture
+def oauth2_provider() -> Iterator[OAuth2Server]:
+    """A local OAuth2 provider: token, device and introspection endpoints on loopback."""
+    server = OAuth2Server().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def oauth2_dovecot(oauth2_provider: OAuth2Server) -> Iterator[Dovecot]:
+    """A fresh Dovecot whose user ``support@agency.example`` logs in with XOAUTH2 or
+    OAUTHBEARER and an access token of ``oauth2_provider`` (its password works too)."""
+    server = Dovecot(
+        user=OAUTH2_MAILBOX, introspection_url=oauth2_provider.introspection_url
+    ).start()
     try:
         yield server
     finally:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import ssl
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -24,7 +28,8 @@ class SmtpSink(EmbeddedSmtp):
     outage). ``refused_recipients`` maps an address to the answer its RCPT TO gets, such
     as "452 4.2.2 Mailbox full"; other recipients are taken. With
     ``auth_required=(user, password)`` a sender must log in first with AUTH PLAIN or LOGIN;
-    without it, any login is accepted and none is needed.
+    with ``bearer`` (a provider's check of an OAuth2 access token: its user, or None), with
+    AUTH XOAUTH2; without either, any login is accepted and none is needed.
     """
 
     def __init__(
@@ -32,6 +37,7 @@ class SmtpSink(EmbeddedSmtp):
         auth_required: tuple[str, str] | None = None,
         tls: TlsMode | None = None,
         smtputf8: bool = True,
+        bearer: Callable[[str], str | None] | None = None,
     ) -> None:
         """``tls=("ssl", context)``: TLS from the first byte; ``("starttls", context)``:
         plain until STARTTLS, which is required before a login or a message.
@@ -47,6 +53,8 @@ class SmtpSink(EmbeddedSmtp):
                 options.update(tls_context=context, require_starttls=True, auth_require_tls=True)
         super().__init__(authenticator=self._authenticate, **options)
         self.auth_required = auth_required
+        self.bearer = bearer
+        self.rejected_tokens = 0
         self.refusing = False
         self.refused_recipients: dict[str, str] = {}
         self.logins: list[str] = []
@@ -73,7 +81,7 @@ class SmtpSink(EmbeddedSmtp):
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
     ) -> AuthResult:
-        if not isinstance(data, LoginPassword):
+        if not isinstance(data, LoginPassword) or self.bearer is not None:
             return AuthResult(success=False, handled=False)
         user, password = data.login.decode(), data.password.decode()
         ok = self.auth_required is None or (user, password) == self.auth_required
@@ -81,6 +89,25 @@ class SmtpSink(EmbeddedSmtp):
             with self._arrived:
                 self.logins.append(user)
         return AuthResult(success=ok, handled=False)
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """aiosmtpd's hook for AUTH XOAUTH2 (Google's and Microsoft's SASL mechanism): the
+        token must be one the provider says is working, for the user it names. A refusal
+        is a 334 challenge carrying the JSON error, answered empty, then 535."""
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            fields = base64.b64decode(blob, validate=True).decode().split("\x01")
+        except (binascii.Error, UnicodeDecodeError):
+            return AuthResult(success=False, handled=False)
+        user = next((f[5:] for f in fields if f.startswith("user=")), "")
+        token = next((f[12:] for f in fields if f.startswith("auth=Bearer ")), "")
+        if self.bearer is not None and self.bearer(token) == user and user:
+            with self._arrived:
+                self.logins.append(user)
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        self.rejected_tokens += 1
+        await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
+        return AuthResult(success=False, handled=False)
 
     async def handle_MAIL(
         self,
@@ -91,7 +118,8 @@ class SmtpSink(EmbeddedSmtp):
         mail_options: list[str],
     ) -> str:
         """aiosmtpd's hook for MAIL FROM: insist on a login when one is required."""
-        if self.auth_required is not None and not session.authenticated:
+        wanted = self.auth_required is not None or self.bearer is not None
+        if wanted and not session.authenticated:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)

@@ -1,0 +1,329 @@
+"""OAuth2 providers: renew an access token with a refresh token, and sign a person in with
+the device-code flow (a URL and a code to type on any device) to obtain one. Microsoft
+through MSAL; Google and any standard provider through Authlib.
+
+A provider's "no" becomes an intake error naming the setting: a refused refresh token is
+AuthorizationLost (run `intake auth login`), a refused app is LoginRejected.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+
+from intake.errors import AuthorizationLost, ConfigError, LoginRejected, ServerUnreachable
+from intake.settings import GOOGLE_TOKEN_URL, OAuth2Settings
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# A refresh token that no longer works, whatever the reason: someone must sign in again.
+REFUSED_GRANTS = frozenset({"invalid_grant", "interaction_required", "consent_required"})
+# MSAL asks for these itself and refuses them in a list of scopes.
+MSAL_RESERVED = frozenset({"offline_access", "openid", "profile"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the token endpoint gave: an access token until ``expires_at`` (epoch seconds),
+    and a new refresh token when the provider rotates them."""
+
+    access_token: str = field(repr=False)
+    expires_at: float
+    refresh_token: str | None = field(default=None, repr=False)
+    account: str | None = None  # who signed in, when the provider says
+
+
+@dataclass(frozen=True)
+class DeviceLogin:
+    """A device-code sign-in under way: ``message`` tells the person where to go and what
+    to type; ``flow`` is the provider's own state (it holds the device code)."""
+
+    message: str
+    expires_at: float
+    flow: dict[str, Any] = field(repr=False)
+
+
+class Provider(Protocol):
+    def refresh(self, refresh_token: str) -> Grant: ...
+
+    def start_device_login(self) -> DeviceLogin: ...
+
+    def finish_device_login(self, login: DeviceLogin) -> Grant:
+        """Wait until the person signed in (or the code expired)."""
+        ...
+
+
+def provider_for(section: str, oauth2: OAuth2Settings) -> Provider:
+    if oauth2.provider == "microsoft":
+        return Microsoft(section, oauth2)
+    return Standard(section, oauth2)
+
+
+class _Answers:
+    """Turns a provider's error answers into intake errors naming ``section``'s settings."""
+
+    def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
+        self.section = section
+        self.oauth2 = oauth2
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.oauth2.endpoint).netloc or self.oauth2.endpoint
+
+    def refused(self, error: str, description: str | None) -> Exception:
+        said = f"{error}: {_first_line(description)}" if description else error
+        setting = f"{self.section}.oauth2"
+        if error in REFUSED_GRANTS:
+            return AuthorizationLost(
+                f"{setting}: {self.host} refused the refresh token ({said}); "
+                "run `intake auth login`"
+            )
+        if error in ("invalid_client", "unauthorized_client"):
+            return LoginRejected(
+                f"{setting}.client_id/client_secret: {self.host} refused the app ({said})"
+            )
+        if error == "invalid_scope":
+            return LoginRejected(f"{setting}.scopes: {self.host} refused them ({said})")
+        return LoginRejected(f"{setting}: {self.host} answered {said}")
+
+    def unreachable(self, exc: Exception) -> ServerUnreachable:
+        reason = _first_line(str(exc)) or type(exc).__name__
+        return ServerUnreachable(f"{self.section}.oauth2: cannot reach {self.host}: {reason}")
+
+
+class Microsoft:
+    """Microsoft Entra ID (Microsoft 365) through MSAL."""
+
+    def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
+        self.oauth2 = oauth2
+        self.answers = _Answers(section, oauth2)
+        self._apps: dict[bool, Any] = {}
+
+    @property
+    def scopes(self) -> list[str]:
+        return [s for s in self.oauth2.wanted_scopes if s not in MSAL_RESERVED]
+
+    def _app(self, public: bool = False) -> Any:
+        """MSAL's application, made on first use (it reads the tenant's metadata)."""
+        import msal
+
+        if public not in self._apps:
+            o = self.oauth2
+            host = urlsplit(o.authority).hostname or ""
+            options: dict[str, Any] = {
+                "authority": o.endpoint,
+                "timeout": o.timeout,
+                # Another cloud's login host is checked against Microsoft's list; a host
+                # of one's own (a test) cannot be.
+                "instance_discovery": host in _microsoft_hosts(),
+            }
+            credential = None if public else self._credential()
+            try:
+                if credential is None:
+                    self._apps[public] = msal.PublicClientApplication(o.client_id, **options)
+                else:
+                    self._apps[public] = msal.ConfidentialClientApplication(
+                        o.client_id, client_credential=credential, **options
+                    )
+            except requests.RequestException as exc:
+                raise self.answers.unreachable(exc) from None
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{self.answers.section}.oauth2.tenant: {_first_line(str(exc))}"
+                ) from None
+        return self._apps[public]
+
+    def _credential(self) -> str | dict[str, str] | None:
+        o = self.oauth2
+        if o.certificate_file is not None:
+            return _certificate(o.certificate_file, self.answers.section)
+        return o.client_secret.get_secret_value() or None
+
+    def refresh(self, refresh_token: str) -> Grant:
+        try:
+            result = self._app().acquire_token_by_refresh_token(refresh_token, self.scopes)
+        except requests.RequestException as exc:
+            raise self.answers.unreachable(exc) from None
+        return self._grant(result)
+
+    def start_device_login(self) -> DeviceLogin:
+        # The device-code flow is a public client's ("Allow public client flows").
+        try:
+            flow = self._app(public=True).initiate_device_flow(scopes=self.scopes)
+        except requests.RequestException as exc:
+            raise self.answers.unreachable(exc) from None
+        if "user_code" not in flow:
+            raise self.answers.refused(flow.get("error", "error"), flow.get("error_description"))
+        # Microsoft words the message itself, in the tenant's language.
+        message = flow.get("message") or _device_message(flow)
+        return DeviceLogin(message, float(flow["expires_at"]), flow)
+
+    def finish_device_login(self, login: DeviceLogin) -> Grant:
+        try:
+            result = self._app(public=True).acquire_token_by_device_flow(login.flow)
+        except requests.RequestException as exc:
+            raise self.answers.unreachable(exc) from None
+        return self._grant(result, signing_in=True)
+
+    def _grant(self, result: dict[str, Any], signing_in: bool = False) -> Grant:
+        if "access_token" not in result:
+            error = result.get("error", "error")
+            if signing_in and error in (
+                "authorization_declined",
+                "expired_token",
+                "bad_verification_code",
+            ):
+                raise AuthorizationLost(
+                    f"{self.answers.section}.oauth2: the sign-in did not happen ({error}); "
+                    "run `intake auth login` again"
+                )
+            raise self.answers.refused(error, result.get("error_description"))
+        claims = result.get("id_token_claims") or {}
+        return Grant(
+            result["access_token"],
+            time.time() + float(result.get("expires_in", 3600)),
+            result.get("refresh_token"),
+            claims.get("preferred_username"),
+        )
+
+
+class Standard:
+    """Google, or any provider that speaks RFC 6749 (refresh) and RFC 8628 (device code)."""
+
+    def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
+        self.oauth2 = oauth2
+        self.answers = _Answers(section, oauth2)
+        self.token_url = GOOGLE_TOKEN_URL if oauth2.provider == "google" else oauth2.token_url
+
+    def _session(self) -> Any:
+        from authlib.integrations.requests_client import OAuth2Session
+
+        o = self.oauth2
+        return OAuth2Session(
+            o.client_id,
+            o.client_secret.get_secret_value() or None,
+            scope=" ".join(o.wanted_scopes) or None,
+            default_timeout=o.timeout,
+        )
+
+    def refresh(self, refresh_token: str) -> Grant:
+        return self._fetch(lambda s: s.refresh_token(self.token_url, refresh_token=refresh_token))
+
+    def start_device_login(self) -> DeviceLogin:
+        o = self.oauth2
+        if not o.device_url:
+            raise ConfigError(self._no_device_login())
+        session = self._session()
+        data = {"client_id": o.client_id, "scope": " ".join(o.wanted_scopes)}
+        try:
+            answer = session.post(
+                o.device_url,
+                data=data,
+                auth=session.client_auth(session.token_endpoint_auth_method),
+            )
+            flow = answer.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise self.answers.unreachable(exc) from None
+        if "device_code" not in flow:
+            raise self.answers.refused(
+                flow.get("error", f"HTTP {answer.status_code}"), flow.get("error_description")
+            )
+        flow.setdefault("interval", 5)
+        expires_at = time.time() + float(flow.get("expires_in", 900))
+        return DeviceLogin(_device_message(flow), expires_at, flow)
+
+    def finish_device_login(self, login: DeviceLogin) -> Grant:
+        from authlib.integrations.requests_client import OAuthError
+
+        interval = float(login.flow["interval"])
+        while time.time() < login.expires_at:
+            time.sleep(interval)
+            try:
+                return self._fetch(
+                    lambda s: s.fetch_token(
+                        self.token_url,
+                        grant_type=DEVICE_GRANT,
+                        device_code=login.flow["device_code"],
+                    ),
+                    passing=True,
+                )
+            except OAuthError as exc:
+                if exc.error == "slow_down":
+                    interval += 5  # RFC 8628 3.5
+                elif exc.error != "authorization_pending":
+                    raise AuthorizationLost(
+                        f"{self.answers.section}.oauth2: the sign-in did not happen "
+                        f"({exc.error}); run `intake auth login` again"
+                    ) from None
+        raise AuthorizationLost(
+            f"{self.answers.section}.oauth2: the code expired before anyone signed in; "
+            "run `intake auth login` again"
+        )
+
+    def _fetch(self, call: Any, passing: bool = False) -> Grant:
+        from authlib.integrations.requests_client import OAuthError
+
+        try:
+            token = call(self._session())
+        except OAuthError as exc:
+            if passing:
+                raise
+            raise self.answers.refused(str(exc.error), exc.description) from None
+        except requests.RequestException as exc:
+            raise self.answers.unreachable(exc) from None
+        expires_at = token.get("expires_at") or time.time() + float(token.get("expires_in", 3600))
+        return Grant(token["access_token"], float(expires_at), token.get("refresh_token"))
+
+    def _no_device_login(self) -> str:
+        section = self.answers.section
+        if self.oauth2.provider == "google":
+            # Google's device flow does not grant https://mail.google.com/.
+            return (
+                f"{section}.oauth2.provider: Google offers no device-code sign-in for mail; "
+                f"store a refresh token from Google's OAuth Playground or your own consent "
+                f"flow in {section}.oauth2.token_file (see README)"
+            )
+        return (
+            f"{section}.oauth2.device_url: {self.answers.host} has no device-code sign-in "
+            "configured; set its device authorization endpoint"
+        )
+
+
+def _device_message(flow: dict[str, Any]) -> str:
+    where = flow.get("verification_uri") or flow.get("verification_url", "")
+    return f"To sign in, open {where} and enter the code {flow['user_code']}"
+
+
+def _certificate(path: Any, section: str) -> dict[str, str]:
+    """MSAL's certificate credential from one PEM file holding the private key and the
+    certificate (Microsoft identifies it by its SHA-1 thumbprint)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    text = path.read_text()
+    try:
+        certificate = x509.load_pem_x509_certificate(text.encode())
+    except ValueError:
+        raise ConfigError(
+            f"{section}.oauth2.certificate_file: {path} holds no PEM certificate"
+        ) from None
+    if "PRIVATE KEY-----" not in text:
+        raise ConfigError(f"{section}.oauth2.certificate_file: {path} holds no private key")
+    return {
+        "private_key": text,
+        # SHA-1 is Microsoft's choice of thumbprint, a name for the certificate.
+        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex(),
+    }
+
+
+def _microsoft_hosts() -> frozenset[str]:
+    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
+
+    return frozenset(WELL_KNOWN_AUTHORITY_HOSTS)
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0][:200] if (text or "").strip() else ""
