@@ -427,6 +427,23 @@ def as_the_client_reads_it(
     return in_language(statement_context(session, settings, client, statement), client.language)
 
 
+def statements_as_read(
+    session: Session, settings: Settings, period: Period
+) -> dict[str, dict[str, Any]]:
+    """Each client's stored statement of ``period`` as the client reads it, by the client's
+    slug: the contexts its emails and PDFs are made from."""
+    found = session.execute(
+        sa.select(Client, Statement)
+        .join(Statement, Statement.client_id == Client.id)
+        .where(Statement.period == period.label)
+        .order_by(Client.slug)
+    )
+    return {
+        client.slug: as_the_client_reads_it(session, settings, client, statement)
+        for client, statement in found
+    }
+
+
 def _result(
     client: Client,
     period: Period,
