@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from intake.accounts import advice
 from intake.billing import service as billing
+from intake.billing.documents import statement_pdf
 from intake.billing.statement import Period
 from intake.cli.common import counted
 from intake.clients.service import import_clients, read_clients_file
@@ -73,7 +74,7 @@ def run_demo(folder: Path | None = None) -> str:
         stored += runner.run_once(settings, timeout=300, engine=engine)
         with transaction(factory) as session:
             lines = [*inbound_report(session), "", *outbox_report(session)]
-        statements = _bill(factory, settings)
+        statements = _bill(factory, settings, folder / "statements")
         statements += ["", *_advise(factory, settings)]
         sent = len(smtp.messages)
     header = [
@@ -92,16 +93,22 @@ def run_demo(folder: Path | None = None) -> str:
     return "\n".join(header + lines + footer)
 
 
-def _bill(factory: sessionmaker[Session], settings: Settings) -> list[str]:
-    """The sample clients' statements for the sample month, stored and sent."""
+def _bill(factory: sessionmaker[Session], settings: Settings, folder: Path) -> list[str]:
+    """The sample clients' statements for the sample month, stored and sent, and each one's
+    PDF, as its email carries it, written to ``folder`` to be opened."""
     with transaction(factory) as session:
         results = billing.bill(session, settings, SAMPLE_MONTH)
         ids = [i for r in results for i in r.outbound_ids]
         summary = billing.staff_summary(session, settings, SAMPLE_MONTH, results)
         if summary is not None:
             ids.append(summary.id)
+        read = billing.statements_as_read(session, settings, SAMPLE_MONTH)
     delivery.deliver(factory, settings, ids)
-    return statement_report(results)
+    folder.mkdir(parents=True, exist_ok=True)
+    pdfs = {slug: folder / f"{slug}-{SAMPLE_MONTH.label}.pdf" for slug in read}
+    for slug, path in pdfs.items():
+        path.write_bytes(statement_pdf(read[slug]))
+    return statement_report(results, read, pdfs)
 
 
 def _advise(factory: sessionmaker[Session], settings: Settings) -> list[str]:

@@ -289,7 +289,7 @@ def _statement(
 @dataclass(frozen=True)
 class Preview:
     """A client's statement of the running month so far, as they would read it: ``context``
-    in English (the PDF's), ``in_language(context, language)`` for the email."""
+    in English, ``in_language(context, language)`` for the email and the PDF."""
 
     client: str
     total: Decimal
@@ -402,22 +402,46 @@ def _send(
 ) -> OutboundMessage | None:
     if not client.billing_emails:
         return None
-    context = statement_context(session, settings, client, statement)
+    context = as_the_client_reads_it(session, settings, client, statement)
     message = queue_email(
         session,
         settings,
         "statement",
         list(client.billing_emails),
-        in_language(context, client.language),
+        context,
         request=None,
         automatic=False,
-        # In English: the PDF and the CSV are not translated yet.
         attachments=statement_attachments(context),
         language=client.language,
     )
     statement.sent_at, statement.message_id = message.created_at, message.message_id
     session.flush()  # the caller reports the email's id
     return message
+
+
+def as_the_client_reads_it(
+    session: Session, settings: Settings, client: Client, statement: Statement
+) -> dict[str, Any]:
+    """A stored statement's context in the client's language: what its email and its PDF
+    show (its CSV is English whatever the language)."""
+    return in_language(statement_context(session, settings, client, statement), client.language)
+
+
+def statements_as_read(
+    session: Session, settings: Settings, period: Period
+) -> dict[str, dict[str, Any]]:
+    """Each client's stored statement of ``period`` as the client reads it, by the client's
+    slug: the contexts its emails and PDFs are made from."""
+    found = session.execute(
+        sa.select(Client, Statement)
+        .join(Statement, Statement.client_id == Client.id)
+        .where(Statement.period == period.label)
+        .order_by(Client.slug)
+    )
+    return {
+        client.slug: as_the_client_reads_it(session, settings, client, statement)
+        for client, statement in found
+    }
 
 
 def _result(

@@ -1,6 +1,6 @@
 """A stored statement as the client reads it: one row per request (and per late month),
 included hours used and left, the month's SLA record and approved work still open; in
-English (as the PDF and the CSV show it) or in the client's language (the email)."""
+English, or in the client's language as its email and PDF show it (the CSV stays English)."""
 
 from __future__ import annotations
 
@@ -107,6 +107,7 @@ def statement_context(
         ],
         "total": statement.total,
         "preview": False,  # True: the running month so far, not sent (bill --preview)
+        "language": SOURCE,  # what the words and dates here are written in: in_language
         "currency": statement.currency or settings.billing.currency,
         "invoice": invoice_context(settings, client, statement),
         "sla": sla_record(session, settings, client, period),
@@ -230,8 +231,8 @@ def status_word(status: Status, language: str = SOURCE) -> str:
 
 def in_language(context: dict[str, Any], language: str) -> dict[str, Any]:
     """The statement context of :func:`statement_context` as the client reads it in
-    ``language``: the same figures, its words and dates in that language. The English one
-    stays what the PDF and the CSV are made from."""
+    ``language``: the same figures, its words and dates in that language, and ``language``
+    saying so (the PDF writes its own words, money and hours in it)."""
     if language == SOURCE:
         return context
     words = translations(language)
@@ -243,6 +244,7 @@ def in_language(context: dict[str, Any], language: str) -> dict[str, Any]:
     invoice = context["invoice"]
     return {
         **context,
+        "language": language,
         "period_name": period_name(Period.parse(context["period"]), language),
         "rows": [reworded(row) for row in context["rows"]],
         "adjustments": [reworded(row) for row in context["adjustments"]],

@@ -122,12 +122,8 @@ def _preview(ctx: Context, client: str | None, out: Path | None) -> None:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     for each in shown:
-        rendered = render(
-            "statement",
-            in_language(each.context, each.language),
-            settings.templates_dir,
-            each.language,
-        )
+        context = in_language(each.context, each.language)
+        rendered = render("statement", context, settings.templates_dir, each.language)
         name = f"{each.client}-{each.context['period']}"
         if out is None:
             click.echo(f"==== {each.client}: {rendered.subject}")
@@ -135,7 +131,7 @@ def _preview(ctx: Context, client: str | None, out: Path | None) -> None:
             continue
         (out / f"{name}.txt").write_text(rendered.text, encoding="utf-8")
         (out / f"{name}.html").write_text(rendered.html, encoding="utf-8")
-        (out / f"{name}.pdf").write_bytes(statement_pdf(each.context))
+        (out / f"{name}.pdf").write_bytes(statement_pdf(context))
         click.echo(f"{each.client:<16} {_money(each.total):>12}  {out / name}.{{txt,html,pdf}}")
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import sqlalchemy as sa
+from babel import Locale
 from sqlalchemy.orm import Session
 
 from intake.billing.service import Billed
+from intake.billing.wording import Wording
 from intake.mail.models import Filing, InboundMessage
+from intake.outbox.language import SOURCE
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import Request
 
@@ -53,8 +59,11 @@ def outbox_report(session: Session) -> list[str]:
     return lines
 
 
-def statement_report(results: list[Billed]) -> list[str]:
-    """Each client's statement: its lines and total, and where it was sent."""
+def statement_report(
+    results: list[Billed], read: dict[str, dict[str, Any]], pdfs: dict[str, Path]
+) -> list[str]:
+    """Each client's statement: its lines and total, where it was sent, and its PDF (``read``:
+    each statement as its client reads it, ``pdfs``: where its PDF was written, by slug)."""
     made = [r for r in results if r.lines]
     lines = [f"Statements for {made[0].period} ({len(made)}):" if made else "No statements."]
     for r in made:
@@ -74,4 +83,28 @@ def statement_report(results: list[Billed]) -> list[str]:
         if invoice:
             due = f"total due by {invoice['due_on']}"
             lines.append(f"      {due:<66} {'':>7} {invoice['gross']:>10}")
+        if r.client in pdfs:
+            lines += as_read(read[r.client], pdfs[r.client])
+    return lines
+
+
+def as_read(context: dict[str, Any], pdf: Path) -> list[str]:
+    """Where a statement's PDF is and whose language it is in; for a client who reads
+    another language than English, the invoice, lines and totals as the PDF says them."""
+    said = Wording.of(context)
+    language = Locale.parse(said.language).get_display_name("en")
+    where = f"      PDF: {pdf} (to {context['client_name']}, in {language})"
+    if said.language == SOURCE:
+        return [where]
+    invoice = context["invoice"]
+    lines = [f"{where}, which reads:"]
+    if invoice["number"]:
+        lines.append(f"        {said.invoice(invoice)}")
+    if context["fee"] is not None:
+        lines.append(f"        {said.fee(context['fee'])}")
+    for row in [*context["rows"], *context["adjustments"]]:
+        what = f"{row['ref']} {row['subject']}"[:62]
+        hours, amount = said.hours(row["hours"]), said.money(row["amount"])
+        lines += [f"        {what:<62} {hours:>9} {amount:>10}", f"          {row['why']}"]
+    lines += [f"        {total}" for total in said.totals(invoice)]
     return lines

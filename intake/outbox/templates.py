@@ -19,7 +19,7 @@ from babel.numbers import format_currency
 from babel.units import format_unit
 
 from intake.hours import hours_figure
-from intake.outbox.language import SOURCE, translations
+from intake.outbox.language import N_, SOURCE, translations
 
 BUNDLED = Path(__file__).resolve().parents[2] / "templates"
 
@@ -80,11 +80,16 @@ def first_name(name: str) -> str:
     return words[0].rstrip(",")
 
 
+# The name the bundled plans.toml gives [plan.none]: a description more than a name, so the
+# catalogues translate it where a client reads it.
+NO_PLAN = N_("No plan")
+
+
 def plan(name: str, language: str = SOURCE) -> str:
     """A plan's name as a phrase: "Basic" -> "Basic plan" (in German "Basic-Paket"); "No
-    plan" stays "No plan"."""
+    plan" stays "No plan" (in German "ohne Paket")."""
     if name.strip().lower().endswith("plan"):
-        return name
+        return translations(language).gettext(name)
     return translations(language).gettext("%(name)s plan") % {"name": name}
 
 

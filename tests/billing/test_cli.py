@@ -22,7 +22,7 @@ from intake.cli.main import cli
 from intake.db import make_engine, session_factory, transaction, utcnow
 from intake.outbox.models import OutboundMessage
 from intake.requests.models import TimeEntry
-from tests.factories import CLIENTS_FILE, october_work, work
+from tests.factories import CLIENTS_FILE, client, october_work, work
 
 ROOT = Path(__file__).parents[2]
 CENTS = re.compile(r"\d+\.\d\d")
@@ -287,3 +287,23 @@ def test_a_preview_shows_the_month_so_far_and_stores_and_sends_nothing(
     # and nothing is stored, numbered or sent
     assert stored(db_url) == before and not smtp_sink.messages
     assert intake(config, "bill", "--preview", "--period", "2026-10").exit_code == 2
+
+
+def test_a_preview_is_written_in_the_clients_language_pdf_too(config, db_url, tmp_path):
+    # Given Zed GmbH, reading German, with hours logged this month
+    today = utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+    def this_month(session) -> None:
+        client(session, "zed").language = "de"
+        work(session, "zed", "Nachtschicht-Übersicht", "feature", quoted="2", chargeable="2",
+             logged=(("1.5", today),))  # fmt: skip
+
+    with_session(db_url, this_month)
+    # When staff preview it into a folder
+    folder = tmp_path / "preview"
+    assert (
+        intake(config, "bill", "--preview", "--client", "zed", "--out", str(folder)).exit_code == 0
+    )
+    # Then the PDF is the one Zed would get: in German, marked as a preview
+    pdf = pypdf.PdfReader(folder / f"zed-{today:%Y-%m}.pdf").pages[0].extract_text()
+    assert "VORSCHAU:" in pdf and "Gesamtbetrag: 225,00\xa0$" in pdf and "Total due" not in pdf

@@ -1,13 +1,16 @@
 """The statement PDF as a client files it: every name, line and total in the text, in any of
 the scripts clients write in, in fonts it carries, a table that breaks across pages, and
-pages that keep to their margins. No server: a statement's context in, bytes out."""
+pages that keep to their margins; in the client's language, every word of it. No server: a
+statement's context in, bytes out."""
 
 from __future__ import annotations
 
 import io
 import subprocess
 import unicodedata
+from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pypdf
@@ -16,6 +19,9 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from intake.billing.documents import MARGIN, statement_pdf
+from intake.billing.views import in_language
+from intake.outbox.templates import day, money
+from intake.requests.states import Status
 
 NAMES = ("Nørdwind Trädérs ApS", "Ελληνική Εταιρεία", "ООО Ромашка")
 SUBJECTS = (
@@ -42,7 +48,12 @@ def row(n: int, subject: str, notes: tuple[str, ...] = ("",)) -> dict:
         "why": "2 h from your included hours; 5 h charged as approved; "
         "0.5 h beyond the approved estimate: not charged",
         "entries": [
-            {"day": f"Thu {day} Oct", "hours": Decimal("0.75"), "note": note}
+            {
+                "day": f"Thu {day} Oct",
+                "date": date(2026, 10, day),
+                "hours": Decimal("0.75"),
+                "note": note,
+            }
             for day, note in enumerate(notes, 1)
         ],
     }
@@ -67,11 +78,14 @@ def context(client: str, rows: list[dict]) -> dict:
         "lines": [],
         "total": net,
         "preview": False,
+        "language": "en",
         "currency": "EUR",
         "invoice": {
             "number": "EA-2026-00017",
             "issued_on": "Sun 1 Nov 2026",
             "due_on": "Tue 1 Dec 2026",
+            "issued": date(2026, 11, 1),
+            "due": date(2026, 12, 1),
             "terms_days": 30,
             "seller": {
                 "name": "Example Agency Ltd",
@@ -91,6 +105,7 @@ def context(client: str, rows: list[dict]) -> dict:
                 "ref": "REQ-1090",
                 "subject": "Новый отчёт для ООО Ромашка",
                 "status": "in progress",
+                "state": Status.IN_PROGRESS,
                 "hours": Decimal("4"),
                 "amount": Decimal("600.00"),
             }
@@ -213,3 +228,106 @@ def test_rendered_pages_keep_to_their_margins_with_amounts_flush_right(tmp_path:
         assert top >= (MARGIN - 0.5) * mm and bottom <= (297 - MARGIN + 5) * mm
         if path != drawn[-1]:
             assert right >= (210 - MARGIN - 2) * mm, f"{path.name}: amounts flush right"
+
+
+# -- in the client's language ----------------------------------------------------------------
+
+# What the English PDF says in its own words: none of it may be left in a translated one.
+ENGLISH = (
+    "statement for", "PREVIEW", "Invoice", "issued", "due", "From:", "To:", "Tax ID",
+    "Plan fee", "plan", "Included hours", "Work this month", "Adjustments", "continued",
+    "Request", "Subject", "Hours", "Included", "Charged", "Not charged", "Amount",
+    "Net:", "Tax ", "VAT", "Total due", "Please pay", "quoting", "SLA this month", "on time",
+    "Approved work", "approved", "in progress", "from your included hours", "Page",
+)  # fmt: skip
+
+
+def translated(language: str, rows: int = 2, **changed) -> str:
+    """The text of a statement in USD, its first row $1,150.00, as ``language`` reads it
+    (worded by views.in_language, as billing sends it): a preview, with an adjustment."""
+    work = [row(n, f"Σφάλμα {n}") for n in range(rows)]
+    work[0]["amount"] = Decimal("1150.00")
+    sent = context("Ελληνική Εταιρεία", work)
+    sent["adjustments"] = [{**row(9, "Отчёт"), "month": "2026-09"}]
+    sent = {**sent, "currency": "USD", "preview": True, **changed}
+    # Lines read as one: a long row's why goes on to a second line
+    return " ".join(pages(statement_pdf(in_language(sent, language)))).replace("\n", " ")
+
+
+def test_a_german_clients_pdf_is_in_german_from_its_title_to_its_footer():
+    # Given a statement as Zed GmbH, who reads German, gets it
+    text = translated("de")
+    # Then it is a Rechnung, its dates, money and hours as German writes them
+    assert "Example Agency: Abrechnung für Oktober 2026" in text
+    assert "VORSCHAU: der Monat bis heute" in text
+    assert (
+        "Rechnung EA-2026-00017 vom Sonntag, 1. November 2026, fällig am Dienstag, 1. Dezember 2026"
+    ) in text
+    assert (
+        "Von: Example Agency Ltd, 1 High Street, London EC1A 1AA, USt-IdNr. GB 123 4567 89" in text
+    )
+    assert "Paketgebühr: 500,00\xa0$" in text and "Professional-Paket" in text
+    assert "Inklusivstunden: 10\xa0Std. von 10\xa0Std. genutzt, 0\xa0Std. übrig" in text
+    assert "Arbeiten in diesem Monat" in text and "Nachträge:" in text
+    assert "Anfrage Betreff Stunden Inklusiv Berechnet Nicht berechnet Betrag" in text
+    assert "REQ-1001 Σφάλμα 0 7,5\xa0Std. 2\xa0Std. 5\xa0Std. 0,5\xa0Std. 1.150,00\xa0$" in text
+    # each row's why in German and whole, however long, and each day as German writes it
+    assert "0,5\xa0Std. über der freigegebenen Schätzung: nicht berechnet" in text
+    assert "Do., 1. Okt.  0,75\xa0Std." in text
+    assert "Nettobetrag: 2.351,50\xa0$" in text and "USt. 20 %: 470,30\xa0$" in text
+    assert "Gesamtbetrag: 2.821,80\xa0$" in text
+    assert "Bitte zahlen Sie bis Dienstag, 1. Dezember 2026 (30 Tage) unter Angabe von" in text
+    assert "SLA in diesem Monat: Erstreaktionen rechtzeitig 4 von 4" in text
+    assert "(in Arbeit), freigegeben: 600,00\xa0$" in text
+    assert "Rechnung EA-2026-00017" in text and "Seite 1 von 1" in text
+    # And no English word of the PDF's own is left
+    assert [label for label in ENGLISH if label in text] == []
+
+
+def test_a_reverse_charge_invoice_says_so_in_german():
+    invoice = {**context("Zed GmbH", [])["invoice"], "tax_rate": None, "tax": Decimal("0.00")}
+    invoice["reverse_charge"] = "(the English note: in_language words it)"
+    text = translated("de", invoice=invoice)
+    assert "USt.: 0,00\xa0$" in text
+    assert "Steuerschuldnerschaft des Leistungsempfängers" in text and "VAT" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "invoice", "net", "words"),
+    [
+        ("fr", "Facture", "Montant HT", ("Travaux du mois", "Non facturées", "Page 1 sur 1")),
+        ("es", "Factura", "Base imponible", ("Trabajos de este mes", "No facturadas", "Página 1")),
+        ("nl", "Factuur", "Netto", ("Werk deze maand", "Niet berekend", "Pagina 1 van 1")),
+    ],
+)
+def test_a_pdf_in_french_spanish_or_dutch_is_in_its_language(language, invoice, net, words):
+    text = translated(language)
+    # The invoice, its due date and money written as that language writes them (as its email)
+    assert f"{invoice} EA-2026-00017" in text
+    assert day(date(2026, 12, 1), language) in text
+    assert money(Decimal("1150.00"), "USD", language) in text
+    assert net in text and all(word in text for word in words)
+    left = ("statement for", "Invoice", "Work this month", "Not charged", "Total due", "Page 1 of")
+    assert [label for label in left if label in text] == []
+
+
+def test_a_german_page_keeps_its_headings_apart_and_to_its_margins(tmp_path: Path):
+    # Given a German statement, whose headings and hours are longer than English ones
+    sent = in_language(context("Zed GmbH", [row(n, SUBJECTS[n]) for n in range(3)]), "de")
+    (tmp_path / "de.pdf").write_bytes(statement_pdf(sent))
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "de.pdf", "de"], cwd=tmp_path, check=True)
+    page = Image.open(tmp_path / "de-1.png").convert("L")
+    mm = 80 / 25.4
+    # Then the ink keeps to the margins
+    left, _, right, _ = page.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert left >= (MARGIN - 0.5) * mm and right <= (210 - MARGIN + 0.5) * mm
+    # And in the table's heading band the seven headings stand apart, 2 mm or more between
+    # any two: none is cut or runs into the next
+    edge = int((MARGIN + 0.5) * mm)  # inside the band, left of its first heading
+    shaded = [y for y in range(page.height) if page.getpixel((edge, y)) == 236]
+    band = page.crop((0, shaded[0], page.width, shaded[0] + int(6 * mm)))
+    inked = [
+        x for x in range(band.width) if band.crop((x, 0, x + 1, band.height)).getextrema()[0] < 128
+    ]
+    gaps = [b - a for a, b in pairwise(inked) if b - a > 1]
+    assert len([gap for gap in gaps if gap >= 2 * mm]) == 6, "seven headings, six gaps"

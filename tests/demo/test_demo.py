@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import email
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.policy import default
+from pathlib import Path
 
+import pypdf
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,17 +34,28 @@ ZOE_APPROVES = (
 )
 
 
+GREEK = "Ελληνική Εταιρεία Α.Ε."
+WEEKDAY = r"(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+
+
 @dataclass(frozen=True)
 class Demo:
     report: str
     database_url: str
+    folder: Path
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """One run of the demo, shared by the tests that read what it did."""
     folder = tmp_path_factory.mktemp("demo")
-    return Demo(run_demo(folder), f"sqlite:///{folder / 'intake-demo.db'}")
+    return Demo(run_demo(folder), f"sqlite:///{folder / 'intake-demo.db'}", folder)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages
+    )
 
 
 @pytest.fixture
@@ -86,6 +100,11 @@ def test_the_demo_files_every_sample_message_and_says_what_became_of_it(demo, de
     assert re.search(r"^ +tax 20 % +200\.00$", statements, re.M)
     assert re.search(r"^ +no VAT: reverse charge +0\.00$", statements, re.M)
     assert re.search(r"^ +total due by \d{4}-\d{2}-\d{2} +1200\.00$", statements, re.M)
+    # and a client whose name is in Greek letters, billed its plan fee with 24 % tax
+    hellas = r"^  hellas: invoice INV-\d{5}, 500\.00 \(created\) -> logistirio@hellas\.example$"
+    assert re.search(hellas, statements, re.M)
+    assert re.search(r"^ +tax 24 % +120\.00$", statements, re.M)
+    assert re.search(r"^ +total due by \d{4}-\d{2}-\d{2} +620\.00$", statements, re.M)
     # and the plan advice staff get after them: Acme pays Professional's fee for a bug fix
     advice = report.split("Plan advice for Sep–Nov 2026, emailed to staff:\n")[1]
     assert advice.startswith("  Acme Ltd: $3,000.00 on Professional")
@@ -151,3 +170,39 @@ def test_zoe_s_approval_approves_the_revised_quote_in_her_name(demo_db):
     )
     # And the work went on to be logged and closed by Dana
     assert request.status is Status.DONE
+
+
+def test_each_statement_is_written_as_its_pdf_and_zed_reads_its_own_in_german(demo):
+    # Given the sample month billed
+    statements = demo.report.split("Statements for 2026-11")[1]
+    # Then each client's statement PDF is in the demo's folder, and the report says where
+    folder = demo.folder / "statements"
+    written = sorted(path.name for path in folder.glob("*.pdf"))
+    assert written == [f"{c}-2026-11.pdf" for c in ("acme", "globex", "hellas", "zed")]
+    for path in folder.glob("*.pdf"):
+        assert f"PDF: {path} (to " in statements
+    assert f"PDF: {folder / 'hellas-2026-11.pdf'} (to {GREEK}, in English)" in statements
+    # The Greek client's shows its name and address as written, with the invoice's
+    # number, due date and tax
+    hellas = pdf_text(folder / "hellas-2026-11.pdf")
+    assert f"To: {GREEK}, Λογιστήριο, Ερμού 25, 105 63 Αθήνα, Tax ID EL 801234567" in hellas
+    assert re.search(
+        r"Invoice INV-\d{5}, issued \w{3} \d+ \w{3} 2026, due \w{3} \d+ \w{3} 2026", hellas
+    )
+    assert "Tax 24 %: $120.00" in hellas and "Total due: $620.00" in hellas
+    # Zed GmbH reads German: its PDF is a Rechnung, its money and due date as German writes them
+    zed = pdf_text(folder / "zed-2026-11.pdf")
+    due = rf"fällig am {WEEKDAY}, \d+\. Dezember 2026"
+    assert re.search(rf"Rechnung INV-\d{{5}} vom {WEEKDAY}, \d+\. Dezember 2026, {due}", zed)
+    assert "Gesamtbetrag: 675,00\xa0$" in zed and "Steuerschuldnerschaft" in zed
+    assert "Total due" not in zed and "Invoice" not in zed
+    # and the report shows the newcomer what Zed reads: the invoice, its line and total due
+    assert "(to Zed GmbH, in German), which reads:" in statements
+    assert re.search(rf"^ +Rechnung INV-\d{{5}} vom .*, {due}$", statements, re.M)
+    assert re.search(
+        r"^ +REQ-1002 Could you add CSV export of orders\? +4,5\xa0Std\. +675,00\xa0\$$",
+        statements,
+        re.M,
+    )
+    assert re.search(r"^ +wie freigegeben berechnet$", statements, re.M)
+    assert re.search(r"^ +Gesamtbetrag: 675,00\xa0\$$", statements, re.M)

@@ -4,10 +4,12 @@ monthly statement, and a STATUS reply; staff keep reading English."""
 from __future__ import annotations
 
 import email
+import io
 import re
 from decimal import Decimal
 from email.policy import default
 
+import pypdf
 import pytest
 
 from intake.billing import service as billing
@@ -89,7 +91,7 @@ def test_an_english_client_is_still_quoted_in_english(session, settings, german_
     assert text.startswith("Hello Alice,\n") and "Thank you for your request." in text
 
 
-def test_a_german_clients_statement_is_in_german_and_its_pdf_in_english(
+def test_a_german_clients_statement_and_its_pdf_are_in_german_and_its_csv_in_english(
     session, settings, german_zed
 ):
     # Given October's work, Zed's a question of 1.5 h charged at $150 an hour
@@ -108,11 +110,21 @@ def test_a_german_clients_statement_is_in_german_and_its_pdf_in_english(
     )
     assert "1,5\xa0Std.: wie freigegeben berechnet  225,00\xa0$" in text
     assert "Di., 20. Okt.  1,5\xa0Std." in text
-    assert "Zu zahlen: 225,00\xa0$" in text
-    assert "Arbeiten im Oktober 2026" in html and "Zu zahlen: <strong>225,00\xa0$</strong>" in html
-    # And its CSV and PDF are the ones every client gets (the PDF is not translated yet)
-    files = {a.get_filename() for a in statement.iter_attachments()}
-    assert files == {"statement-2026-10.csv", "statement-2026-10.pdf"}
+    assert "Gesamtbetrag: 225,00\xa0$" in text
+    assert (
+        "Arbeiten im Oktober 2026" in html and "Gesamtbetrag: <strong>225,00\xa0$</strong>" in html
+    )
+    # And the PDF attached is the invoice in German too, its due date as German writes it
+    files = {a.get_filename(): a.get_content() for a in statement.iter_attachments()}
+    assert set(files) == {"statement-2026-10.csv", "statement-2026-10.pdf"}
+    pdf = " ".join(
+        page.extract_text()
+        for page in pypdf.PdfReader(io.BytesIO(files["statement-2026-10.pdf"])).pages
+    )
+    assert re.search(rf"Rechnung INV-\d{{5}} vom {WEEKDAY}, .* fällig am {WEEKDAY}, ", pdf)
+    assert "Gesamtbetrag: 225,00\xa0$" in pdf and "Total due" not in pdf
+    # while the CSV keeps the column names a spreadsheet or an accounting import reads
+    assert files["statement-2026-10.csv"].startswith("period,worked in,kind,description")
 
 
 def test_a_german_contacts_status_command_is_answered_in_german(session, settings, german_zed):

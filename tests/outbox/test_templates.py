@@ -13,7 +13,7 @@ import jinja2
 import pytest
 
 from intake.outbox.compose import Envelope, compose, new_message_id
-from intake.outbox.templates import BUNDLED, render
+from intake.outbox.templates import BUNDLED, plan, render
 
 BASE = {
     "agency_name": "Example Agency",
@@ -414,6 +414,18 @@ def test_composed_mail_carries_the_thread_and_robot_headers():
 def test_a_plan_is_named_once(name: str, said: str) -> None:
     rendered = render("staff_new_request", {**SAMPLES["staff_new_request"], "plan_name": name})
     assert said in rendered.text and said in rendered.html and "plan plan" not in rendered.text
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "No plan"), ("de", "ohne Paket"), ("fr", "sans formule"), ("nl", "zonder pakket")],
+)
+def test_no_plan_is_said_in_the_readers_language_as_plans_toml_names_it(language, said) -> None:
+    # "No plan" is what the bundled plans.toml calls [plan.none]: a description, translated
+    # (a client with no plan reads it on the statement PDF and in the HOURS answer)
+    assert plan("No plan", language) == said
+    # while a plan's own name stays as the price sheet writes it
+    assert "Basic" in plan("Basic", language) and "No plan" not in plan("Basic", language)
 
 
 def test_a_statement_says_nothing_of_service_when_there_was_none_to_report() -> None:
