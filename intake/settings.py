@@ -387,6 +387,43 @@ class AuthenticationSettings(_Section):
     authserv_id: str = "mx.agency.example"
 
 
+def smtp_sends_as_imap(values: Any) -> Any:
+    """[smtp] with auth = "oauth2" and no [smtp.oauth2] of its own uses the account of
+    [imap.oauth2]: one mailbox that reads and sends, one refresh token."""
+    if not isinstance(values, dict):
+        return values
+    smtp, imap = values.get("smtp"), values.get("imap")
+    if not isinstance(smtp, dict) or smtp.get("auth") != "oauth2" or "oauth2" in smtp:
+        return values
+    shared = imap.get("oauth2") if isinstance(imap, dict) else getattr(imap, "oauth2", None)
+    if shared is not None:
+        return {**values, "smtp": {**smtp, "oauth2": shared}}
+    return values
+
+
+class MailboxSettings(_Section):
+    """One of several support addresses (``[[mailbox]]``): its own IMAP folder to read and
+    SMTP server to send from. Requests that come in on it are answered from it, under its
+    brand (the name in From and in the emails; the agency's name when empty)."""
+
+    address: str
+    brand: str = ""
+    imap: ImapSettings
+    smtp: SmtpSettings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _smtp_sends_as_imap(cls, values: Any) -> Any:
+        return smtp_sends_as_imap(values)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"not an email address: {value!r}")
+        return value.strip().lower()
+
+
 class Settings(BaseSettings):
     """Every setting of one intake installation."""
 
@@ -410,6 +447,9 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=0)
     imap: ImapSettings = ImapSettings()
     smtp: SmtpSettings = SmtpSettings()
+    # Several support addresses, each with its own [mailbox.imap] and [mailbox.smtp]; when
+    # none is given, support_address with [imap] and [smtp] is the one mailbox.
+    mailbox: tuple[MailboxSettings, ...] = ()
     staff: tuple[StaffMember, ...] = ()
     queue: QueueSettings = QueueSettings()
     sweeper: SweeperSettings = SweeperSettings()
@@ -423,17 +463,20 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _smtp_sends_as_imap(cls, values: Any) -> Any:
-        """[smtp] with auth = "oauth2" and no [smtp.oauth2] of its own uses the account of
-        [imap.oauth2]: one mailbox that reads and sends, one refresh token."""
-        if not isinstance(values, dict):
-            return values
-        smtp, imap = values.get("smtp"), values.get("imap")
-        if not isinstance(smtp, dict) or smtp.get("auth") != "oauth2" or "oauth2" in smtp:
-            return values
-        shared = imap.get("oauth2") if isinstance(imap, dict) else getattr(imap, "oauth2", None)
-        if shared is not None:
-            return {**values, "smtp": {**smtp, "oauth2": shared}}
-        return values
+        return smtp_sends_as_imap(values)
+
+    @field_validator("mailbox")
+    @classmethod
+    def _distinct(cls, value: tuple[MailboxSettings, ...]) -> tuple[MailboxSettings, ...]:
+        for key, what in (
+            (lambda m: m.address, "address"),
+            (lambda m: m.imap.mailbox_name, "imap"),
+        ):
+            seen = [key(m) for m in value]
+            twice = sorted({k for k in seen if seen.count(k) > 1})
+            if twice:
+                raise ValueError(f"two mailboxes have the same {what}: {twice[0]}")
+        return value
 
     @field_validator("support_address")
     @classmethod
@@ -519,7 +562,30 @@ class Settings(BaseSettings):
     @property
     def own_addresses(self) -> frozenset[str]:
         """Addresses intake itself sends from: mail from them is never answered."""
-        return frozenset({self.support_address})
+        return frozenset({self.support_address, *(m.address for m in self.mailboxes)})
+
+    @property
+    def mailboxes(self) -> tuple[MailboxSettings, ...]:
+        """Every mailbox intake reads, the first the one staff emails leave from."""
+        if self.mailbox:
+            return self.mailbox
+        return (MailboxSettings(address=self.support_address, imap=self.imap, smtp=self.smtp),)
+
+    def mailbox_named(self, name: str | None) -> MailboxSettings:
+        """The mailbox whose folder is ``name`` (``ImapSettings.mailbox_name``), else the
+        first: mail from the command line, or from a folder no longer configured."""
+        for mailbox in self.mailboxes:
+            if mailbox.imap.mailbox_name == name:
+                return mailbox
+        return self.mailboxes[0]
+
+    def mailbox_at(self, address: str) -> MailboxSettings:
+        """The mailbox that sends as ``address``, else the first."""
+        wanted = address.strip().lower()
+        return next((m for m in self.mailboxes if m.address == wanted), self.mailboxes[0])
+
+    def brand_of(self, mailbox: MailboxSettings) -> str:
+        return mailbox.brand or self.agency_name
 
     @property
     def zone(self) -> ZoneInfo:

@@ -275,3 +275,33 @@ def test_a_token_file_is_relative_to_the_config_file(tmp_path):
     )
     oauth2 = load_settings(config).imap.oauth2
     assert oauth2 is not None and oauth2.token_file == tmp_path / "secrets" / "imap.token"
+
+
+def test_one_mailbox_without_mailbox_tables_and_several_with_them():
+    one = load_settings(None, support_address="Help@Agency.example")
+    [only] = one.mailboxes
+    assert (only.address, only.imap, only.smtp) == ("help@agency.example", one.imap, one.smtp)
+    box = {"imap": {"host": "imap.b.example"}, "smtp": {"host": "smtp.b.example"}}
+    several = load_settings(
+        None,
+        mailbox=[
+            {"address": "support@a.example", **box, "imap": {"host": "imap.a.example"}},
+            {"address": "Billing@B.example", "brand": "B", **box},
+        ],
+    )
+    assert [m.address for m in several.mailboxes] == ["support@a.example", "billing@b.example"]
+    assert several.mailbox_at("billing@b.example").smtp.host == "smtp.b.example"
+    assert several.mailbox_named("nobody@x:1/INBOX").address == "support@a.example"
+    assert {"support@a.example", "billing@b.example"} <= several.own_addresses
+    assert several.brand_of(several.mailboxes[1]) == "B"
+    assert several.brand_of(several.mailboxes[0]) == "Example Agency"
+
+
+def test_two_mailboxes_on_one_address_or_folder_are_one_line():
+    box = {"imap": {"host": "imap.example"}, "smtp": {"host": "smtp.example"}}
+    with pytest.raises(ConfigError, match=r"two mailboxes have the same address: a@x\.example"):
+        load_settings(None, mailbox=[{"address": "a@x.example", **box}] * 2)
+    with pytest.raises(ConfigError, match="two mailboxes have the same imap"):
+        load_settings(
+            None, mailbox=[{"address": "a@x.example", **box}, {"address": "b@x.example", **box}]
+        )

@@ -17,15 +17,21 @@ from intake.mail import store, tokens
 from intake.mail.lock import mailbox_lock
 from intake.mail.mailbox import CONNECTION_ERRORS, Mailbox, by_size
 from intake.outbox import notices
+from intake.settings import ImapSettings
 from workers import filing, runtime
 
 log = logging.getLogger(__name__)
 
 
 class Poller:
-    def __init__(self, rt: runtime.Runtime, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        rt: runtime.Runtime,
+        stop: threading.Event | None = None,
+        imap: ImapSettings | None = None,
+    ) -> None:
         self.rt = rt
-        self.settings = rt.settings.imap
+        self.settings = imap or rt.settings.imap
         self.stop = stop or threading.Event()
         self.mailbox_name = self.settings.mailbox_name
         self._caught_up = False

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import check_connection, make_engine, session_factory, utcnow
 from intake.filing.files import check_files
@@ -19,7 +19,7 @@ from intake.mail import store
 from intake.mail.mailbox import Mailbox, by_size
 from intake.mail.models import Filing, InboundMessage
 from intake.mail.parsing import extract_message_id, message_key
-from intake.settings import Settings
+from intake.settings import ImapSettings, Settings
 
 # What each filing is called in a preview line.
 _FILED = {
@@ -49,37 +49,48 @@ class Preview:
 
 
 def dry_run(settings: Settings) -> list[Preview]:
-    """What ``run --once`` would file and send now, changing nothing anywhere."""
+    """What ``run --once`` would file and send now, changing nothing anywhere: each
+    mailbox in turn, in one transaction rolled back at the end."""
     check_files(settings)
     engine = make_engine(settings.database_url)
     try:
         check_connection(engine)
         factory = session_factory(engine)
-        mailbox = Mailbox(settings.imap, readonly=True, database=factory)
-        try:
-            uidvalidity = mailbox.connect()
-            with factory() as session:
-                session.info["dry_run"] = True
-                try:
-                    return list(_preview(session, settings, mailbox, uidvalidity))
-                finally:
-                    session.rollback()
-        finally:
-            mailbox.close()
+        with factory() as session:
+            session.info["dry_run"] = True
+            try:
+                return [
+                    preview
+                    for imap in (m.imap for m in settings.mailboxes)
+                    for preview in _mailbox_preview(session, settings, imap, factory)
+                ]
+            finally:
+                session.rollback()
     finally:
         engine.dispose()
 
 
+def _mailbox_preview(
+    session: Session, settings: Settings, imap: ImapSettings, factory: sessionmaker[Session]
+) -> list[Preview]:
+    mailbox = Mailbox(imap, readonly=True, database=factory)
+    try:
+        uidvalidity = mailbox.connect()
+        return list(_preview(session, settings, imap, mailbox, uidvalidity))
+    finally:
+        mailbox.close()
+
+
 def _preview(
-    session: Session, settings: Settings, mailbox: Mailbox, uidvalidity: int
+    session: Session, settings: Settings, imap: ImapSettings, mailbox: Mailbox, uidvalidity: int
 ) -> Iterator[Preview]:
-    name = settings.imap.mailbox_name
+    name = imap.mailbox_name
     last_uid, history_until = store.starting_point(store.read_cursor(session, name), uidvalidity)
     if history_until is None:
         history_until = mailbox.last_uid()
     uids = mailbox.uids_after(last_uid)
-    limit = int(settings.imap.batch_megabytes * 1024 * 1024)
-    now, within = utcnow(), settings.imap.answer_existing_within
+    limit = int(imap.batch_megabytes * 1024 * 1024)
+    now, within = utcnow(), imap.answer_existing_within
     for chunk in by_size(uids, mailbox.sizes(uids), limit):
         for item in store.with_history(mailbox.fetch(chunk), history_until, now, within):
             ids = store.store_raw(session, name, uidvalidity, [item])

@@ -83,9 +83,10 @@ def learn(rt: runtime.Runtime) -> None:
 
 def check_smtp(rt: runtime.Runtime) -> None:
     """Connect (STARTTLS and login as configured) and QUIT, sending nothing: a wrong [smtp]
-    raises ServerUnreachable or LoginRejected naming the setting."""
-    with SmtpConnection(rt.settings.smtp, rt.factory):
-        pass
+    raises ServerUnreachable or LoginRejected naming the setting. Each mailbox's server."""
+    for mailbox in rt.settings.mailboxes:
+        with SmtpConnection(mailbox.smtp, rt.factory):
+            pass
 
 
 def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
@@ -95,7 +96,7 @@ def run_once(settings: Settings, timeout: float = 3600.0, **engine: Any) -> int:
     learn(rt)
     stop = threading.Event()
     with workers_running(rt):
-        stored = Poller(rt, stop).run_once()
+        stored = sum(Poller(rt, stop, m.imap).run_once() for m in rt.settings.mailboxes)
         wait_until_settled(rt, timeout)
     rt.broker.close()
     return stored
@@ -155,7 +156,7 @@ def run(settings: Settings, stop: threading.Event | None = None, **engine: Any) 
         scheduler.start()
         filing.sweep()  # whatever an earlier run left unfinished
         try:
-            Poller(rt, stop).run_forever()
+            poll_every_mailbox(rt, stop)
         finally:
             stop.set()
             scheduler.join(timeout=5)
@@ -174,7 +175,29 @@ def poll(settings: Settings) -> None:
     rt = setup(settings)
     stop = threading.Event()
     _stop_on_signals(stop)
-    Poller(rt, stop).run_forever()
+    poll_every_mailbox(rt, stop)
+
+
+def poll_every_mailbox(rt: runtime.Runtime, stop: threading.Event) -> None:
+    """One poller a mailbox until ``stop``: the first in this thread, the others each in
+    its own. A poller whose server is down retries on its own; the others go on."""
+    first, *others = rt.settings.mailboxes
+    threads = [
+        threading.Thread(
+            target=Poller(rt, stop, mailbox.imap).run_forever,
+            name=f"poller {mailbox.address}",
+            daemon=True,
+        )
+        for mailbox in others
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        Poller(rt, stop, first.imap).run_forever()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
 
 
 def worker(settings: Settings, processes: int | None = None, threads: int | None = None) -> None:

@@ -55,7 +55,7 @@ def quote_answered(msg: Incoming) -> Quote | None:
     """The quote of the request a reply answers: the token of the address it was sent to
     (support+<token>@...), else the token of the Reply-To of the nearest email of ours in
     its thread (In-Reply-To, then References from the last) that had one."""
-    session, support, mail = msg.session, msg.settings.support_address, msg.mail
+    session, support, mail = msg.session, msg.settings.own_addresses, msg.mail
     tokens = list(plus_tokens((*mail.to, *mail.cc), support))
     ids = [i for i in (*mail.in_reply_to, *reversed(mail.references)) if i]
     if not tokens and ids:

@@ -55,6 +55,7 @@ def _cut(text: str, width: int) -> str:
     "--owner", default=None, help='Only the requests of this staff member ("none": nobody\'s).'
 )
 @click.option("--overdue", is_flag=True, help="Only requests past an SLA target.")
+@click.option("--mailbox", default=None, help="Only requests that came in on this address.")
 @click.option(
     "--sort",
     type=click.Choice(["number", "due"]),
@@ -69,16 +70,19 @@ def list_command(
     client: str | None,
     owner: str | None,
     overdue: bool,
+    mailbox: str | None,
     sort: str,
 ) -> None:
     """List requests with their owner and when their SLA next falls due."""
     owner_address = None if owner is None else _staff_address(ctx, owner)
+    folder = None if mailbox is None else _folder_of(ctx, mailbox)
     with transaction(database(ctx)) as session:
         rows = list_requests(
             session,
             status=Status(status) if status else None,
             client=client,
             owner=owner_address,
+            folder=folder,
         )
         standings = sla.open_standings(session, ctx.settings, utcnow())
     position = {s.request.id: n for n, s in enumerate(standings)}
@@ -353,3 +357,14 @@ def examples_command(ctx: Context) -> None:
     the classifier's labelled set: intake requests examples >> tests/data/labelled/house.toml"""
     with transaction(database(ctx)) as session:
         click.echo(corrections_toml(session), nl=False)
+
+
+def _folder_of(ctx: Context, address: str) -> str:
+    """The IMAP folder of the mailbox that receives ``address``."""
+    wanted = address.strip().lower()
+    mailboxes = ctx.settings.mailboxes
+    for mailbox in mailboxes:
+        if mailbox.address == wanted:
+            return mailbox.imap.mailbox_name
+    known = ", ".join(m.address for m in mailboxes)
+    raise InvalidInput(f"--mailbox: {address} is none of the mailboxes ({known})")

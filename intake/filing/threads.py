@@ -29,7 +29,7 @@ def thread_clues(settings: Settings, mail: InboundMail) -> Clues:
         mail.references,
         mail.subject,
         (*mail.to, *mail.cc),
-        settings.support_address,
+        settings.own_addresses,
     )
 
 

@@ -46,7 +46,7 @@ def clues_of(
     references: Iterable[str],
     subject: str,
     recipients: Iterable[str],
-    support_address: str,
+    support_address: str | Iterable[str],
 ) -> Clues:
     ids: list[str] = []
     for mid in (*in_reply_to, *reversed(tuple(references))):
@@ -72,14 +72,15 @@ def by_message_id(pairs: Iterable[tuple[str, KnownRequest]]) -> dict[str, KnownR
     return {mid: next(iter(found)) for mid, found in seen.items() if len(found) == 1}
 
 
-def plus_tokens(recipients: Iterable[str], support_address: str) -> tuple[str, ...]:
-    """Tokens of ``support+<token>@domain`` among the recipients, in order."""
-    local, _, domain = support_address.lower().partition("@")
+def plus_tokens(recipients: Iterable[str], support: str | Iterable[str]) -> tuple[str, ...]:
+    """Tokens of ``support+<token>@domain`` among the recipients, in order; ``support``:
+    the support address, or each of several (one per mailbox)."""
+    ours = {support.lower()} if isinstance(support, str) else {a.lower() for a in support}
     found: list[str] = []
     for address in recipients:
         r_local, _, r_domain = address.lower().partition("@")
         base, plus, token = r_local.partition("+")
-        if plus and base == local and r_domain == domain and token and token not in found:
+        if plus and f"{base}@{r_domain}" in ours and token and token not in found:
             found.append(token)
     return tuple(found)
 

@@ -10,6 +10,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +26,7 @@ from intake.requests.models import Request
 from intake.settings import Settings
 
 log = logging.getLogger(__name__)
+_HEADERS = BytesHeaderParser(policy=compat32)
 
 
 # Who else must hear of an email the mail server refused, for good (``refused`` None) or
@@ -76,19 +80,24 @@ def deliver(
     factory: sessionmaker[Session], settings: Settings, ids: Sequence[int]
 ) -> DeliveryResult:
     result = DeliveryResult()
-    connection: SmtpConnection | None = None
+    # One connection a mailbox: each email leaves through the server of the address it is
+    # from (the mailbox its request came in on).
+    connections: dict[str, SmtpConnection] = {}
     try:
         for outbound_id in sorted(set(ids)):
             with transaction(factory) as session:
                 row = session.execute(_LOCK_PENDING, {"id": outbound_id}).first()
                 if row is None:
                     continue  # sent already, or another worker holds it right now
+                mailbox = settings.mailbox_at(_sender(row.raw))
+                connection = connections.get(mailbox.address)
                 if connection is None:
-                    connection = SmtpConnection(settings.smtp, factory)
+                    connection = SmtpConnection(mailbox.smtp, factory)
                     connection.open()
+                    connections[mailbox.address] = connection
                 try:
                     delivery = connection.send(
-                        Parcel(settings.support_address, tuple(row.recipients), row.raw)
+                        Parcel(mailbox.address, tuple(row.recipients), row.raw)
                     )
                 except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost):
                     raise
@@ -96,7 +105,7 @@ def deliver(
                     log.exception("outbox %s could not be sent; marked failed", row.id)
                     delivery = Delivery(False, f"could not be sent: {exc!r}"[:1000])
                     connection.close()  # in an unknown state after that
-                    connection = None
+                    del connections[mailbox.address]
                 if delivery.accepted:
                     # One statement, not the ORM's unit of work: this runs once an email.
                     session.execute(
@@ -128,9 +137,14 @@ def deliver(
         _note_deferral(factory, [i for i in ids if i not in waiting], str(exc))
         result.deferred = str(exc)
     finally:
-        if connection is not None:
+        for connection in connections.values():
             connection.close()
     return result
+
+
+def _sender(raw: bytes) -> str:
+    """The address an email of ours is From: its headers as composed, read back."""
+    return parseaddr(str(_HEADERS.parsebytes(raw)["From"] or ""))[1]
 
 
 def _refused(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from intake import memo
 from intake.db import utcnow
+from intake.mail.matching import plus_tokens
 from intake.mail.models import InboundMessage
 from intake.mail.parsing import InboundMail
 from intake.outbox.compose import Attachment, Envelope, compose, new_message_id
@@ -20,7 +21,7 @@ from intake.outbox.language import SOURCE
 from intake.outbox.models import OutboundMessage
 from intake.outbox.templates import render
 from intake.requests.models import Request
-from intake.settings import Settings
+from intake.settings import MailboxSettings, Settings
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,12 @@ def queue_email(
     :func:`over_the_cap`)."""
     now = utcnow()
     ref = request.ref if request is not None else ""
+    mailbox = sending_mailbox(session, settings, request, inbound)
     rendered = render(
         kind,
         {
-            "agency_name": settings.agency_name,
-            "support_address": settings.support_address,
+            "agency_name": settings.brand_of(mailbox),
+            "support_address": mailbox.address,
             "ref": ref,
             "currency": settings.billing.currency,
             **context,
@@ -74,13 +76,13 @@ def queue_email(
         settings.templates_dir,
         language,
     )
-    domain = settings.support_address.rpartition("@")[2]
+    domain = mailbox.address.rpartition("@")[2]
     message_id = new_message_id(domain, now)
     envelope = Envelope(
-        sender=settings.support_address,
-        sender_name=settings.agency_name,
+        sender=mailbox.address,
+        sender_name=settings.brand_of(mailbox),
         to=tuple(to),
-        reply_to=reply_to,
+        reply_to=_rebased(reply_to, settings.support_address, mailbox.address),
         in_reply_to=thread.message_id if thread is not None else None,
         references=thread.references if thread is not None else (),
         automatic=automatic,
@@ -104,6 +106,43 @@ def queue_email(
     if row.recipient_key:
         memo.add(session, _replies_key(row.recipient_key), 1)
     return row
+
+
+def sending_mailbox(
+    session: Session,
+    settings: Settings,
+    request: Request | None,
+    inbound: InboundMessage | None = None,
+) -> MailboxSettings:
+    """The mailbox an email leaves from: the one the message it answers came in on, else
+    the one its request's first message came in on, else the first (staff emails about
+    nothing that came in)."""
+    if len(settings.mailboxes) == 1:
+        return settings.mailboxes[0]
+    if inbound is not None:
+        return settings.mailbox_named(inbound.mailbox)
+    if request is not None and request.id is not None:
+        with session.no_autoflush:
+            name = session.scalar(
+                sa.select(InboundMessage.mailbox)
+                .where(InboundMessage.request_id == request.id)
+                .order_by(InboundMessage.id)
+                .limit(1)
+            )
+        return settings.mailbox_named(name)
+    return settings.mailboxes[0]
+
+
+def _rebased(reply_to: str | None, support: str, address: str) -> str | None:
+    """A per-quote reply address (``support+<token>@...``) on the sending mailbox's
+    address, so the client's answer comes back to the mailbox the request is in."""
+    if reply_to is None or address == support:
+        return reply_to
+    tokens = plus_tokens([reply_to], support)
+    if not tokens:
+        return reply_to
+    local, _, domain = address.partition("@")
+    return f"{local}+{tokens[0]}@{domain}"
 
 
 def over_the_cap(session: Session, settings: Settings, address: str) -> bool:

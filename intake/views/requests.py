@@ -49,9 +49,11 @@ def list_requests(
     status: Status | None = None,
     client: str | None = None,
     owner: str | None = None,
+    folder: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """``owner``: a staff address, or "" for the requests nobody owns."""
+    """``owner``: a staff address, or "" for the requests nobody owns; ``folder``: only
+    requests with mail in that mailbox (``ImapSettings.mailbox_name``)."""
     query = sa.select(Request).options(selectinload(Request.client)).order_by(Request.number)
     if status is not None:
         query = query.where(Request.status == status)
@@ -59,6 +61,12 @@ def list_requests(
         query = query.where(Request.owner == owner if owner else Request.owner.is_(None))
     if client is not None:
         query = query.join(Client).where(Client.slug == client)
+    if folder is not None:
+        query = query.where(
+            sa.exists().where(
+                InboundMessage.request_id == Request.id, InboundMessage.mailbox == folder
+            )
+        )
     if limit is not None:
         query = query.limit(limit)
     found = list(session.scalars(query))
