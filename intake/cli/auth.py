@@ -11,11 +11,11 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.cli.common import database
-from intake.errors import ConfigError, IntakeError, LoginRejected
+from intake.errors import ConfigError, IntakeError, InvalidInput, LoginRejected
 from intake.mail.mailbox import Mailbox
 from intake.mail.oauth2 import AccessTokens, access_tokens
 from intake.outbox.smtp import SmtpConnection
-from intake.settings import ImapSettings, Settings, SmtpSettings
+from intake.settings import ImapSettings, MailboxSettings, Settings, SmtpSettings
 
 if TYPE_CHECKING:
     from intake.cli.main import Context
@@ -38,11 +38,17 @@ def command() -> None:
     type=click.Choice(["imap", "smtp"]),
     help="Whose account signs in when [smtp.oauth2] differs from [imap.oauth2] (default: imap).",
 )
+@click.option(
+    "--mailbox",
+    "address",
+    default=None,
+    help="With several [[mailbox]]: which one, by its address (default: the first).",
+)
 @click.pass_obj
-def login(ctx: Context, provider: str | None, which: str | None) -> None:
+def login(ctx: Context, provider: str | None, which: str | None, address: str | None) -> None:
     """Sign the mailbox in: open the URL shown, enter the code, sign in as the mailbox;
     the refresh token is then kept where the settings say."""
-    server = _oauth2_server(ctx.settings, which)
+    server = _oauth2_server(_mailbox(ctx.settings, address), which)
     assert server.oauth2 is not None
     if provider is not None and provider != server.oauth2.provider:
         raise ConfigError(
@@ -65,10 +71,16 @@ def login(ctx: Context, provider: str | None, which: str | None) -> None:
 
 
 @command.command("status")
+@click.option(
+    "--mailbox",
+    "address",
+    default=None,
+    help="With several [[mailbox]]: which one, by its address (default: the first).",
+)
 @click.pass_obj
-def status(ctx: Context) -> None:
+def status(ctx: Context, address: str | None) -> None:
     """Which account, when its access token expires, and whether IMAP and SMTP accept it."""
-    settings = ctx.settings
+    settings = _mailbox(ctx.settings, address)
     servers: list[ImapSettings | SmtpSettings] = [settings.imap, settings.smtp]
     if not any(s.auth == "oauth2" for s in servers):
         raise ConfigError('imap.auth: neither imap.auth nor smtp.auth is "oauth2"')
@@ -131,7 +143,19 @@ def _check(
     return True
 
 
-def _oauth2_server(settings: Settings, which: str | None) -> ImapSettings | SmtpSettings:
+def _mailbox(settings: Settings, address: str | None) -> MailboxSettings:
+    """The mailbox ``--mailbox`` names (the first when it names none)."""
+    if address is None:
+        return settings.mailboxes[0]
+    wanted = address.strip().lower()
+    for mailbox in settings.mailboxes:
+        if mailbox.address == wanted:
+            return mailbox
+    known = ", ".join(m.address for m in settings.mailboxes)
+    raise InvalidInput(f"--mailbox: {address} is none of the mailboxes ({known})")
+
+
+def _oauth2_server(settings: MailboxSettings, which: str | None) -> ImapSettings | SmtpSettings:
     chosen: dict[str, ImapSettings | SmtpSettings] = {"imap": settings.imap, "smtp": settings.smtp}
     if which is not None:
         server = chosen[which]
@@ -144,8 +168,8 @@ def _oauth2_server(settings: Settings, which: str | None) -> ImapSettings | Smtp
 
 def _database(ctx: Context) -> sessionmaker[Session] | None:
     """The database, only when it keeps a refresh token: a file store needs none."""
-    settings = ctx.settings
-    for server in (settings.imap, settings.smtp):
-        if server.oauth2 is not None and server.oauth2.token_store == "database":
-            return database(ctx)
+    for mailbox in ctx.settings.mailboxes:
+        for server in (mailbox.imap, mailbox.smtp):
+            if server.oauth2 is not None and server.oauth2.token_store == "database":
+                return database(ctx)
     return None

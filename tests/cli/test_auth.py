@@ -134,3 +134,28 @@ def test_status_of_a_mailbox_to_sign_in_again_names_the_fix(
     assert lines[1].startswith("access token: none: imap.oauth2")
     assert lines[1].endswith("run `intake auth login`")
     assert lines[2].startswith("imap: ") and "does not accept the access token" in lines[2]
+
+
+def test_with_several_mailboxes_auth_names_the_one_it_means(tmp_path):
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        "".join(
+            f'[[mailbox]]\naddress = "{address}"\n[mailbox.imap]\nhost = "{host}"\n'
+            f'[mailbox.smtp]\nhost = "{host}"\n'
+            for address, host in (
+                ("support@a.example", "a.example"),
+                ("billing@b.example", "b.example"),
+            )
+        )
+    )
+    unknown = CliRunner().invoke(
+        cli, ["--config", str(config), "auth", "status", "--mailbox", "x@y.z"]
+    )
+    assert unknown.exit_code == 2
+    assert unknown.output.strip().endswith(
+        "--mailbox: x@y.z is none of the mailboxes (support@a.example, billing@b.example)"
+    )
+    chosen = CliRunner().invoke(
+        cli, ["--config", str(config), "auth", "login", "--mailbox", "billing@b.example"]
+    )
+    assert chosen.exit_code == 2 and '.auth: it is "password", not "oauth2"' in chosen.output
