@@ -206,7 +206,8 @@ def one(
         hourly=hourly,
         costings=costings,
         better=better,
-        compared=better or paid_plans[0],
+        # A price sheet of one plan: nothing to compare with but itself.
+        compared=better or (paid_plans[0] if paid_plans else costings[plan.key]),
         over_the_fee=over,
     )
 

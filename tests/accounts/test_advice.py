@@ -5,6 +5,7 @@ quarter, only when the agency sends it) and the introduction to the plans (once)
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from email.policy import default
@@ -20,6 +21,7 @@ from intake.billing import service as billing
 from intake.billing.statement import Period
 from intake.clients.models import Client
 from intake.outbox.models import OutboundMessage
+from intake.plans import price_sheet
 from intake.requests.models import Request
 from tests.drawn import examples
 from tests.factories import add_example_clients, work
@@ -240,3 +242,13 @@ def test_a_client_reads_the_advice_and_the_introduction_in_its_language(
     assert introduced.subject == "Support-Pakete bei Example Agency"
     # Staff read the report in the agency's language
     assert text(sent[0]).startswith("Plans compared over Sep–Nov 2026")
+
+
+def test_a_price_sheet_of_one_plan_advises_nothing(session, settings, clients):
+    monthly(session, "zed", "Login fails", "bug", "4")
+    bill_all(session, settings, SEP, OCT, NOV)
+    sheet = price_sheet(settings)
+    alone = replace(sheet, plans={"none": sheet.plan("none")})
+    zed = session.scalar(sa.select(Client).where(Client.slug == "zed"))
+    found = advice.one(alone, zed, (SEP, OCT, NOV), [], {})
+    assert not found.flagged and found.compared.plan.key == "none"
