@@ -82,8 +82,9 @@ class _Answers:
                 "run `intake auth login`"
             )
         if error in ("invalid_client", "unauthorized_client"):
+            proof = "certificate_file" if self.oauth2.certificate_file else "client_secret"
             return LoginRejected(
-                f"{setting}.client_id/client_secret: {self.host} refused the app ({said})"
+                f"{setting}.client_id/{proof}: {self.host} refused the app ({said})"
             )
         if error == "invalid_scope":
             return LoginRejected(f"{setting}.scopes: {self.host} refused them ({said})")

@@ -1,6 +1,8 @@
 """A local OAuth2 provider for tests: a token endpoint (refresh and device-code grants), a
 device-authorization endpoint and a token-introspection endpoint (what Dovecot's oauth2
-passdb asks), in a thread of the test process on a free loopback port.
+passdb asks), in a thread of the test process on a free loopback port. An app proves who it
+is with its secret or, given ``certificate``, with a JWT signed by the certificate's key
+(RFC 7523, as Microsoft's confidential apps may).
 
 Access tokens live ``lifetime`` seconds; refresh tokens rotate (the old one stops working,
 as a strict provider does) until ``revoke`` refuses them all.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import ssl
 import threading
@@ -19,7 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from cryptography import x509
+
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+JWT_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 @dataclass
@@ -40,10 +46,13 @@ class OAuth2Server:
         client_id: str = "intake",
         client_secret: str = "app-secret",
         tls: ssl.SSLContext | None = None,
+        certificate: x509.Certificate | None = None,
     ) -> None:
         """With ``tls`` it speaks https (MSAL insists) and serves OpenID metadata under any
-        path, as Microsoft's authority does for a tenant."""
+        path, as Microsoft's authority does for a tenant. With ``certificate`` the app signs
+        in with a client assertion its private key signed, not with a secret."""
         self.tls = tls
+        self.certificate = certificate
         self.lifetime = lifetime
         self.client_id, self.client_secret = client_id, client_secret
         self.host, self.port = "127.0.0.1", 0
@@ -173,7 +182,11 @@ class OAuth2Server:
                 user = self.active(form.get("token", ""))
                 self.introspected.append((form.get("token", ""), user is not None))
                 return 200, {"active": True, "username": user} if user else {"active": False}
-            if not self._client_ok(form, auth):
+            if form.get("client_assertion_type") == JWT_ASSERTION:
+                refused = self._assertion_refused(form.get("client_assertion", ""))
+                if refused:
+                    return self._refuse("invalid_client", refused, 401)
+            elif not self._client_ok(form, auth):
                 return self._refuse("invalid_client", "unknown app or wrong secret", 401)
             if path == "/device":
                 code = "dc-" + secrets.token_urlsafe(8)
@@ -196,6 +209,34 @@ class OAuth2Server:
         else:
             client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
         return (client_id, secret) == (self.client_id, self.client_secret)
+
+    def _assertion_refused(self, assertion: str) -> str | None:
+        """Why the app's signed assertion does not prove it is the app, or None: the
+        signature of the certificate's key, for this token endpoint, by this client id."""
+        import jwt
+        from cryptography.hazmat.primitives import hashes
+
+        if self.certificate is None:
+            return "this app has no certificate"
+        try:
+            header = jwt.get_unverified_header(assertion)
+            claims = jwt.decode(
+                assertion,
+                self.certificate.public_key(),  # type: ignore[arg-type]
+                algorithms=["RS256", "PS256"],
+                audience=self.token_url,
+                issuer=self.client_id,
+                options={"require": ["aud", "iss", "sub", "exp"]},
+            )
+        except jwt.PyJWTError as exc:
+            return f"the client assertion does not hold: {exc}"
+        if claims["sub"] != self.client_id:
+            return "the client assertion is not the app's (sub)"
+        # Microsoft finds the certificate by the thumbprint in the header (x5t: SHA-1).
+        sha1 = base64.urlsafe_b64encode(self.certificate.fingerprint(hashes.SHA1()))
+        if header.get("x5t", "").rstrip("=").encode() != sha1.rstrip(b"="):
+            return "no certificate of this app has the thumbprint x5t"
+        return None
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant_type = form.get("grant_type")
@@ -252,6 +293,39 @@ def oauth2_settings(provider: OAuth2Server, token_file: Any, **extra: Any) -> di
         "token_file": str(token_file),
         **extra,
     }
+
+
+def app_certificate(path: Any, name: str = "intake") -> x509.Certificate:
+    """A new RSA key and a self-signed certificate for it, as an admin makes for an app
+    registration: written to ``path`` in one PEM file (key, then certificate), 0600."""
+    import datetime
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    with open(path, "wb") as out:
+        out.write(key_pem + certificate.public_bytes(serialization.Encoding.PEM))
+    os.chmod(path, 0o600)
+    return certificate
 
 
 def sign_in(provider: OAuth2Server, token_file: Any, user: str) -> str:
