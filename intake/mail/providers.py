@@ -1,6 +1,8 @@
-"""OAuth2 providers: renew an access token with a refresh token, and sign a person in with
-the device-code flow (a URL and a code to type on any device) to obtain one. Microsoft
-through MSAL; Google and any standard provider through Authlib.
+"""OAuth2 providers: renew an access token with a refresh token, and sign a person in to
+obtain one, with the device-code flow (a URL and a code to type on any device) or in a
+browser on this computer (an authorization code with PKCE, back through a loopback
+redirect: Google's way for desktop apps). Microsoft through MSAL; Google and any standard
+provider through Authlib.
 
 A provider's "no" becomes an intake error naming the setting: a refused refresh token is
 AuthorizationLost (run `intake auth login`), a refused app is LoginRejected.
@@ -8,6 +10,7 @@ AuthorizationLost (run `intake auth login`), a refused app is LoginRejected.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from intake.errors import AuthorizationLost, ConfigError, LoginRejected, ServerUnreachable
-from intake.settings import GOOGLE_TOKEN_URL, OAuth2Settings
+from intake.settings import OAuth2Settings
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # A refresh token that no longer works, whatever the reason: someone must sign in again.
@@ -46,8 +49,29 @@ class DeviceLogin:
     flow: dict[str, Any] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class BrowserLogin:
+    """A browser sign-in under way: ``url`` is where the person signs in; the browser then
+    comes back to ``redirect_uri`` with a code, which only this ``code_verifier`` redeems,
+    and this ``state``."""
+
+    url: str
+    redirect_uri: str
+    state: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+
+
 class Provider(Protocol):
+    # True: `intake auth login` signs in through a browser (start_browser_login), not a code.
+    signs_in_with_browser: bool
+
     def refresh(self, refresh_token: str) -> Grant: ...
+
+    def start_browser_login(self, redirect_uri: str) -> BrowserLogin: ...
+
+    def finish_browser_login(self, login: BrowserLogin, answer: dict[str, str]) -> Grant:
+        """Redeem the code the browser came back with (``answer``: its query)."""
+        ...
 
     def start_device_login(self) -> DeviceLogin: ...
 
@@ -96,7 +120,9 @@ class _Answers:
 
 
 class Microsoft:
-    """Microsoft Entra ID (Microsoft 365) through MSAL."""
+    """Microsoft Entra ID (Microsoft 365) through MSAL; people sign in with a device code."""
+
+    signs_in_with_browser = False
 
     def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
         self.oauth2 = oauth2
@@ -162,6 +188,12 @@ class Microsoft:
         message = flow.get("message") or _device_message(flow)
         return DeviceLogin(message, float(flow["expires_at"]), flow)
 
+    def start_browser_login(self, redirect_uri: str) -> BrowserLogin:
+        raise NotImplementedError("Microsoft signs in with a device code")
+
+    def finish_browser_login(self, login: BrowserLogin, answer: dict[str, str]) -> Grant:
+        raise NotImplementedError("Microsoft signs in with a device code")
+
     def finish_device_login(self, login: DeviceLogin) -> Grant:
         try:
             result = self._app(public=True).acquire_token_by_device_flow(login.flow)
@@ -192,14 +224,17 @@ class Microsoft:
 
 
 class Standard:
-    """Google, or any provider that speaks RFC 6749 (refresh) and RFC 8628 (device code)."""
+    """Google, or any provider that speaks RFC 6749 (refresh, and the authorization code
+    with RFC 7636's PKCE for the browser sign-in) or RFC 8628 (device code)."""
 
     def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
         self.oauth2 = oauth2
         self.answers = _Answers(section, oauth2)
-        self.token_url = GOOGLE_TOKEN_URL if oauth2.provider == "google" else oauth2.token_url
+        self.token_url = oauth2.token_endpoint
+        # The browser when the provider has an authorization endpoint (Google always).
+        self.signs_in_with_browser = bool(oauth2.authorize_endpoint)
 
-    def _session(self) -> Any:
+    def _session(self, **options: Any) -> Any:
         from authlib.integrations.requests_client import OAuth2Session
 
         o = self.oauth2
@@ -208,7 +243,58 @@ class Standard:
             o.client_secret.get_secret_value() or None,
             scope=" ".join(o.wanted_scopes) or None,
             default_timeout=o.timeout,
+            **options,
         )
+
+    def start_browser_login(self, redirect_uri: str) -> BrowserLogin:
+        from authlib.common.security import generate_token
+
+        verifier = generate_token(64)  # RFC 7636: 43 to 128 characters
+        session = self._session(redirect_uri=redirect_uri, code_challenge_method="S256")
+        url, state = session.create_authorization_url(
+            self.oauth2.authorize_endpoint,
+            code_verifier=verifier,
+            # Google gives a refresh token only for offline access, and again only when
+            # the person consents again; other providers ignore what they do not know.
+            access_type="offline",
+            prompt="consent",
+        )
+        return BrowserLogin(url, redirect_uri, state, verifier)
+
+    def finish_browser_login(self, login: BrowserLogin, answer: dict[str, str]) -> Grant:
+        from authlib.integrations.requests_client import OAuthError
+
+        section = self.answers.section
+        if "error" in answer:
+            raise AuthorizationLost(
+                f"{section}.oauth2: the sign-in did not happen ({answer['error']}); "
+                "run `intake auth login` again"
+            )
+        # Another sign-in's answer (a forged page, an old tab): its code is not redeemed.
+        if not secrets.compare_digest(answer.get("state", ""), login.state):
+            raise AuthorizationLost(
+                f"{section}.oauth2: the browser came back from another sign-in than this one "
+                "(its state differs); nothing was stored; run `intake auth login` again"
+            )
+        try:
+            return self._fetch(
+                lambda s: s.fetch_token(
+                    self.token_url,
+                    grant_type="authorization_code",
+                    code=answer.get("code", ""),
+                    redirect_uri=login.redirect_uri,
+                    code_verifier=login.code_verifier,
+                ),
+                passing=True,
+            )
+        except OAuthError as exc:
+            if exc.error != "invalid_grant":
+                raise self.answers.refused(str(exc.error), exc.description) from None
+            said = f"{exc.error}: {_first_line(exc.description)}" if exc.description else exc.error
+            raise AuthorizationLost(
+                f"{section}.oauth2: {self.answers.host} refused the sign-in's code ({said}); "
+                "nothing was stored; run `intake auth login` again"
+            ) from None
 
     def refresh(self, refresh_token: str) -> Grant:
         return self._fetch(lambda s: s.refresh_token(self.token_url, refresh_token=refresh_token))
@@ -279,17 +365,12 @@ class Standard:
         return Grant(token["access_token"], float(expires_at), token.get("refresh_token"))
 
     def _no_device_login(self) -> str:
-        section = self.answers.section
-        if self.oauth2.provider == "google":
-            # Google's device flow does not grant https://mail.google.com/.
-            return (
-                f"{section}.oauth2.provider: Google offers no device-code sign-in for mail; "
-                f"store a refresh token from Google's OAuth Playground or your own consent "
-                f"flow in {section}.oauth2.token_file (see README)"
-            )
+        # Google's is never asked for: it signs in through the browser (its device flow
+        # does not grant https://mail.google.com/).
         return (
-            f"{section}.oauth2.device_url: {self.answers.host} has no device-code sign-in "
-            "configured; set its device authorization endpoint"
+            f"{self.answers.section}.oauth2.authorize_url: {self.answers.host} has no sign-in "
+            "configured; set its authorization endpoint (or device_url, its device "
+            "authorization endpoint)"
         )
 
 

@@ -1,8 +1,9 @@
-"""A local OAuth2 provider for tests: a token endpoint (refresh and device-code grants), a
-device-authorization endpoint and a token-introspection endpoint (what Dovecot's oauth2
-passdb asks), in a thread of the test process on a free loopback port. An app proves who it
-is with its secret or, given ``certificate``, with a JWT signed by the certificate's key
-(RFC 7523, as Microsoft's confidential apps may).
+"""A local OAuth2 provider for tests: a token endpoint (refresh, device-code and
+authorization-code grants, the last with PKCE), an authorization endpoint (the browser
+sign-in), a device-authorization endpoint and a token-introspection endpoint (what
+Dovecot's oauth2 passdb asks), in a thread of the test process on a free loopback port.
+An app proves who it is with its secret or, given ``certificate``, with a JWT signed by the
+certificate's key (RFC 7523, as Microsoft's confidential apps may).
 
 Access tokens live ``lifetime`` seconds; refresh tokens rotate (the old one stops working,
 as a strict provider does) until ``revoke`` refuses them all.
@@ -11,6 +12,7 @@ as a strict provider does) until ``revoke`` refuses them all.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from cryptography import x509
 
@@ -61,6 +63,10 @@ class OAuth2Server:
         self.introspected: list[tuple[str, bool]] = []  # (token, answered active)
         self.refusals: list[str] = []  # the token endpoint's error answers
         self.devices: dict[str, dict[str, Any]] = {}  # device code -> user code, user
+        # Who signs in at /authorize (the person in the browser); None declines.
+        self.browser_user: str | None = None
+        self.authorizations: list[dict[str, str]] = []  # the queries /authorize got
+        self.codes: dict[str, dict[str, str]] = {}  # authorization code -> its sign-in
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -69,6 +75,7 @@ class OAuth2Server:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     token_url = property(lambda self: f"{self.url}/token")
+    authorize_url = property(lambda self: f"{self.url}/authorize")
     device_url = property(lambda self: f"{self.url}/device")
     introspection_url = property(lambda self: f"{self.url}/introspect")
 
@@ -92,6 +99,14 @@ class OAuth2Server:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path == "/authorize":
+                    status, location = provider.authorize(dict(parse_qsl(parts.query)))
+                    self.send_response(status)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps(provider.metadata()).encode()
                 self.send_response(200 if self.path.endswith("openid-configuration") else 404)
                 self.send_header("Content-Type", "application/json")
@@ -125,7 +140,7 @@ class OAuth2Server:
         """OpenID Connect discovery: where the endpoints are."""
         return {
             "issuer": self.url,
-            "authorization_endpoint": f"{self.url}/authorize",
+            "authorization_endpoint": self.authorize_url,
             "token_endpoint": self.token_url,
             "device_authorization_endpoint": self.device_url,
         }
@@ -163,6 +178,34 @@ class OAuth2Server:
                         return str(device["user_code"])
             time.sleep(0.05)
         raise AssertionError("nobody started a device login")
+
+    def authorize(self, query: dict[str, str]) -> tuple[int, str]:
+        """The authorization endpoint, once the person in the browser has signed in (as
+        ``browser_user``) and consented: the browser is sent back to the app's redirect
+        URI with a code bound to the PKCE challenge, and the state as it came."""
+        with self._lock:
+            self.authorizations.append(query)
+            redirect_uri = query.get("redirect_uri", "")
+            if query.get("client_id") != self.client_id or not redirect_uri.startswith(
+                "http://127.0.0.1:"
+            ):
+                return 400, ""  # a provider shows an error page, and never redirects
+            back: dict[str, str] = {"state": query.get("state", "")}
+            if query.get("response_type") != "code" or query.get("code_challenge_method") != (
+                "S256"
+            ):
+                back["error"] = "invalid_request"
+            elif self.browser_user is None:
+                back["error"] = "access_denied"
+            else:
+                code = "ac-" + secrets.token_urlsafe(16)
+                self.codes[code] = {
+                    "user": self.browser_user,
+                    "challenge": query.get("code_challenge", ""),
+                    "redirect_uri": redirect_uri,
+                }
+                back["code"] = code
+            return 302, f"{redirect_uri}?{urlencode(back)}"
 
     def active(self, token: str) -> str | None:
         """The user of a working access token, else None."""
@@ -245,6 +288,17 @@ class OAuth2Server:
             if user is None:
                 return self._refuse("invalid_grant", "the refresh token was revoked")
             return 200, self._tokens_for(user)
+        if grant_type == "authorization_code":
+            signing = self.codes.pop(form.get("code", ""), None)  # a code works once
+            if signing is None:
+                return self._refuse("invalid_grant", "no such authorization code")
+            if form.get("redirect_uri") != signing["redirect_uri"]:
+                return self._refuse("invalid_grant", "the redirect_uri differs")
+            verifier = form.get("code_verifier", "").encode()
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest())
+            if challenge.rstrip(b"=").decode() != signing["challenge"]:
+                return self._refuse("invalid_grant", "the code_verifier does not match")
+            return 200, self._tokens_for(signing["user"])
         if grant_type == DEVICE_GRANT:
             device = self.devices.get(form.get("device_code", ""))
             if device is None:
