@@ -11,7 +11,8 @@ import pytest
 
 from intake.errors import AuthorizationLost, LoginRejected
 from intake.mail.mailbox import Mailbox
-from intake.mail.providers import Provider, provider_for
+from intake.mail.oauth2 import provider_for
+from intake.mail.providers import Provider
 from intake.settings import ImapSettings, OAuth2Settings
 from tests.mailbuilder import message
 from tests.servers.dovecot import Dovecot
