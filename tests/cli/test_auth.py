@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import socket
 import threading
 import time
 import urllib.request
@@ -331,4 +332,19 @@ def test_a_generic_provider_with_no_way_to_sign_in_names_authorize_url(oauth2_pr
         f"intake: imap.oauth2.authorize_url: 127.0.0.1:{oauth2_provider.port} has no sign-in "
         "configured; set its authorization endpoint (or device_url, its device "
         "authorization endpoint)\n"
+    )
+
+
+def test_a_port_already_taken_is_one_line(oauth2_provider, tmp_path):
+    config = browser_config(tmp_path / "intake.toml", oauth2_provider, "google")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = CliRunner().invoke(
+            cli, ["--config", str(config), "auth", "login", "--port", str(port)]
+        )
+    assert done.exit_code == 2
+    assert done.output == (
+        f"intake: --port: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     )
