@@ -102,7 +102,11 @@ def _browser_login(
 ) -> Grant:
     """The authorization code flow: the person signs in in a browser on this computer,
     which comes back to a one-shot listener on 127.0.0.1 with the code."""
-    with Loopback(port) as loopback:
+    try:
+        listening = Loopback(port)
+    except OSError as exc:
+        raise InvalidInput(f"--port: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    with listening as loopback:
         signing = provider.start_browser_login(loopback.redirect_uri)
         click.echo(
             f"To sign in, open this address in a browser on this computer and sign in as "

@@ -10,8 +10,6 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from intake.errors import InvalidInput
-
 PAGE = (
     "<!doctype html><meta charset=utf-8><title>intake</title>"
     "<p>{}</p><p>You may close this page and go back to intake.</p>"
@@ -54,12 +52,7 @@ class Loopback:
             def log_message(self, *args: object) -> None:  # the query holds the code
                 pass
 
-        try:
-            self._server = HTTPServer(("127.0.0.1", port), Handler)
-        except OSError as exc:
-            raise InvalidInput(
-                f"--port: cannot listen on 127.0.0.1:{port}: {exc.strerror}"
-            ) from None
+        self._server = HTTPServer(("127.0.0.1", port), Handler)  # OSError: the port is taken
 
     @property
     def redirect_uri(self) -> str:
