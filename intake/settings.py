@@ -58,6 +58,7 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     "generic": (),
 }
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 
 # (backend, driver) pairs intake is built and tested on; psycopg is its only PostgreSQL
@@ -130,6 +131,8 @@ class OAuth2Settings(_Section):
     tenant: str = ""
     authority: str = MICROSOFT_AUTHORITY  # Microsoft: another cloud's login host
     token_url: str = ""  # generic (Google's is known)
+    # Google and generic: the authorization endpoint of the browser sign-in (Google's is known).
+    authorize_url: str = ""
     device_url: str = ""  # generic: the device authorization endpoint (RFC 8628), if any
     scopes: tuple[str, ...] = ()  # default: DEFAULT_SCOPES of the provider
     # Where the refresh token lives: a file only its owner may read (0600), or the
@@ -151,7 +154,17 @@ class OAuth2Settings(_Section):
         """The token endpoint, or the Microsoft authority, for messages."""
         if self.provider == "microsoft":
             return f"{self.authority.rstrip('/')}/{self.tenant}"
-        return GOOGLE_TOKEN_URL if self.provider == "google" else self.token_url
+        return self.token_endpoint
+
+    @property
+    def token_endpoint(self) -> str:
+        """Google's, or ``token_url`` (which stands in for Google's when set)."""
+        return self.token_url or (GOOGLE_TOKEN_URL if self.provider == "google" else "")
+
+    @property
+    def authorize_endpoint(self) -> str:
+        """Where a browser sign-in starts: Google's, or ``authorize_url``; "" for none."""
+        return self.authorize_url or (GOOGLE_AUTHORIZE_URL if self.provider == "google" else "")
 
     def problem(self, section: str) -> NestedKeyError | None:
         """The first thing missing or wrong for ``section`` ("imap"), or None."""
@@ -166,6 +179,10 @@ class OAuth2Settings(_Section):
             )
         if self.provider == "microsoft" and not _loopback_or_https(self.authority):
             return NestedKeyError("oauth2.authority", "must be an https:// URL")
+        if self.authorize_url and self.provider == "microsoft":
+            return NestedKeyError(
+                "oauth2.authorize_url", 'not for provider "microsoft" (it signs in with a code)'
+            )
         if self.certificate_file is not None and self.provider != "microsoft":
             return NestedKeyError("oauth2.certificate_file", 'only for provider "microsoft"')
         if self.certificate_file is not None and not self.certificate_file.is_file():
@@ -178,7 +195,11 @@ class OAuth2Settings(_Section):
             )
         if self.provider == "generic" and not self.token_url:
             return NestedKeyError("oauth2.token_url", 'required for provider "generic"')
-        for key, url in (("token_url", self.token_url), ("device_url", self.device_url)):
+        for key, url in (
+            ("token_url", self.token_url),
+            ("device_url", self.device_url),
+            ("authorize_url", self.authorize_url),
+        ):
             if url and not _loopback_or_https(url):
                 return NestedKeyError(f"oauth2.{key}", "must be an https:// URL")
         return self._store_problem(section)

@@ -246,6 +246,20 @@ def test_the_example_file_documents_every_setting():
             {"provider": "generic", "client_id": "c", "token_file": "t", "token_url": "http://x/t"},
             "setting imap.oauth2.token_url: must be an https:// URL",
         ),
+        (
+            {
+                "provider": "google",
+                "client_id": "c",
+                "client_secret": "s",
+                "token_file": "t",
+                "authorize_url": "http://accounts.example/auth",
+            },
+            "setting imap.oauth2.authorize_url: must be an https:// URL",
+        ),
+        (
+            {"client_id": "c", "tenant": "t", "token_file": "t", "authorize_url": "https://x/a"},
+            'setting imap.oauth2.authorize_url: not for provider "microsoft"',
+        ),
     ],
 )
 def test_an_incomplete_oauth2_section_is_one_line_naming_the_key(tmp_path, oauth2, line):

@@ -1,5 +1,5 @@
-"""`intake auth`: sign a mailbox in with OAuth2 (the device-code flow) and see whether its
-servers accept the token."""
+"""`intake auth`: sign a mailbox in with OAuth2 (in a browser on this computer, or with a
+device code on any device) and see whether its servers accept the token."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.cli.common import database
-from intake.errors import ConfigError, IntakeError, InvalidInput, LoginRejected
+from intake.errors import AuthorizationLost, ConfigError, IntakeError, InvalidInput, LoginRejected
+from intake.mail.loopback import Loopback
 from intake.mail.mailbox import Mailbox
 from intake.mail.oauth2 import AccessTokens, access_tokens
+from intake.mail.providers import Grant, Provider
 from intake.outbox.smtp import SmtpConnection
 from intake.settings import ImapSettings, MailboxSettings, Settings, SmtpSettings
 
@@ -44,10 +46,32 @@ def command() -> None:
     default=None,
     help="With several [[mailbox]]: which one, by its address (default: the first).",
 )
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Browser sign-in: seconds to wait for the browser to come back.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Browser sign-in: the port on 127.0.0.1 it comes back to (default: a free one; "
+    "fix one to forward it over SSH).",
+)
 @click.pass_obj
-def login(ctx: Context, provider: str | None, which: str | None, address: str | None) -> None:
-    """Sign the mailbox in: open the URL shown, enter the code, sign in as the mailbox;
-    the refresh token is then kept where the settings say."""
+def login(
+    ctx: Context,
+    provider: str | None,
+    which: str | None,
+    address: str | None,
+    wait: float,
+    port: int,
+) -> None:
+    """Sign the mailbox in: open the URL shown and sign in as the mailbox (Google, or a
+    provider with an authorize_url: in a browser on this computer; otherwise enter the
+    code shown, on any device); the refresh token is then kept where the settings say."""
     server = _oauth2_server(_mailbox(ctx.settings, address), which)
     assert server.oauth2 is not None
     if provider is not None and provider != server.oauth2.provider:
@@ -56,10 +80,13 @@ def login(ctx: Context, provider: str | None, which: str | None, address: str | 
             f'not "{provider}"'
         )
     tokens = access_tokens(server, _database(ctx))
-    signing = tokens.provider.start_device_login()
-    click.echo(signing.message)
-    click.echo("Waiting for the sign-in...")
-    grant = tokens.provider.finish_device_login(signing)
+    if tokens.provider.signs_in_with_browser:
+        grant = _browser_login(server, tokens.provider, port, wait)
+    else:
+        signing = tokens.provider.start_device_login()
+        click.echo(signing.message)
+        click.echo("Waiting for the sign-in...")
+        grant = tokens.provider.finish_device_login(signing)
     if not grant.refresh_token:
         raise LoginRejected(
             f"{server.section}.oauth2.scopes: the provider gave no refresh token; ask for "
@@ -68,6 +95,32 @@ def login(ctx: Context, provider: str | None, which: str | None, address: str | 
     tokens.signed_in(grant)
     who = grant.account or server.username
     click.echo(f"Signed in as {who}; the refresh token is kept in {tokens.store.where}.")
+
+
+def _browser_login(
+    server: ImapSettings | SmtpSettings, provider: Provider, port: int, wait: float
+) -> Grant:
+    """The authorization code flow: the person signs in in a browser on this computer,
+    which comes back to a one-shot listener on 127.0.0.1 with the code."""
+    try:
+        listening = Loopback(port)
+    except OSError as exc:
+        raise InvalidInput(f"--port: cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    with listening as loopback:
+        signing = provider.start_browser_login(loopback.redirect_uri)
+        click.echo(
+            f"To sign in, open this address in a browser on this computer and sign in as "
+            f"{server.username}:"
+        )
+        click.echo(signing.url)
+        click.echo(f"Waiting for the sign-in (it comes back to {loopback.redirect_uri})...")
+        answer = loopback.wait(wait)
+    if answer is None:
+        raise AuthorizationLost(
+            f"{server.section}.oauth2: nobody signed in within {wait:g} s; nothing was "
+            "stored; run `intake auth login` again"
+        )
+    return provider.finish_browser_login(signing, answer)
 
 
 @command.command("status")

@@ -1,7 +1,7 @@
 """OAuth2 access tokens for a mailbox's IMAP and SMTP logins (SASL XOAUTH2): kept until
 shortly before they expire, then renewed with the stored refresh token, and renewed once
-more when a server rejects one. Microsoft's come from MSAL, Google's and any other
-provider's from Authlib (intake/mail/providers.py).
+more when a server rejects one. Microsoft's come from MSAL (intake/mail/microsoft.py),
+Google's and any other provider's from Authlib (intake/mail/providers.py).
 
 A token is never logged: the log says whose token was renewed and until when.
 """
@@ -17,9 +17,10 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.mail.providers import Grant, Provider, provider_for
+from intake.mail.microsoft import Microsoft
+from intake.mail.providers import Grant, Provider, Standard
 from intake.mail.tokens import TokenStore, account_of, token_store
-from intake.settings import ImapSettings, SmtpSettings
+from intake.settings import ImapSettings, OAuth2Settings, SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,13 @@ def log_in(
     except rejection:
         log.info("the server rejected the access token of %s; trying a new one", tokens.account)
         return attempt(tokens.renew(token))
+
+
+def provider_for(section: str, oauth2: OAuth2Settings) -> Provider:
+    """The provider ``section``'s ("imap") settings name."""
+    if oauth2.provider == "microsoft":
+        return Microsoft(section, oauth2)
+    return Standard(section, oauth2)
 
 
 def xoauth2(user: str, token: str) -> str:

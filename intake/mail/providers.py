@@ -1,6 +1,8 @@
-"""OAuth2 providers: renew an access token with a refresh token, and sign a person in with
-the device-code flow (a URL and a code to type on any device) to obtain one. Microsoft
-through MSAL; Google and any standard provider through Authlib.
+"""OAuth2 providers: renew an access token with a refresh token, and sign a person in to
+obtain one, with the device-code flow (a URL and a code to type on any device) or in a
+browser on this computer (an authorization code with PKCE, back through a loopback
+redirect: Google's way for desktop apps). Google and any standard provider here, through
+Authlib; Microsoft through MSAL in intake/mail/microsoft.py.
 
 A provider's "no" becomes an intake error naming the setting: a refused refresh token is
 AuthorizationLost (run `intake auth login`), a refused app is LoginRejected.
@@ -8,6 +10,7 @@ AuthorizationLost (run `intake auth login`), a refused app is LoginRejected.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,13 +19,11 @@ from urllib.parse import urlsplit
 import requests
 
 from intake.errors import AuthorizationLost, ConfigError, LoginRejected, ServerUnreachable
-from intake.settings import GOOGLE_TOKEN_URL, OAuth2Settings
+from intake.settings import OAuth2Settings
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # A refresh token that no longer works, whatever the reason: someone must sign in again.
 REFUSED_GRANTS = frozenset({"invalid_grant", "interaction_required", "consent_required"})
-# MSAL asks for these itself and refuses them in a list of scopes.
-MSAL_RESERVED = frozenset({"offline_access", "openid", "profile"})
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,29 @@ class DeviceLogin:
     flow: dict[str, Any] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class BrowserLogin:
+    """A browser sign-in under way: ``url`` is where the person signs in; the browser then
+    comes back to ``redirect_uri`` with a code, which only this ``code_verifier`` redeems,
+    and this ``state``."""
+
+    url: str
+    redirect_uri: str
+    state: str = field(repr=False)
+    code_verifier: str = field(repr=False)
+
+
 class Provider(Protocol):
+    # True: `intake auth login` signs in through a browser (start_browser_login), not a code.
+    signs_in_with_browser: bool
+
     def refresh(self, refresh_token: str) -> Grant: ...
+
+    def start_browser_login(self, redirect_uri: str) -> BrowserLogin: ...
+
+    def finish_browser_login(self, login: BrowserLogin, answer: dict[str, str]) -> Grant:
+        """Redeem the code the browser came back with (``answer``: its query)."""
+        ...
 
     def start_device_login(self) -> DeviceLogin: ...
 
@@ -56,13 +78,7 @@ class Provider(Protocol):
         ...
 
 
-def provider_for(section: str, oauth2: OAuth2Settings) -> Provider:
-    if oauth2.provider == "microsoft":
-        return Microsoft(section, oauth2)
-    return Standard(section, oauth2)
-
-
-class _Answers:
+class Answers:
     """Turns a provider's error answers into intake errors naming ``section``'s settings."""
 
     def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
@@ -74,7 +90,7 @@ class _Answers:
         return urlsplit(self.oauth2.endpoint).netloc or self.oauth2.endpoint
 
     def refused(self, error: str, description: str | None) -> Exception:
-        said = f"{error}: {_first_line(description)}" if description else error
+        said = f"{error}: {first_line(description)}" if description else error
         setting = f"{self.section}.oauth2"
         if error in REFUSED_GRANTS:
             return AuthorizationLost(
@@ -82,123 +98,31 @@ class _Answers:
                 "run `intake auth login`"
             )
         if error in ("invalid_client", "unauthorized_client"):
+            proof = "certificate_file" if self.oauth2.certificate_file else "client_secret"
             return LoginRejected(
-                f"{setting}.client_id/client_secret: {self.host} refused the app ({said})"
+                f"{setting}.client_id/{proof}: {self.host} refused the app ({said})"
             )
         if error == "invalid_scope":
             return LoginRejected(f"{setting}.scopes: {self.host} refused them ({said})")
         return LoginRejected(f"{setting}: {self.host} answered {said}")
 
     def unreachable(self, exc: Exception) -> ServerUnreachable:
-        reason = _first_line(str(exc)) or type(exc).__name__
+        reason = first_line(str(exc)) or type(exc).__name__
         return ServerUnreachable(f"{self.section}.oauth2: cannot reach {self.host}: {reason}")
 
 
-class Microsoft:
-    """Microsoft Entra ID (Microsoft 365) through MSAL."""
-
-    def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
-        self.oauth2 = oauth2
-        self.answers = _Answers(section, oauth2)
-        self._apps: dict[bool, Any] = {}
-
-    @property
-    def scopes(self) -> list[str]:
-        return [s for s in self.oauth2.wanted_scopes if s not in MSAL_RESERVED]
-
-    def _app(self, public: bool = False) -> Any:
-        """MSAL's application, made on first use (it reads the tenant's metadata)."""
-        import msal
-
-        if public not in self._apps:
-            o = self.oauth2
-            host = urlsplit(o.authority).hostname or ""
-            options: dict[str, Any] = {
-                "authority": o.endpoint,
-                "timeout": o.timeout,
-                # Another cloud's login host is checked against Microsoft's list; a host
-                # of one's own (a test) cannot be.
-                "instance_discovery": host in _microsoft_hosts(),
-            }
-            credential = None if public else self._credential()
-            try:
-                if credential is None:
-                    self._apps[public] = msal.PublicClientApplication(o.client_id, **options)
-                else:
-                    self._apps[public] = msal.ConfidentialClientApplication(
-                        o.client_id, client_credential=credential, **options
-                    )
-            except requests.RequestException as exc:
-                raise self.answers.unreachable(exc) from None
-            except ValueError as exc:
-                raise ConfigError(
-                    f"{self.answers.section}.oauth2.tenant: {_first_line(str(exc))}"
-                ) from None
-        return self._apps[public]
-
-    def _credential(self) -> str | dict[str, str] | None:
-        o = self.oauth2
-        if o.certificate_file is not None:
-            return _certificate(o.certificate_file, self.answers.section)
-        return o.client_secret.get_secret_value() or None
-
-    def refresh(self, refresh_token: str) -> Grant:
-        try:
-            result = self._app().acquire_token_by_refresh_token(refresh_token, self.scopes)
-        except requests.RequestException as exc:
-            raise self.answers.unreachable(exc) from None
-        return self._grant(result)
-
-    def start_device_login(self) -> DeviceLogin:
-        # The device-code flow is a public client's ("Allow public client flows").
-        try:
-            flow = self._app(public=True).initiate_device_flow(scopes=self.scopes)
-        except requests.RequestException as exc:
-            raise self.answers.unreachable(exc) from None
-        if "user_code" not in flow:
-            raise self.answers.refused(flow.get("error", "error"), flow.get("error_description"))
-        # Microsoft words the message itself, in the tenant's language.
-        message = flow.get("message") or _device_message(flow)
-        return DeviceLogin(message, float(flow["expires_at"]), flow)
-
-    def finish_device_login(self, login: DeviceLogin) -> Grant:
-        try:
-            result = self._app(public=True).acquire_token_by_device_flow(login.flow)
-        except requests.RequestException as exc:
-            raise self.answers.unreachable(exc) from None
-        return self._grant(result, signing_in=True)
-
-    def _grant(self, result: dict[str, Any], signing_in: bool = False) -> Grant:
-        if "access_token" not in result:
-            error = result.get("error", "error")
-            if signing_in and error in (
-                "authorization_declined",
-                "expired_token",
-                "bad_verification_code",
-            ):
-                raise AuthorizationLost(
-                    f"{self.answers.section}.oauth2: the sign-in did not happen ({error}); "
-                    "run `intake auth login` again"
-                )
-            raise self.answers.refused(error, result.get("error_description"))
-        claims = result.get("id_token_claims") or {}
-        return Grant(
-            result["access_token"],
-            time.time() + float(result.get("expires_in", 3600)),
-            result.get("refresh_token"),
-            claims.get("preferred_username"),
-        )
-
-
 class Standard:
-    """Google, or any provider that speaks RFC 6749 (refresh) and RFC 8628 (device code)."""
+    """Google, or any provider that speaks RFC 6749 (refresh, and the authorization code
+    with RFC 7636's PKCE for the browser sign-in) or RFC 8628 (device code)."""
 
     def __init__(self, section: str, oauth2: OAuth2Settings) -> None:
         self.oauth2 = oauth2
-        self.answers = _Answers(section, oauth2)
-        self.token_url = GOOGLE_TOKEN_URL if oauth2.provider == "google" else oauth2.token_url
+        self.answers = Answers(section, oauth2)
+        self.token_url = oauth2.token_endpoint
+        # The browser when the provider has an authorization endpoint (Google always).
+        self.signs_in_with_browser = bool(oauth2.authorize_endpoint)
 
-    def _session(self) -> Any:
+    def _session(self, **options: Any) -> Any:
         from authlib.integrations.requests_client import OAuth2Session
 
         o = self.oauth2
@@ -207,7 +131,58 @@ class Standard:
             o.client_secret.get_secret_value() or None,
             scope=" ".join(o.wanted_scopes) or None,
             default_timeout=o.timeout,
+            **options,
         )
+
+    def start_browser_login(self, redirect_uri: str) -> BrowserLogin:
+        from authlib.common.security import generate_token
+
+        verifier = generate_token(64)  # RFC 7636: 43 to 128 characters
+        session = self._session(redirect_uri=redirect_uri, code_challenge_method="S256")
+        url, state = session.create_authorization_url(
+            self.oauth2.authorize_endpoint,
+            code_verifier=verifier,
+            # Google gives a refresh token only for offline access, and again only when
+            # the person consents again; other providers ignore what they do not know.
+            access_type="offline",
+            prompt="consent",
+        )
+        return BrowserLogin(url, redirect_uri, state, verifier)
+
+    def finish_browser_login(self, login: BrowserLogin, answer: dict[str, str]) -> Grant:
+        from authlib.integrations.requests_client import OAuthError
+
+        section = self.answers.section
+        if "error" in answer:
+            raise AuthorizationLost(
+                f"{section}.oauth2: the sign-in did not happen ({answer['error']}); "
+                "run `intake auth login` again"
+            )
+        # Another sign-in's answer (a forged page, an old tab): its code is not redeemed.
+        if not secrets.compare_digest(answer.get("state", ""), login.state):
+            raise AuthorizationLost(
+                f"{section}.oauth2: the browser came back from another sign-in than this one "
+                "(its state differs); nothing was stored; run `intake auth login` again"
+            )
+        try:
+            return self._fetch(
+                lambda s: s.fetch_token(
+                    self.token_url,
+                    grant_type="authorization_code",
+                    code=answer.get("code", ""),
+                    redirect_uri=login.redirect_uri,
+                    code_verifier=login.code_verifier,
+                ),
+                passing=True,
+            )
+        except OAuthError as exc:
+            if exc.error != "invalid_grant":
+                raise self.answers.refused(str(exc.error), exc.description) from None
+            said = f"{exc.error}: {first_line(exc.description)}" if exc.description else exc.error
+            raise AuthorizationLost(
+                f"{section}.oauth2: {self.answers.host} refused the sign-in's code ({said}); "
+                "nothing was stored; run `intake auth login` again"
+            ) from None
 
     def refresh(self, refresh_token: str) -> Grant:
         return self._fetch(lambda s: s.refresh_token(self.token_url, refresh_token=refresh_token))
@@ -233,7 +208,7 @@ class Standard:
             )
         flow.setdefault("interval", 5)
         expires_at = time.time() + float(flow.get("expires_in", 900))
-        return DeviceLogin(_device_message(flow), expires_at, flow)
+        return DeviceLogin(device_message(flow), expires_at, flow)
 
     def finish_device_login(self, login: DeviceLogin) -> Grant:
         from authlib.integrations.requests_client import OAuthError
@@ -278,52 +253,19 @@ class Standard:
         return Grant(token["access_token"], float(expires_at), token.get("refresh_token"))
 
     def _no_device_login(self) -> str:
-        section = self.answers.section
-        if self.oauth2.provider == "google":
-            # Google's device flow does not grant https://mail.google.com/.
-            return (
-                f"{section}.oauth2.provider: Google offers no device-code sign-in for mail; "
-                f"store a refresh token from Google's OAuth Playground or your own consent "
-                f"flow in {section}.oauth2.token_file (see README)"
-            )
+        # Google's is never asked for: it signs in through the browser (its device flow
+        # does not grant https://mail.google.com/).
         return (
-            f"{section}.oauth2.device_url: {self.answers.host} has no device-code sign-in "
-            "configured; set its device authorization endpoint"
+            f"{self.answers.section}.oauth2.authorize_url: {self.answers.host} has no sign-in "
+            "configured; set its authorization endpoint (or device_url, its device "
+            "authorization endpoint)"
         )
 
 
-def _device_message(flow: dict[str, Any]) -> str:
+def device_message(flow: dict[str, Any]) -> str:
     where = flow.get("verification_uri") or flow.get("verification_url", "")
     return f"To sign in, open {where} and enter the code {flow['user_code']}"
 
 
-def _certificate(path: Any, section: str) -> dict[str, str]:
-    """MSAL's certificate credential from one PEM file holding the private key and the
-    certificate (Microsoft identifies it by its SHA-1 thumbprint)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    text = path.read_text()
-    try:
-        certificate = x509.load_pem_x509_certificate(text.encode())
-    except ValueError:
-        raise ConfigError(
-            f"{section}.oauth2.certificate_file: {path} holds no PEM certificate"
-        ) from None
-    if "PRIVATE KEY-----" not in text:
-        raise ConfigError(f"{section}.oauth2.certificate_file: {path} holds no private key")
-    return {
-        "private_key": text,
-        # SHA-1 is Microsoft's choice of thumbprint, a name for the certificate.
-        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex(),
-    }
-
-
-def _microsoft_hosts() -> frozenset[str]:
-    from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
-
-    return frozenset(WELL_KNOWN_AUTHORITY_HOSTS)
-
-
-def _first_line(text: str | None) -> str:
+def first_line(text: str | None) -> str:
     return (text or "").strip().splitlines()[0][:200] if (text or "").strip() else ""

@@ -9,13 +9,15 @@ import time
 
 import pytest
 
-from intake.errors import AuthorizationLost
+from intake.errors import AuthorizationLost, LoginRejected
 from intake.mail.mailbox import Mailbox
-from intake.settings import ImapSettings
+from intake.mail.oauth2 import provider_for
+from intake.mail.providers import Provider
+from intake.settings import ImapSettings, OAuth2Settings
 from tests.mailbuilder import message
 from tests.servers.dovecot import Dovecot
 from tests.servers.fixtures import OAUTH2_MAILBOX
-from tests.servers.oauth2 import OAuth2Server, oauth2_settings, sign_in
+from tests.servers.oauth2 import OAuth2Server, app_certificate, oauth2_settings, sign_in
 
 
 def imap_settings(dovecot, provider, token_file, **oauth2) -> ImapSettings:
@@ -167,3 +169,41 @@ def test_microsoft_tokens_come_from_msal_and_its_device_sign_in(
             provider.revoke()
             with pytest.raises(AuthorizationLost, match=r"run `intake auth login`$"):
                 tokens.renew(tokens.current())
+
+
+def test_a_microsoft_app_with_a_certificate_renews_with_a_signed_assertion(
+    certificates, monkeypatch, tmp_path
+):
+    # Given a confidential Microsoft app that proves itself with a certificate (its key and
+    # certificate in one PEM file), registered at an authority that checks the signature
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificates.ca_file))
+    registered = app_certificate(tmp_path / "intake-app.pem")
+    app_certificate(tmp_path / "another-app.pem")  # a key the authority does not know
+    with OAuth2Server(
+        client_secret="", tls=certificates.server_context(), certificate=registered
+    ) as provider:
+
+        def microsoft(pem: str) -> Provider:
+            settings = OAuth2Settings(
+                provider="microsoft",
+                client_id=provider.client_id,
+                tenant="agency.example",
+                authority=provider.url,
+                certificate_file=tmp_path / pem,
+                token_file=tmp_path / "imap.token",
+            )
+            return provider_for("imap", settings)
+
+        # When MSAL renews a refresh token, signing its assertion with the app's key
+        grant = microsoft("intake-app.pem").refresh(provider.grant(OAUTH2_MAILBOX))
+        # Then the authority took it: a new access token and refresh token
+        assert provider.active(grant.access_token) == OAUTH2_MAILBOX
+        assert grant.refresh_token in provider.refresh_tokens
+        # And with another key it refuses the app, in one line naming the setting
+        with pytest.raises(LoginRejected) as caught:
+            microsoft("another-app.pem").refresh(provider.grant(OAUTH2_MAILBOX))
+        line = str(caught.value)
+        assert line.startswith("imap.oauth2.client_id/certificate_file: 127.0.0.1:")
+        assert "refused the app (invalid_client: " in line and "\n" not in line
+        assert "Signature verification failed" in line  # the key, not the thumbprint
+        assert provider.refusals == ["invalid_client"]
