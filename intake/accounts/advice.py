@@ -18,7 +18,7 @@ from babel.numbers import format_decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake.accounts.costs import Costing, Work, cost_under, costs, window
+from intake.accounts.costs import Costing, Work, costs, window
 from intake.accounts.models import AdviceRun, AdviceSent
 from intake.billing.models import Statement, StatementLine
 from intake.billing.statement import FEE, Period
@@ -171,13 +171,13 @@ def one(
     rate = client.hourly_rate if client.hourly_rate is not None else sheet.hourly_rate
     costings = costs(sheet.plans, rate, periods, work)
     # A month with no statement yet (the running one, say): as the rules bill it today.
-    months = [_month(sheet, plan, rate, p, work) for p in periods]
+    own, fee = costings[plan.key].monthly, to_cents(plan.fee)
     totals = tuple(
-        billed[p][0] if p in billed else m.cost for p, m in zip(periods, months, strict=True)
+        billed[p][0] if p in billed else cost for p, cost in zip(periods, own, strict=True)
     )
     hourly = tuple(
-        billed[p][0] - billed[p][1] if p in billed else m.hourly
-        for p, m in zip(periods, months, strict=True)
+        billed[p][0] - billed[p][1] if p in billed else cost - fee
+        for p, cost in zip(periods, own, strict=True)
     )
     paid = sum(totals, NOTHING)
     # A client on a plan is never advised to drop it: a plan buys response times too.
@@ -210,13 +210,6 @@ def one(
         compared=better or (paid_plans[0] if paid_plans else costings[plan.key]),
         over_the_fee=over,
     )
-
-
-def _month(
-    sheet: PriceSheet, plan: Plan, rate: Decimal, period: Period, work: Sequence[Work]
-) -> Costing:
-    inside = [w for w in work if Period.of(w.work_date) == period]
-    return cost_under(plan, rate, (period,), inside)
 
 
 def _work(

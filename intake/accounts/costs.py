@@ -33,13 +33,15 @@ class Work:
 @dataclass(frozen=True)
 class Costing:
     """One plan over the window: what it would have cost, its fees among it, and how many
-    of the hours logged it would have covered at no extra charge."""
+    of the hours logged it would have covered at no extra charge; ``monthly``: the cost of
+    each month, earliest first."""
 
     plan: Plan
     cost: Decimal
     fees: Decimal
     hours: Decimal
     hours_covered: Decimal
+    monthly: tuple[Decimal, ...] = ()
 
     @property
     def hourly(self) -> Decimal:
@@ -62,13 +64,15 @@ def cost_under(
     inside = {p: [w for w in work if Period.of(w.work_date) == p] for p in periods}
     if sum(len(done) for done in inside.values()) != len(work):
         raise ValueError("work is dated outside the months compared")
-    cost = fees = covered = ZERO
+    covered = ZERO
+    monthly = []
     for period, done in inside.items():
         draft = compute_statement(period, plan, None, _terms(done, rate), _entries(done))
-        cost += draft.total
-        fees += to_cents(plan.fee)
+        monthly.append(draft.total)
         covered += sum((line.hours or ZERO for line in draft.lines if line.kind == INCLUDED), ZERO)
-    return Costing(plan, cost, fees, sum((w.hours for w in work), ZERO), covered)
+    fees = to_cents(plan.fee) * len(inside)
+    hours = sum((w.hours for w in work), ZERO)
+    return Costing(plan, sum(monthly, ZERO), fees, hours, covered, tuple(monthly))
 
 
 def costs(
