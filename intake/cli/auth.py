@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake.cli.common import database
+from intake.cli.common import chosen_mailbox, database
 from intake.errors import AuthorizationLost, ConfigError, IntakeError, InvalidInput, LoginRejected
 from intake.mail.loopback import Loopback
 from intake.mail.mailbox import Mailbox
 from intake.mail.oauth2 import AccessTokens, access_tokens
 from intake.mail.providers import Grant, Provider
 from intake.outbox.smtp import SmtpConnection
-from intake.settings import ImapSettings, MailboxSettings, Settings, SmtpSettings
+from intake.settings import ImapSettings, MailboxSettings, SmtpSettings
 
 if TYPE_CHECKING:
     from intake.cli.main import Context
@@ -72,7 +72,7 @@ def login(
     """Sign the mailbox in: open the URL shown and sign in as the mailbox (Google, or a
     provider with an authorize_url: in a browser on this computer; otherwise enter the
     code shown, on any device); the refresh token is then kept where the settings say."""
-    server = _oauth2_server(_mailbox(ctx.settings, address), which)
+    server = _oauth2_server(chosen_mailbox(ctx.settings, address), which)
     assert server.oauth2 is not None
     if provider is not None and provider != server.oauth2.provider:
         raise ConfigError(
@@ -133,7 +133,7 @@ def _browser_login(
 @click.pass_obj
 def status(ctx: Context, address: str | None) -> None:
     """Which account, when its access token expires, and whether IMAP and SMTP accept it."""
-    settings = _mailbox(ctx.settings, address)
+    settings = chosen_mailbox(ctx.settings, address)
     servers: list[ImapSettings | SmtpSettings] = [settings.imap, settings.smtp]
     if not any(s.auth == "oauth2" for s in servers):
         raise ConfigError('imap.auth: neither imap.auth nor smtp.auth is "oauth2"')
@@ -194,18 +194,6 @@ def _check(
         close()
     click.echo(f"{name}: {where} accepts {how}")
     return True
-
-
-def _mailbox(settings: Settings, address: str | None) -> MailboxSettings:
-    """The mailbox ``--mailbox`` names (the first when it names none)."""
-    if address is None:
-        return settings.mailboxes[0]
-    wanted = address.strip().lower()
-    for mailbox in settings.mailboxes:
-        if mailbox.address == wanted:
-            return mailbox
-    known = ", ".join(m.address for m in settings.mailboxes)
-    raise InvalidInput(f"--mailbox: {address} is none of the mailboxes ({known})")
 
 
 def _oauth2_server(settings: MailboxSettings, which: str | None) -> ImapSettings | SmtpSettings:

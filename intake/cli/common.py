@@ -9,7 +9,8 @@ import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.db import check_connection, current_revision, make_engine, session_factory
-from intake.errors import ConfigError
+from intake.errors import ConfigError, InvalidInput
+from intake.settings import MailboxSettings, Settings
 
 if TYPE_CHECKING:  # the commands import this module, and main imports the commands
     from intake.cli.main import Context
@@ -34,3 +35,16 @@ def echo_json(value: Any) -> None:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """ "1 message", "2 messages", "0 messages": a count and its noun, agreeing."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def chosen_mailbox(settings: Settings, address: str | None) -> MailboxSettings:
+    """The mailbox a command's ``--mailbox ADDRESS`` names (the first when it names none);
+    an address no mailbox has is one line listing those it could be."""
+    if address is None:
+        return settings.mailboxes[0]
+    wanted = address.strip().lower()
+    for mailbox in settings.mailboxes:
+        if mailbox.address == wanted:
+            return mailbox
+    known = ", ".join(m.address for m in settings.mailboxes)
+    raise InvalidInput(f"--mailbox: {address} is none of the mailboxes ({known})")

@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 
 from intake.classification.examples import corrections_toml
-from intake.cli.common import counted, database, echo_json
+from intake.cli.common import chosen_mailbox, counted, database, echo_json
 from intake.cli.main import Context
 from intake.commands.service import (
     CommandRefused,
@@ -75,7 +75,7 @@ def list_command(
 ) -> None:
     """List requests with their owner and when their SLA next falls due."""
     owner_address = None if owner is None else _staff_address(ctx, owner)
-    folder = None if mailbox is None else _folder_of(ctx, mailbox)
+    folder = None if mailbox is None else chosen_mailbox(ctx.settings, mailbox).imap.mailbox_name
     with transaction(database(ctx)) as session:
         rows = list_requests(
             session,
@@ -357,14 +357,3 @@ def examples_command(ctx: Context) -> None:
     the classifier's labelled set: intake requests examples >> tests/data/labelled/house.toml"""
     with transaction(database(ctx)) as session:
         click.echo(corrections_toml(session), nl=False)
-
-
-def _folder_of(ctx: Context, address: str) -> str:
-    """The IMAP folder of the mailbox that receives ``address``."""
-    wanted = address.strip().lower()
-    mailboxes = ctx.settings.mailboxes
-    for mailbox in mailboxes:
-        if mailbox.address == wanted:
-            return mailbox.imap.mailbox_name
-    known = ", ".join(m.address for m in mailboxes)
-    raise InvalidInput(f"--mailbox: {address} is none of the mailboxes ({known})")
