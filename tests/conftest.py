@@ -24,7 +24,10 @@ MAIL = FIXTURES / "mail"
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 # One database per test run, so two runs on one machine never share rows.
 PG_DATABASE = f"intake_test_{os.getpid()}"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Its own Redis database for each of pytest-xdist's workers (gw0 15, gw1 14, ...): each
+# worker empties its database before and after a test.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER % 15}")
 
 STAFF = [{"email": "dana@agency.example", "name": "Dana", "lead": True}]
 
