@@ -160,7 +160,8 @@ def file_message(
     if raw is None:
         # Read apart from the row, which filing updates: see RawMessage.
         raw = raw_messages(session, [inbound_id])[inbound_id]
-    limit = settings.imap.max_message_bytes
+    # The limit of the mailbox the message came in on: each [[mailbox]] sets its own.
+    limit = settings.mailbox_named(inbound.mailbox).imap.max_message_bytes
     if len(raw) > limit:
         return _file_unread(session, settings, inbound, raw, limit, alone)
     try:

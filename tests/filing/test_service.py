@@ -408,3 +408,33 @@ def test_no_machine_mail_of_the_fixtures_is_answered(session, settings, clients)
 def test_a_message_id_with_a_hash_in_it_is_not_taken_for_a_reused_one(session, settings, clients):
     outcome = deliver(session, settings, message(message_id="ticket#42@acme.example"))
     assert outcome.filing is Filing.REQUEST and outcome.reason is None
+
+
+def test_each_mailbox_holds_unread_what_is_over_its_own_size_limit(make_settings, db_url, session):
+    # Given two mailboxes, the second taking messages of at most 2,000 bytes
+    def box(address: str, user: str, limit: int) -> dict[str, object]:
+        imap = {"host": "imap.example", "username": user, "max_message_bytes": limit}
+        return {"address": address, "imap": imap, "smtp": {"host": "smtp.example"}}
+
+    settings = make_settings(
+        database_url=db_url,
+        mailbox=[
+            box("support@agency.example", "support", 1_000_000),
+            box("help@brand.example", "help", 2_000),
+        ],
+    )
+    add_example_clients(session)
+    roomy, strict = settings.mailboxes
+    body = "The export fails.\n" + "Log line.\n" * 300
+    raws = [message(body=body, message_id=f"{n}@acme.example") for n in ("a", "b")]
+    assert all(2_000 < len(raw) < 1_000_000 for raw in raws)
+    # When a message of 3 kB comes in on each
+    first = store_raw(session, roomy.imap.mailbox_name, 1, [Fetched(1, raws[0])])
+    second = store_raw(session, strict.imap.mailbox_name, 1, [Fetched(1, raws[1])])
+    [filed] = file_batch(session, settings, first)
+    [held] = file_batch(session, settings, second)
+    # Then the first mailbox files it as a request; the second holds it unread, saying why
+    assert filed.filing is Filing.REQUEST
+    assert held.filing is Filing.HELD
+    stored = session.get(InboundMessage, second[0])
+    assert "over imap.max_message_bytes" in (stored.reason or "")
