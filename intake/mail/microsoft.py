@@ -4,6 +4,7 @@ or a certificate whose key signs each request's client assertion)."""
 
 from __future__ import annotations
 
+import stat
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,6 +136,12 @@ def _certificate(path: Any, section: str) -> dict[str, str]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        raise ConfigError(
+            f"{section}.oauth2.certificate_file: {path} may be read by other users (mode "
+            f"{stat.S_IMODE(mode):04o}); it holds the app's private key: chmod 600 {path}"
+        )
     text = path.read_text()
     try:
         certificate = x509.load_pem_x509_certificate(text.encode())

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from intake.errors import AuthorizationLost, LoginRejected
+from intake.errors import AuthorizationLost, ConfigError, LoginRejected
 from intake.mail.mailbox import Mailbox
 from intake.mail.oauth2 import provider_for
 from intake.mail.providers import Provider
@@ -206,4 +206,14 @@ def test_a_microsoft_app_with_a_certificate_renews_with_a_signed_assertion(
         assert line.startswith("imap.oauth2.client_id/certificate_file: 127.0.0.1:")
         assert "refused the app (invalid_client: " in line and "\n" not in line
         assert "Signature verification failed" in line  # the key, not the thumbprint
+        assert provider.refusals == ["invalid_client"]
+        # And a key file others may read is refused before anything is sent, naming the fix
+        (tmp_path / "intake-app.pem").chmod(0o640)
+        with pytest.raises(ConfigError) as refused:
+            microsoft("intake-app.pem").refresh(provider.grant(OAUTH2_MAILBOX))
+        assert str(refused.value) == (
+            f"imap.oauth2.certificate_file: {tmp_path / 'intake-app.pem'} may be read by other "
+            "users (mode 0640); it holds the app's private key: "
+            f"chmod 600 {tmp_path / 'intake-app.pem'}"
+        )
         assert provider.refusals == ["invalid_client"]
