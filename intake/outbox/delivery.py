@@ -2,7 +2,7 @@
 transaction on one reused connection, so a second worker never sends it too, and only a
 crash between the server's accept and our commit can send it again (same Message-ID).
 A message whose recipients are refused, for now or for good, waits or fails alone; only
-trouble with the server itself holds back the rest of the batch."""
+trouble with the server itself holds back the rest of the batch from that mailbox."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from intake.outbox.models import OutboundMessage
 from intake.outbox.smtp import Delivery, Parcel, SmtpConnection, SmtpTemporaryError
 from intake.requests import service as requests
 from intake.requests.models import Request
-from intake.settings import Settings
+from intake.settings import MailboxSettings, Settings
 
 log = logging.getLogger(__name__)
 _HEADERS = BytesHeaderParser(policy=compat32)
@@ -83,6 +83,8 @@ def deliver(
     # One connection a mailbox: each email leaves through the server of the address it is
     # from (the mailbox its request came in on).
     connections: dict[str, SmtpConnection] = {}
+    down: dict[str, str] = {}  # mailbox address: why its server takes no mail now
+    held: list[int] = []  # emails from those mailboxes, left for the sweeper
     try:
         for outbound_id in sorted(set(ids)):
             with transaction(factory) as session:
@@ -90,22 +92,26 @@ def deliver(
                 if row is None:
                     continue  # sent already, or another worker holds it right now
                 mailbox = settings.mailbox_at(_sender(row.raw))
-                connection = connections.get(mailbox.address)
-                if connection is None:
-                    connection = SmtpConnection(mailbox.smtp, factory)
-                    connection.open()
-                    connections[mailbox.address] = connection
+                if mailbox.address in down:
+                    held.append(row.id)
+                    continue
                 try:
-                    delivery = connection.send(
-                        Parcel(mailbox.address, tuple(row.recipients), row.raw)
-                    )
-                except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost):
-                    raise
-                except Exception as exc:  # the outbox runner: park this email, send the rest
-                    log.exception("outbox %s could not be sent; marked failed", row.id)
-                    delivery = Delivery(False, f"could not be sent: {exc!r}"[:1000])
-                    connection.close()  # in an unknown state after that
-                    del connections[mailbox.address]
+                    delivery = _send(connections, factory, mailbox, row)
+                except (
+                    SmtpTemporaryError,
+                    ServerUnreachable,
+                    LoginRejected,
+                    AuthorizationLost,
+                ) as exc:
+                    # Nothing is lost: this mailbox's emails stay pending and the sweeper
+                    # brings them back later; the other mailboxes' go on now.
+                    log.warning("SMTP delivery from %s deferred: %s", mailbox.address, exc)
+                    down[mailbox.address] = str(exc)
+                    held.append(row.id)
+                    stale = connections.pop(mailbox.address, None)
+                    if stale is not None:
+                        stale.close()
+                    continue
                 if delivery.accepted:
                     # One statement, not the ORM's unit of work: this runs once an email.
                     session.execute(
@@ -130,16 +136,36 @@ def deliver(
                     email.state, email.last_error = "failed", delivery.permanent_error
                     result.failed.append(row.id)
                     _refused(session, settings, email, None)
-    except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost) as exc:
-        # Nothing is lost: the rest stays pending and the sweeper brings it back later.
-        log.warning("SMTP delivery deferred: %s", exc)
-        waiting = set(result.waiting)  # backed off already, once is enough
-        _note_deferral(factory, [i for i in ids if i not in waiting], str(exc))
-        result.deferred = str(exc)
+        if held:
+            result.deferred = "; ".join(down.values())
+            _note_deferral(factory, held, result.deferred)
     finally:
         for connection in connections.values():
             connection.close()
     return result
+
+
+def _send(
+    connections: dict[str, SmtpConnection],
+    factory: sessionmaker[Session],
+    mailbox: MailboxSettings,
+    row: sa.Row[int, list[str], bytes],
+) -> Delivery:
+    """Send one email through its mailbox's connection, opened on first use. An outage of
+    the server is raised; an email that breaks the client is parked as failed."""
+    connection = connections.get(mailbox.address)
+    if connection is None:
+        connection = SmtpConnection(mailbox.smtp, factory)
+        connection.open()
+        connections[mailbox.address] = connection
+    try:
+        return connection.send(Parcel(mailbox.address, tuple(row.recipients), row.raw))
+    except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost):
+        raise
+    except Exception as exc:  # the outbox runner: park this email, send the rest
+        log.exception("outbox %s could not be sent; marked failed", row.id)
+        connections.pop(mailbox.address).close()  # in an unknown state after that
+        return Delivery(False, f"could not be sent: {exc!r}"[:1000])
 
 
 def _sender(raw: bytes) -> str:

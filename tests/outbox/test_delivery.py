@@ -17,7 +17,9 @@ from tests.servers.smtp import SmtpSink
 JOSE = "josé@acme.example"
 
 
-def queue(factory, *recipients: str) -> list[int]:
+def queue(factory, *recipients: str, senders: tuple[str, ...] = ()) -> list[int]:
+    """One email to each recipient, From the sender at the same place in ``senders`` (else
+    Alice, as the tests of one mailbox do not look)."""
     with transaction(factory) as session:
         rows = [
             OutboundMessage(
@@ -25,7 +27,11 @@ def queue(factory, *recipients: str) -> list[int]:
                 kind="staff_held",
                 recipients=[to],
                 subject=f"M{n}",
-                raw=message(subject=f"M{n}", message_id=f"m{n}@agency.example"),
+                raw=message(
+                    subject=f"M{n}",
+                    message_id=f"m{n}@agency.example",
+                    **({"sender": senders[n]} if senders else {}),
+                ),
             )
             for n, to in enumerate(recipients)
         ]
@@ -127,6 +133,42 @@ def test_a_server_closing_the_connection_still_holds_back_the_batch(
     assert result.sent == [] and result.deferred is not None and "421" in result.deferred
     assert sink.messages == []
     assert [(attempts, held) for attempts, _, held in pending(factory)] == [(1, True), (1, True)]
+
+
+def test_a_mailbox_whose_server_is_down_holds_back_only_its_own_emails(
+    factory, make_settings, sink_for
+):
+    # Given two mailboxes, the first's SMTP server refusing every message today
+    down, up = sink_for(), sink_for()
+    down.refusing = True
+
+    def box(address: str, sink: SmtpSink) -> dict[str, object]:
+        smtp = {"host": sink.host, "port": sink.port, "security": "none"}
+        imap = {"host": "imap.example", "username": address.partition("@")[0]}
+        return {"address": address, "imap": imap, "smtp": smtp}
+
+    settings = make_settings(
+        mailbox=[box("support@agency.example", down), box("help@brand.example", up)]
+    )
+    # And emails from each, the first mailbox's first
+    senders = ("support@agency.example", "help@brand.example") * 2
+    ids = queue(
+        factory,
+        "a@acme.example",
+        "b@acme.example",
+        "c@acme.example",
+        "d@acme.example",
+        senders=senders,
+    )
+    # When the outbox is delivered
+    result = delivery.deliver(factory, settings, ids)
+    # Then the second mailbox's go now, through its own server
+    assert result.sent == [ids[1], ids[3]]
+    assert [m.rcpt_tos for m in up.messages] == [["b@acme.example"], ["d@acme.example"]]
+    # And the first's wait for the sweeper, each tried once, saying why
+    assert down.messages == [] and result.deferred is not None and "451" in result.deferred
+    waiting = pending(factory)
+    assert [(attempts, held) for attempts, _, held in waiting] == [(1, True), (1, True)]
 
 
 def test_an_email_held_back_alone_is_counted_once_when_the_server_then_fails(
