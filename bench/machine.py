@@ -59,7 +59,7 @@ def measure(folder: Path, part: str = "holdout") -> dict[str, dict[str, object]]
     with transaction(factory) as session:
         add_example_clients(session)
     uid = 0
-    for kind_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for kind_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name[0] != "."):
         files = sorted(
             p for p in kind_dir.iterdir() if p.is_file() and part in ("all", half(p.name))
         )

@@ -21,7 +21,10 @@ means "machine", so the order only decides which name is recorded: the most spec
 8. auto_submitted: the standard mark of automatic mail (RFC 3834), which intake itself sets.
 9. autoreply_headers, vacation_headers, autoreply_subject: the vendor marks of auto-responders
    that predate or ignore RFC 3834, in headers and in the subjects Outlook, Notes and others
-   give out-of-office replies.
+   give out-of-office replies; autoreply_text: a reply that says of itself, in its sender's
+   own words, that it is automatic (help desks' acknowledgements, website scripts and
+   mail-client rules that set no header at all); acknowledgement: a help desk's
+   acknowledgement of a new ticket, by its subject and the ticket it names.
 10. list_id: the list is named (RFC 2919): mail distributed by a list.
 11. list_server: what a list server sends a poster itself, errors and notices with no List-Id
    (fml, Mailman, Sympa, LISTSERV, Majordomo), named by its own headers or by the list's
@@ -43,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.mail.headers import DAEMON, NULL_ADDRESS
+from intake.mail.newtext import own_words
 from intake.mail.parsing import InboundMail
 
 Check = Callable[[InboundMail, frozenset[str]], str | None]
@@ -71,25 +75,95 @@ _VACATION_HEADERS = (
     ("x-apple-action", re.compile(r"vacation", re.IGNORECASE)),  # iCloud, macOS Server
     ("x-post-messageclass", re.compile(r"autoresponder", re.IGNORECASE)),  # one.com, others
 )
-# The subjects out-of-office replies are given, at the start: "Automatic reply: <subject>"
-# (Outlook), "Out of Office: …", "AUTO: <name> is out of the office" (Notes), "Autoreply:"
-# and the same in German, French, Spanish, Dutch and Italian.
+# The subjects out-of-office replies are given, at the start: the prefix a responder puts
+# before the subject it answers, with a colon ("Automatic reply: <subject>" from Outlook, "Out
+# of Office: …", "Out of Office AutoReply: …" from old Exchange, "AUTO: <name> is out of the
+# office" from Notes, "Autoreply:", Outlook's prefixes in its other languages), or a dash
+# ("Respuesta automática - <name>"), or the words alone ("Out of Office"). Followed by other
+# words they are a person's subject ("Out of office next week: the invoice").
 _AUTOREPLY_SUBJECT = re.compile(
-    r"\s*(?:"
-    r"(?:automatic|auto)[ -]?(?:reply|response|answer)\s*:"
-    r"|autoreply\b|auto:"
-    r"|out of (?:the )?office\b"
-    r"|abwesenheitsnotiz\b|automatische antwort\b"
-    r"|r[ée]ponse automatique\b|absence du bureau\b"
-    r"|respuesta autom[áa]tica\b|fuera de la oficina\b"
-    r"|automatisch antwoord\b|afwezig\b"
-    r"|risposta automatica\b|fuori sede\b"
-    r"|resposta autom[áa]tica\b|automatiskt svar\b|automatisk svar\b"
-    r"|automatyczna odpowied[źz]\b|automaattinen vastaus\b"
+    r"\s*(?:auto\s*[:：]|"
+    r"(?:(?:automatic|auto)[ -]?(?:reply|response|answer)|autoreply"
+    r"|out of (?:the )?office(?: auto-?reply| reply)?"
+    r"|abwesenheitsnotiz|automatische antwort"
+    r"|r[ée]ponse automatique|absence du bureau"
+    r"|respuesta autom[áa]tica|fuera de la oficina"
+    r"|automatisch antwoord|afwezig"
+    r"|risposta automatica|fuori sede"
+    r"|resposta autom[áa]tica|automatiskt svar|automatisk svar"
+    r"|automatyczna odpowied[źz]|automaattinen vastaus"
+    r"|automatick[áa] odpov[ěe][ďd]|автоответ|автоматический ответ"
     r"|自動応答|自動返信|自动回复|自動回覆"
+    r")(?:\s*[:：]|\s+[-–—]\s|\s*$)"
+    r"|\[(?:auto[ -]?reply|autoreply|auto[ -]?response)\]"
     r")",
     re.IGNORECASE,
 )
+# What the text of an automatic reply says of itself, in the sender's own words (quotes and
+# forwards cut off): "This is an automatic reply", "This message was generated automatically",
+# "Dies ist eine automatische Eingangsbestätigung", ... A person quoting or forwarding such a
+# reply, or writing about one ("your automatic reply said"), does not say it of their mail.
+_AUTOMATIC = r"automatic(?:ally[ -]generated)?|automated|auto-?generated|auto-?reply|autoresponse"
+_SAYS_AUTOMATIC = re.compile(
+    r"\bthis is an? (?:" + _AUTOMATIC + r")\b"
+    r"|\b(?:this|the) (?:e-?mail|message|reply|response|notification|confirmation|mail)"
+    r" (?:was|has been|is) (?:an? )?(?:(?:generated|sent|created) automatically"
+    r"|automatically (?:generated|sent|created)|auto-?generated|automated)\b"
+    r"|\bplease do not (?:reply|respond) (?:to|directly to) this (?:e-?mail|message|address)\b"
+    # German
+    r"|\bdies ist eine? automatische?\b|\bdiese (?:e-?mail|nachricht) (?:wurde|wird|ist)"
+    r" automatisch\b|\bautomatisch (?:erstellte|generierte|versandte|versendete)"
+    r" (?:e-?mail|nachricht)\b|\bbitte antworten sie nicht auf diese\b"
+    # French
+    r"|\bceci est une? (?:r[ée]ponse|message|e-?mail|courriel|accus[ée])[^.\n]{0,20}"
+    r"automatique\b|\b(?:ce|cet) (?:message|e-?mail|courriel) (?:a [ée]t[ée]|est)"
+    r" (?:g[ée]n[ée]r[ée]|envoy[ée]) automatiquement\b"
+    r"|\bmerci de ne pas r[ée]pondre [àa] ce\b"
+    # Spanish and Portuguese
+    r"|\b(?:este|esta) (?:es|[ée]) (?:una?|um) (?:respuesta|mensaje|correo|resposta|mensagem"
+    r"|e-?mail)[^.\n]{0,20}autom[áa]tic[ao]\b"
+    r"|\b(?:este|esta|el) (?:mensaje|correo|mensagem|e-?mail) (?:ha sido|fue|es|foi|[ée])"
+    r" (?:generad[oa]|enviad[oa]|gerad[oa]) autom[áa]ticamente\b"
+    r"|\bpor favor,? no responda a este\b|\bn[ãa]o responda a (?:esta|este)\b"
+    # Dutch, Italian, Swedish, Polish
+    r"|\bdit is een automatisch(?:e)? (?:antwoord|bericht|gegenereerd|verzonden)\b"
+    r"|\bdit (?:bericht|e-?mailbericht) is automatisch\b"
+    r"|\bquesta [èe] una risposta automatica\b|\bquesto [èe] un messaggio automatico\b"
+    r"|\b(?:questo|il) messaggio [èe] stato (?:generato|inviato) automaticamente\b"
+    r"|\bdetta [äa]r ett automatiskt (?:svar|meddelande)\b"
+    r"|\bto jest automatyczn[ae] (?:odpowied[źz]|wiadomo[śs][ćc])\b",
+    re.IGNORECASE,
+)
+# The subjects help desks give the acknowledgement of a new ticket, at the start ("Ticket
+# Received - <subject>", "[Request received] <subject>", "Eingangsbestätigung: …"), which
+# counts only with the ticket's number or address in the text: a person's "Accusé de
+# réception du devis" names no ticket.
+_ACKNOWLEDGED = re.compile(
+    r"\s*\[?(?:(?:support |new )?(?:ticket|request|case|enquiry|inquiry)"
+    r"(?: #?[\w-]*\d[\w-]*)? (?:received|created|opened|logged)"
+    r"|we(?:'ve| have) received your (?:request|message|e-?mail|enquiry|inquiry|ticket)"
+    r"|your (?:request|ticket|message|enquiry|inquiry|case)(?: #?[\w-]*\d[\w-]*)?"
+    r" (?:has been|was|is) (?:received|created|logged|opened)"
+    r"|eingangsbest[äa]tigung|ihre anfrage (?:ist eingegangen|wurde (?:empfangen|erstellt))"
+    r"|ticket (?:erhalten|erstellt|er[öo]ffnet)"
+    r"|accus[ée] de r[ée]ception|(?:demande|ticket) re[çc]ue?"
+    r"|nous avons bien re[çc]u votre (?:demande|message)"
+    r"|acuse de recibo|(?:solicitud|ticket) recibid[ao]|hemos recibido su (?:solicitud|mensaje)"
+    r"|(?:chamado|ticket|solicita[çc][ãa]o) recebid[ao]"
+    r"|recebemos (?:a )?sua (?:solicita[çc][ãa]o|mensagem)"
+    r"|ontvangstbevestiging|(?:verzoek|ticket|aanvraag) ontvangen"
+    r"|conferma di ricezione|(?:richiesta|ticket) ricevut[ao])\b",
+    re.IGNORECASE,
+)
+# A ticket's number ("#3391", "Ticket-ID: 88341", "chamado 3391") or a help desk's page of it.
+_TICKET = re.compile(
+    r"#\s?\d{3,}|\b(?:ticket|case|chamado|vorgang|caso)[- ]?(?:id|nr\.?|no\.?|number|nummer"
+    r"|n[úu]mero)?[\s:#]*[A-Z]{0,5}-?\d{3,}|/(?:helpdesk/)?tickets?/\d+|/requests/\d+",
+    re.IGNORECASE,
+)
+# A person forwarding an automatic reply to us: "Fwd:", "Fw:", "WG:", "TR:", "RV:", "I:".
+_FORWARDED = re.compile(r"\s*(?:fwd?|wg|tr|rv|i|doorst|vs|vl|pd)\s*:", re.IGNORECASE)
+_OWN_WORDS = 3_000  # characters of the sender's own words searched for what they say of it
 
 
 _STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
@@ -282,6 +356,28 @@ def _autoreply_subject(mail: InboundMail, own_addresses: frozenset[str]) -> str 
     return f"Subject begins {found.group().strip()!r} (out-of-office reply)" if found else None
 
 
+def _autoreply_text(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    if _FORWARDED.match(mail.subject):
+        return None
+    said = _SAYS_AUTOMATIC.search(own_words(mail.text)[:_OWN_WORDS])
+    if said is None:
+        return None
+    return f"the text says {' '.join(said.group().split())!r} (automatic reply)"
+
+
+def _acknowledgement(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
+    subject = _ACKNOWLEDGED.match(mail.subject)
+    if subject is None:
+        return None
+    ticket = _TICKET.search(mail.subject) or _TICKET.search(mail.text[:_SCANNED])
+    if ticket is None:
+        return None
+    return (
+        f"Subject begins {subject.group().strip()!r} and names ticket "
+        f"{ticket.group().strip()!r} (a help desk's acknowledgement)"
+    )
+
+
 def _precedence(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     value = _keyword(mail.header("precedence") or "")
     return f"Precedence: {value}" if value in _BULK_PRECEDENCE else None
@@ -304,6 +400,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("autoreply_headers", _autoreply_headers),
     ("vacation_headers", _vacation_headers),
     ("autoreply_subject", _autoreply_subject),
+    ("autoreply_text", _autoreply_text),
+    ("acknowledgement", _acknowledgement),
     ("list_id", _list_id),
     ("list_server", _list_server),
     ("precedence", _precedence),

@@ -33,6 +33,8 @@ def test_the_checks_run_in_the_documented_order() -> None:
         "autoreply_headers",
         "vacation_headers",
         "autoreply_subject",
+        "autoreply_text",
+        "acknowledgement",
         "list_id",
         "list_server",
         "precedence",
@@ -122,7 +124,11 @@ def test_a_vacation_responder_without_auto_submitted_is_a_machine(headers, check
         "Automatic reply: Could you add CSV export?",
         "Auto Reply: Re: [REQ-1001] Checkout",
         "Out of Office: Dana Reyes",
-        "Out of the office until Monday",
+        "Out of Office AutoReply: Stock sync",
+        "[Auto-Reply] Your message to Acme",
+        "Automatická odpověď: Nabídka",
+        "Respuesta automática - Diego Paredes",
+        "Out of Office",
         "AUTO: Hank Miller is out of the office (returning 09/11/2026)",
         "Autoreply: Re: your quote",
         "Abwesenheitsnotiz: Ihre Anfrage",
@@ -143,6 +149,9 @@ def test_an_out_of_office_subject_is_a_machine(subject: str) -> None:
         "Office hours on the website are wrong",
         "Auto-renewal of the SSL certificate failed",
         "Re: [REQ-1001] out of office message needs new text",
+        "Out of office next week, please send the invoice today",
+        "Out of office reply not set on my new mailbox",
+        "Auto reply settings for our shop",
     ],
 )
 def test_a_person_writing_about_automatic_replies_is_a_person(subject: str) -> None:
@@ -483,3 +492,87 @@ def test_out_of_office_subjects_in_more_of_outlooks_languages(subject: str) -> N
 def test_bounces_in_exchange_and_gmail_wording(subject: str, body: str) -> None:
     mail = parse(build_message(sender="System <system@mx.example>", subject=subject, body=body))
     assert verdict_of(mail) == "bounce_text"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Dear customer,\n\nThis is an automatic reply: we received your message and will"
+        " answer within two working days.\n\nExample Shop",
+        "Thank you for contacting us. This message was generated automatically; please do"
+        " not reply to it.",
+        "Sehr geehrte Damen und Herren,\n\ndies ist eine automatische Eingangsbestätigung."
+        " Wir melden uns in Kürze.",
+        "Diese E-Mail wurde automatisch erstellt.",
+        "Bonjour,\n\nCeci est une réponse automatique. Nous traiterons votre demande rapidement.",
+        "Hola,\n\nEsta es una respuesta automática: hemos recibido su mensaje.",
+        "Olá,\n\nEsta é uma mensagem automática. Não responda a este e-mail.",
+        "Dit is een automatisch antwoord. Wij reageren zo snel mogelijk.",
+        "Questo è un messaggio automatico, si prega di non rispondere.",
+    ],
+)
+def test_a_reply_that_says_it_is_automatic_is_a_machine(body: str) -> None:
+    mail = parse(build_message(subject="Re: Contact form broken", body=body))
+    assert verdict_of(mail) == "autoreply_text"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # writing about an automatic reply
+        (
+            "Re: Contact form broken",
+            "Thank you for your automatic reply, but this is urgent: the shop is down.",
+        ),
+        ("Contact form", "Our contact form sends an automated reply that is broken."),
+        # quoting one under their own words
+        (
+            "Re: [REQ-1001] Contact form broken",
+            "Please call me.\n\nOn Mon, 3 Nov 2025, Support wrote:\n> This is an automatic"
+            " reply: we received your message.",
+        ),
+        # forwarding one
+        (
+            "Fwd: Automatic reply: invoice",
+            "Can you check this?\n\n---------- Forwarded message ---------\nThis is an"
+            " automatic reply. I am away until Monday.",
+        ),
+        ("WG: Eingangsbestätigung", "Dies ist eine automatische Eingangsbestätigung."),
+    ],
+)
+def test_a_person_quoting_forwarding_or_writing_about_one_is_a_person(
+    subject: str, body: str
+) -> None:
+    assert verdict_of(parse(build_message(subject=subject, body=body))) is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Ticket Received - Invoice question for May",
+            "Dear customer,\n\nWe have received your request and created a ticket.\n"
+            "https://shop.freshdesk.example/helpdesk/tickets/8834",
+        ),
+        ("[Request received] Checkout broken", "Your request (#48213) has been received."),
+        ("Eingangsbestätigung: [#5120] Ihre Anfrage", "Wir melden uns innerhalb von 48 Stunden."),
+        ("Chamado recebido - Integração", "Abrimos o chamado #3391 para você."),
+    ],
+)
+def test_a_help_desks_acknowledgement_naming_its_ticket_is_a_machine(
+    subject: str, body: str
+) -> None:
+    assert verdict_of(parse(build_message(subject=subject, body=body))) == "acknowledgement"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Accusé de réception du devis", "Bonjour, nous avons bien reçu votre devis, merci."),
+        ("Eingangsbestätigung Rechnung 2024-05", "Danke, die Rechnung ist angekommen."),
+        ("Request received, thanks", "I will check order 12345 tomorrow and call you."),
+        ("Re: Ticket received - Checkout", "Ticket #4411 is still open, any news?"),
+    ],
+)
+def test_a_person_confirming_receipt_is_a_person(subject: str, body: str) -> None:
+    assert verdict_of(parse(build_message(subject=subject, body=body))) is None
