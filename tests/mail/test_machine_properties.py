@@ -113,3 +113,31 @@ def test_any_list_id_is_machine(
     raw = human(sender, subject, "hello", [*headers, ("List-Id", f"{name} <list.{host}>")])
     verdict = detect_machine(parse(raw), OURS)
     assert verdict is not None and verdict.check == "list_id"
+
+
+SAYS_AUTOMATIC = st.sampled_from(
+    [
+        "This is an automatic reply: I am away until Monday.",
+        "Dies ist eine automatische Eingangsbestätigung.",
+        "Ceci est une réponse automatique.",
+        "This message was generated automatically, please do not reply to this email.",
+    ]
+)
+
+
+@examples(150, deadline=None)
+@given(person, words, words, SAYS_AUTOMATIC, st.booleans())
+def test_a_person_quoting_or_forwarding_an_automatic_reply_is_never_machine(
+    sender: str, subject: str, own: str, automatic: str, forwarded: bool
+) -> None:
+    # Given a person's words above an automatic reply they quote or forward
+    if forwarded:
+        body = f"{own}\n\n---------- Forwarded message ---------\n{automatic}\n"
+        subject = f"Fwd: {subject}"
+    else:
+        attribution = "On Mon, 3 Nov 2025 at 10:00, Shop <help@shop.example> wrote:"
+        body = f"{own}\n\n{attribution}\n> {automatic}\n"
+        subject = f"Re: {subject}"
+    raw = build_message(sender=sender, subject=subject, body=body)
+    # Then what the reply said of itself is not taken for what the person says
+    assert detect_machine(parse(raw), OURS) is None
