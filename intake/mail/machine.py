@@ -102,9 +102,12 @@ _AUTOREPLY_SUBJECT = re.compile(
 # What the text of an automatic reply says of itself, in the sender's own words (quotes and
 # forwards cut off): "This is an automatic reply", "This message was generated automatically",
 # "Dies ist eine automatische Eingangsbestätigung", ... A person quoting or forwarding such a
-# reply, or writing about one ("your automatic reply said"), does not say it of their mail.
+# reply, or writing about one ('your form answers "This is an automatic reply" twice'), does
+# not say it of their own mail: the words count at the start of a line or a sentence only.
 _AUTOMATIC = r"automatic(?:ally[ -]generated)?|automated|auto-?generated|auto-?reply|autoresponse"
 _SAYS_AUTOMATIC = re.compile(
+    # at the start of a line or of a sentence: not within a person's quotation of one
+    r"(?:\A|\n|[.!?]\s)\s*(?:"
     r"\bthis is an? (?:" + _AUTOMATIC + r")\b"
     r"|\b(?:this|the) (?:e-?mail|message|reply|response|notification|confirmation|mail)"
     r" (?:was|has been|is) (?:an? )?(?:(?:generated|sent|created) automatically"
@@ -131,7 +134,8 @@ _SAYS_AUTOMATIC = re.compile(
     r"|\bquesta [èe] una risposta automatica\b|\bquesto [èe] un messaggio automatico\b"
     r"|\b(?:questo|il) messaggio [èe] stato (?:generato|inviato) automaticamente\b"
     r"|\bdetta [äa]r ett automatiskt (?:svar|meddelande)\b"
-    r"|\bto jest automatyczn[ae] (?:odpowied[źz]|wiadomo[śs][ćc])\b",
+    r"|\bto jest automatyczn[ae] (?:odpowied[źz]|wiadomo[śs][ćc])\b"
+    r")",
     re.IGNORECASE,
 )
 # The subjects help desks give the acknowledgement of a new ticket, at the start ("Ticket

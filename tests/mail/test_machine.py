@@ -525,6 +525,11 @@ def test_a_reply_that_says_it_is_automatic_is_a_machine(body: str) -> None:
             "Thank you for your automatic reply, but this is urgent: the shop is down.",
         ),
         ("Contact form", "Our contact form sends an automated reply that is broken."),
+        (
+            "Contact form answers twice",
+            'Our contact form answers "This is an automatic reply" twice to every customer.',
+        ),
+        ("Wrong notice", "The email says: this message was generated automatically. It was not."),
         # quoting one under their own words
         (
             "Re: [REQ-1001] Contact form broken",
