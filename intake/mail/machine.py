@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.mail.headers import DAEMON, NULL_ADDRESS
+from intake.mail.matching import SUBJECT_REF
 from intake.mail.newtext import own_words
 from intake.mail.parsing import InboundMail
 
@@ -78,11 +79,12 @@ _VACATION_HEADERS = (
 # The subjects out-of-office replies are given, at the start: the prefix a responder puts
 # before the subject it answers, with a colon ("Automatic reply: <subject>" from Outlook, "Out
 # of Office: …", "Out of Office AutoReply: …" from old Exchange, "AUTO: <name> is out of the
-# office" from Notes, "Autoreply:", Outlook's prefixes in its other languages), or a dash
-# ("Respuesta automática - <name>"), or the words alone ("Out of Office"). Followed by other
-# words they are a person's subject ("Out of office next week: the invoice").
-_AUTOREPLY_SUBJECT = re.compile(
-    r"\s*(?:auto\s*[:：]|"
+# office" from Notes, "Autoreply:", Outlook's prefixes in its other languages). Followed by
+# other words they are a person's subject ("Out of office next week: the invoice"). The same
+# words before a dash ("Respuesta automática - <name>"), in brackets ("[Autoreply]") or alone
+# ("Out of Office") count only in a reply to our mail: a client's "Out of office – handover"
+# is a person's subject too.
+_OUT_OF_OFFICE = (
     r"(?:(?:automatic|auto)[ -]?(?:reply|response|answer)|autoreply"
     r"|out of (?:the )?office(?: auto-?reply| reply)?"
     r"|abwesenheitsnotiz|automatische antwort"
@@ -93,60 +95,66 @@ _AUTOREPLY_SUBJECT = re.compile(
     r"|resposta autom[áa]tica|automatiskt svar|automatisk svar"
     r"|automatyczna odpowied[źz]|automaattinen vastaus"
     r"|automatick[áa] odpov[ěe][ďd]|автоответ|автоматический ответ"
-    r"|自動応答|自動返信|自动回复|自動回覆"
-    r")(?:\s*[:：]|\s+[-–—]\s|\s*$)"
-    r"|\[(?:auto[ -]?reply|autoreply|auto[ -]?response)\]"
-    r")",
+    r"|自動応答|自動返信|自动回复|自動回覆)"
+)
+_AUTOREPLY_SUBJECT = re.compile(r"\s*(?:auto|" + _OUT_OF_OFFICE + r")\s*[:：]", re.IGNORECASE)
+_AUTOREPLY_SUBJECT_LOOSE = re.compile(
+    r"\s*(?:" + _OUT_OF_OFFICE + r"(?:\s+[-–—]\s|\s*$)"
+    r"|\[(?:auto[ -]?reply|autoreply|auto[ -]?response)\])",
     re.IGNORECASE,
 )
 # What the text of an automatic reply says of itself, in the sender's own words (quotes and
-# forwards cut off): "This is an automatic reply", "This message was generated automatically",
-# "Dies ist eine automatische Eingangsbestätigung", ... A person quoting or forwarding such a
-# reply, or writing about one ('your form answers "This is an automatic reply" twice'), does
-# not say it of their own mail: the words count at the start of a line or a sentence only.
-_AUTOMATIC = r"automatic(?:ally[ -]generated)?|automated|auto-?generated|auto-?reply|autoresponse"
+# forwards cut off), at the start of a line or a sentence: "This is an automatic reply", "This
+# message was generated automatically", "Dies ist eine automatische Eingangsbestätigung", ...
+# Only in a reply to our mail (see _answers_us) or under an acknowledgement's subject: a
+# client's new bug report saying "The email is sent automatically" is about their shop. Not after a
+# line ending in ":" either, where a person pastes the text they want changed.
+_MAIL_NOUN = (
+    r"(?:reply|response|answer|message|e-?mail|mail|notification|confirmation"
+    r"|acknowledge?ment|out[- ]of[- ]office(?: reply| message)?)"
+)
 _SAYS_AUTOMATIC = re.compile(
-    # at the start of a line or of a sentence: not within a person's quotation of one
     r"(?:\A|\n|[.!?]\s)\s*(?:"
-    r"\bthis is an? (?:" + _AUTOMATIC + r")\b"
-    r"|\b(?:this|the) (?:e-?mail|message|reply|response|notification|confirmation|mail)"
-    r" (?:was|has been|is) (?:an? )?(?:(?:generated|sent|created) automatically"
-    r"|automatically (?:generated|sent|created)|auto-?generated|automated)\b"
-    r"|\bplease do not (?:reply|respond) (?:to|directly to) this (?:e-?mail|message|address)\b"
+    r"this is an? (?:automatic(?:ally[ -]generated)?|automated|auto-?generated) "
+    + _MAIL_NOUN
+    + r"\b|this is an? (?:auto-?reply|autoresponse|auto-?response)\b"
+    r"|this (?:e-?mail|message|reply|response|notification|confirmation|mail)"
+    r" (?:was|has been|is) (?:(?:generated|sent|created) automatically"
+    r"|automatically (?:generated|sent|created)|auto-?generated)\b"
     # German
-    r"|\bdies ist eine? automatische?\b|\bdiese (?:e-?mail|nachricht) (?:wurde|wird|ist)"
-    r" automatisch\b|\bautomatisch (?:erstellte|generierte|versandte|versendete)"
-    r" (?:e-?mail|nachricht)\b|\bbitte antworten sie nicht auf diese\b"
+    r"|dies ist eine? automatisch(?:e|er|es)? (?:antwort|nachricht|e-?mail|mail"
+    r"|eingangsbest[äa]tigung|best[äa]tigung|benachrichtigung|abwesenheitsnotiz|mitteilung)\b"
+    r"|diese (?:e-?mail|nachricht) (?:wurde|wird|ist) automatisch"
+    r" (?:erstellt|generiert|versandt|versendet|verschickt|gesendet)\b"
     # French
-    r"|\bceci est une? (?:r[ée]ponse|message|e-?mail|courriel|accus[ée])[^.\n]{0,20}"
-    r"automatique\b|\b(?:ce|cet) (?:message|e-?mail|courriel) (?:a [ée]t[ée]|est)"
+    r"|ceci est une? (?:r[ée]ponse|message|e-?mail|courriel|accus[ée] de r[ée]ception)"
+    r" automatique\b|(?:ce|cet) (?:message|e-?mail|courriel) (?:a [ée]t[ée]|est)"
     r" (?:g[ée]n[ée]r[ée]|envoy[ée]) automatiquement\b"
-    r"|\bmerci de ne pas r[ée]pondre [àa] ce\b"
     # Spanish and Portuguese
-    r"|\b(?:este|esta) (?:es|[ée]) (?:una?|um) (?:respuesta|mensaje|correo|resposta|mensagem"
-    r"|e-?mail)[^.\n]{0,20}autom[áa]tic[ao]\b"
-    r"|\b(?:este|esta|el) (?:mensaje|correo|mensagem|e-?mail) (?:ha sido|fue|es|foi|[ée])"
+    r"|(?:este|esta) (?:es|[ée]) (?:una?|uma?) (?:respuesta|mensaje|correo|resposta|mensagem"
+    r"|e-?mail) autom[áa]tic[ao]\b"
+    r"|(?:este|esta) (?:mensaje|correo|mensagem|e-?mail) (?:ha sido|fue|es|foi|[ée])"
     r" (?:generad[oa]|enviad[oa]|gerad[oa]) autom[áa]ticamente\b"
-    r"|\bpor favor,? no responda a este\b|\bn[ãa]o responda a (?:esta|este)\b"
     # Dutch, Italian, Swedish, Polish
-    r"|\bdit is een automatisch(?:e)? (?:antwoord|bericht|gegenereerd|verzonden)\b"
-    r"|\bdit (?:bericht|e-?mailbericht) is automatisch\b"
-    r"|\bquesta [èe] una risposta automatica\b|\bquesto [èe] un messaggio automatico\b"
-    r"|\b(?:questo|il) messaggio [èe] stato (?:generato|inviato) automaticamente\b"
-    r"|\bdetta [äa]r ett automatiskt (?:svar|meddelande)\b"
-    r"|\bto jest automatyczn[ae] (?:odpowied[źz]|wiadomo[śs][ćc])\b"
+    r"|dit is een automatisch(?:e)? (?:antwoord|bericht|e-?mail|bevestiging)\b"
+    r"|dit (?:bericht|e-?mailbericht) is automatisch (?:gegenereerd|verzonden|verstuurd)\b"
+    r"|questa [èe] una risposta automatica\b|questo [èe] un messaggio automatico\b"
+    r"|questo messaggio [èe] stato (?:generato|inviato) automaticamente\b"
+    r"|detta [äa]r ett automatiskt (?:svar|meddelande)\b"
+    r"|to jest automatyczn[ae] (?:odpowied[źz]|wiadomo[śs][ćc])\b"
     r")",
     re.IGNORECASE,
 )
-# The subjects help desks give the acknowledgement of a new ticket, at the start ("Ticket
-# Received - <subject>", "[Request received] <subject>", "Eingangsbestätigung: …"), which
-# counts only with the ticket's number or address in the text: a person's "Accusé de
-# réception du devis" names no ticket.
+# The subjects help desks give the acknowledgement of a new ticket, at the start and followed
+# by a colon, a dash, a bracket or nothing ("Ticket Received - <subject>", "[Request received]
+# <subject>", "Eingangsbestätigung: …"); it counts only in a reply to our mail and with the
+# ticket's number: a person's "Eingangsbestätigung fehlt" or "Ticket created 3 days ago, still
+# no answer" is a person.
 _ACKNOWLEDGED = re.compile(
     r"\s*\[?(?:(?:support |new )?(?:ticket|request|case|enquiry|inquiry)"
     r"(?: #?[\w-]*\d[\w-]*)? (?:received|created|opened|logged)"
     r"|we(?:'ve| have) received your (?:request|message|e-?mail|enquiry|inquiry|ticket)"
-    r"|your (?:request|ticket|message|enquiry|inquiry|case)(?: #?[\w-]*\d[\w-]*)?"
+    r"|your (?:request|ticket|message|enquiry|inquiry|case)(?: \(?#?[\w-]*\d[\w-]*\)?)?"
     r" (?:has been|was|is) (?:received|created|logged|opened)"
     r"|eingangsbest[äa]tigung|ihre anfrage (?:ist eingegangen|wurde (?:empfangen|erstellt))"
     r"|ticket (?:erhalten|erstellt|er[öo]ffnet)"
@@ -156,15 +164,19 @@ _ACKNOWLEDGED = re.compile(
     r"|(?:chamado|ticket|solicita[çc][ãa]o) recebid[ao]"
     r"|recebemos (?:a )?sua (?:solicita[çc][ãa]o|mensagem)"
     r"|ontvangstbevestiging|(?:verzoek|ticket|aanvraag) ontvangen"
-    r"|conferma di ricezione|(?:richiesta|ticket) ricevut[ao])\b",
+    r"|conferma di ricezione|(?:richiesta|ticket) ricevut[ao])"
+    r"(?:\s*[:：\]]|\s+[-–—]\s|\s*$)",
     re.IGNORECASE,
 )
-# A ticket's number ("#3391", "Ticket-ID: 88341", "chamado 3391") or a help desk's page of it.
+# A ticket's number: after a ticket's word ("Ticket #3391", "Ticket-ID: 88341", "chamado
+# 3391", Zendesk's "Your request (48213)"), in brackets ("[#5120]"), or a help desk's page of it; a bare "#3391" in the subject.
 _TICKET = re.compile(
-    r"#\s?\d{3,}|\b(?:ticket|case|chamado|vorgang|caso)[- ]?(?:id|nr\.?|no\.?|number|nummer"
-    r"|n[úu]mero)?[\s:#]*[A-Z]{0,5}-?\d{3,}|/(?:helpdesk/)?tickets?/\d+|/requests/\d+",
+    r"\b(?:ticket|case|chamado|vorgang|caso|request|anfrage|demande|solicitud)[- ]?(?:id|nr\.?"
+    r"|no\.?|number|nummer|n[úu]mero)?[\s:#(]*[A-Z]{0,5}-?\d{3,}\b|\[#\s?\d{3,}\]"
+    r"|/(?:helpdesk/)?tickets?/\d+|/requests/\d+",
     re.IGNORECASE,
 )
+_NUMBER = re.compile(r"#\s?\d{3,}")
 # A person forwarding an automatic reply to us: "Fwd:", "Fw:", "WG:", "TR:", "RV:", "I:".
 _FORWARDED = re.compile(r"\s*(?:fwd?|wg|tr|rv|i|doorst|vs|vl|pd)\s*:", re.IGNORECASE)
 _OWN_WORDS = 3_000  # characters of the sender's own words searched for what they say of it
@@ -357,23 +369,48 @@ def _vacation_headers(mail: InboundMail, own_addresses: frozenset[str]) -> str |
 
 def _autoreply_subject(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     found = _AUTOREPLY_SUBJECT.match(mail.subject)
+    if found is None and _answers_us(mail, own_addresses):
+        found = _AUTOREPLY_SUBJECT_LOOSE.match(mail.subject)
     return f"Subject begins {found.group().strip()!r} (out-of-office reply)" if found else None
+
+
+def _answers_us(mail: InboundMail, own_addresses: frozenset[str]) -> bool:
+    """The message names one of our emails: a Message-ID of ours in In-Reply-To or
+    References (".intake@", or a host of one of our addresses), or a [REQ-n] in its subject.
+    An automatic reply answers the email that reached the responder; a new message does not."""
+    domains = {address.rpartition("@")[2] for address in own_addresses}
+    for message_id in (*mail.in_reply_to, *mail.references):
+        host = message_id.rpartition("@")[2].strip("<> ").lower()
+        if ".intake@" in message_id or any(host == d or host.endswith("." + d) for d in domains):
+            return True
+    return SUBJECT_REF.search(mail.subject) is not None
 
 
 def _autoreply_text(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     if _FORWARDED.match(mail.subject):
         return None
-    said = _SAYS_AUTOMATIC.search(own_words(mail.text)[:_OWN_WORDS])
-    if said is None:
+    # A reply to our mail, or one whose subject is an acknowledgement's ("Eingangsbestätigung
+    # – <company>": mail-client rules and website scripts answer without naming our email).
+    if not (_answers_us(mail, own_addresses) or _ACKNOWLEDGED.match(mail.subject)):
         return None
-    return f"the text says {' '.join(said.group().split())!r} (automatic reply)"
+    words = own_words(mail.text)[:_OWN_WORDS]
+    for said in _SAYS_AUTOMATIC.finditer(words):
+        before = [line for line in words[: said.start()].split("\n") if line.strip()]
+        if before and before[-1].rstrip().endswith(":"):
+            continue  # the line before introduces a quotation: "It currently says:"
+        return f"the text says {' '.join(said.group().split())!r} (automatic reply)"
+    return None
 
 
 def _acknowledgement(mail: InboundMail, own_addresses: frozenset[str]) -> str | None:
     subject = _ACKNOWLEDGED.match(mail.subject)
-    if subject is None:
+    if subject is None or not _answers_us(mail, own_addresses):
         return None
-    ticket = _TICKET.search(mail.subject) or _TICKET.search(mail.text[:_SCANNED])
+    ticket = (
+        _TICKET.search(mail.subject)
+        or _NUMBER.search(mail.subject)
+        or _TICKET.search(mail.text[:_SCANNED])
+    )
     if ticket is None:
         return None
     return (

@@ -9,6 +9,8 @@ from intake.mail.parsing import InboundMail, parse
 from tests.mail import build_message
 
 OURS = frozenset({"support@agency.example"})
+# A reply names our email, as an automatic reply to it does.
+ANSWERING_OURS = ("In-Reply-To", "<20251103100000.a1b2c3d4e5f6.intake@agency.example>")
 
 
 def mail_with(*headers: tuple[str, str], sender: str = "Alice <alice@acme.example>") -> InboundMail:
@@ -125,10 +127,7 @@ def test_a_vacation_responder_without_auto_submitted_is_a_machine(headers, check
         "Auto Reply: Re: [REQ-1001] Checkout",
         "Out of Office: Dana Reyes",
         "Out of Office AutoReply: Stock sync",
-        "[Auto-Reply] Your message to Acme",
         "Automatická odpověď: Nabídka",
-        "Respuesta automática - Diego Paredes",
-        "Out of Office",
         "AUTO: Hank Miller is out of the office (returning 09/11/2026)",
         "Autoreply: Re: your quote",
         "Abwesenheitsnotiz: Ihre Anfrage",
@@ -511,9 +510,21 @@ def test_bounces_in_exchange_and_gmail_wording(subject: str, body: str) -> None:
         "Questo è un messaggio automatico, si prega di non rispondere.",
     ],
 )
-def test_a_reply_that_says_it_is_automatic_is_a_machine(body: str) -> None:
-    mail = parse(build_message(subject="Re: Contact form broken", body=body))
-    assert verdict_of(mail) == "autoreply_text"
+def test_a_reply_to_our_mail_that_says_it_is_automatic_is_a_machine(body: str) -> None:
+    raw = build_message(subject="Re: Contact form broken", body=body, headers=[ANSWERING_OURS])
+    assert verdict_of(parse(raw)) == "autoreply_text"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Respuesta automática - Diego Paredes", "Out of Office", "[Auto-Reply] Your message"],
+)
+def test_a_loose_out_of_office_subject_is_a_machine_in_a_reply_to_our_mail(subject: str) -> None:
+    # "Out of Office" alone, before a dash or in brackets: what Zoho and others write
+    raw = build_message(subject=subject, headers=[ANSWERING_OURS])
+    assert verdict_of(parse(raw)) == "autoreply_subject"
+    # In a new message it is a person's subject: "Out of office - handover for next week"
+    assert verdict_of(parse(build_message(subject=subject))) is None
 
 
 @pytest.mark.parametrize(
@@ -530,6 +541,21 @@ def test_a_reply_that_says_it_is_automatic_is_a_machine(body: str) -> None:
             'Our contact form answers "This is an automatic reply" twice to every customer.',
         ),
         ("Wrong notice", "The email says: this message was generated automatically. It was not."),
+        # pasting the text they want changed, after a line that introduces it
+        (
+            "Re: Contact form reply has a typo",
+            "It currently says:\n\nThis is an automatic reply. We have recieved your message.\n\n"
+            "Could you change 'recieved'?",
+        ),
+        # describing their own shop's mail, or saying where not to write
+        (
+            "Re: Order confirmations",
+            "Since Friday no confirmation arrives. The email is sent automatically after payment.",
+        ),
+        (
+            "Re: New email address",
+            "I leave on Friday. Please do not reply to this address after that, write to Mark.",
+        ),
         # quoting one under their own words
         (
             "Re: [REQ-1001] Contact form broken",
@@ -548,7 +574,8 @@ def test_a_reply_that_says_it_is_automatic_is_a_machine(body: str) -> None:
 def test_a_person_quoting_forwarding_or_writing_about_one_is_a_person(
     subject: str, body: str
 ) -> None:
-    assert verdict_of(parse(build_message(subject=subject, body=body))) is None
+    raw = build_message(subject=subject, body=body, headers=[ANSWERING_OURS])
+    assert verdict_of(parse(raw)) is None
 
 
 @pytest.mark.parametrize(
@@ -567,7 +594,8 @@ def test_a_person_quoting_forwarding_or_writing_about_one_is_a_person(
 def test_a_help_desks_acknowledgement_naming_its_ticket_is_a_machine(
     subject: str, body: str
 ) -> None:
-    assert verdict_of(parse(build_message(subject=subject, body=body))) == "acknowledgement"
+    raw = build_message(subject=subject, body=body, headers=[ANSWERING_OURS])
+    assert verdict_of(parse(raw)) == "acknowledgement"
 
 
 @pytest.mark.parametrize(
@@ -577,7 +605,26 @@ def test_a_help_desks_acknowledgement_naming_its_ticket_is_a_machine(
         ("Eingangsbestätigung Rechnung 2024-05", "Danke, die Rechnung ist angekommen."),
         ("Request received, thanks", "I will check order 12345 tomorrow and call you."),
         ("Re: Ticket received - Checkout", "Ticket #4411 is still open, any news?"),
+        ("Eingangsbestätigung fehlt", "Bei Bestellung #10234 kam keine Eingangsbestätigung."),
+        ("Ticket created 3 days ago, still no answer", "I opened ticket #4512 on Monday."),
+        ("Request received?", "Did you get it? See https://client.example/requests/233"),
     ],
 )
 def test_a_person_confirming_receipt_is_a_person(subject: str, body: str) -> None:
+    raw = build_message(subject=subject, body=body, headers=[ANSWERING_OURS])
+    assert verdict_of(parse(raw)) is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Order confirmations not arriving", "This is an automatic reply from our shop: broken."),
+        ("Bestellbestätigung kommt doppelt", "Diese E-Mail wird automatisch verschickt."),
+        ("Ticket Received - Website down", "Our help desk says ticket #881 was received."),
+    ],
+)
+def test_in_a_new_message_what_it_says_of_automatic_mail_is_a_persons(
+    subject: str, body: str
+) -> None:
+    # A new message names none of our emails: an automatic reply answers one
     assert verdict_of(parse(build_message(subject=subject, body=body))) is None

@@ -130,7 +130,8 @@ SAYS_AUTOMATIC = st.sampled_from(
 def test_a_person_quoting_or_forwarding_an_automatic_reply_is_never_machine(
     sender: str, subject: str, own: str, automatic: str, forwarded: bool
 ) -> None:
-    # Given a person's words above an automatic reply they quote or forward
+    # Given a person's words, in answer to our email, above an automatic reply they quote or
+    # forward
     if forwarded:
         body = f"{own}\n\n---------- Forwarded message ---------\n{automatic}\n"
         subject = f"Fwd: {subject}"
@@ -138,6 +139,7 @@ def test_a_person_quoting_or_forwarding_an_automatic_reply_is_never_machine(
         attribution = "On Mon, 3 Nov 2025 at 10:00, Shop <help@shop.example> wrote:"
         body = f"{own}\n\n{attribution}\n> {automatic}\n"
         subject = f"Re: {subject}"
-    raw = build_message(sender=sender, subject=subject, body=body)
+    ours = ("In-Reply-To", "<20251103100000.a1b2c3d4e5f6.intake@agency.example>")
+    raw = build_message(sender=sender, subject=subject, body=body, headers=[ours])
     # Then what the reply said of itself is not taken for what the person says
     assert detect_machine(parse(raw), OURS) is None

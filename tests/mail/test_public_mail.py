@@ -59,7 +59,7 @@ def test_abuse_reports_are_recognised_and_no_person_is_taken_for_a_machine(part)
 @pytest.mark.parametrize("part", ["tune", "holdout"])
 def test_written_auto_replies_are_recognised_and_people_kept_apart(part):
     replies, recognised = judged("autoreply", part, WRITTEN)
-    assert replies >= 40 and recognised >= 0.85 * replies, (
+    assert replies >= 40 and recognised >= 0.80 * replies, (
         f"{part}: {recognised} of {replies} written auto-replies recognised"
     )
     written, taken = judged("human", part, WRITTEN)
