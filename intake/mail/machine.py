@@ -169,7 +169,8 @@ _ACKNOWLEDGED = re.compile(
     re.IGNORECASE,
 )
 # A ticket's number: after a ticket's word ("Ticket #3391", "Ticket-ID: 88341", "chamado
-# 3391", Zendesk's "Your request (48213)"), in brackets ("[#5120]"), or a help desk's page of it; a bare "#3391" in the subject.
+# 3391", Zendesk's "Your request (48213)"), in brackets ("[#5120]"), or a help desk's page
+# of it; a bare "#3391" counts in the subject only (_NUMBER).
 _TICKET = re.compile(
     r"\b(?:ticket|case|chamado|vorgang|caso|request|anfrage|demande|solicitud)[- ]?(?:id|nr\.?"
     r"|no\.?|number|nummer|n[úu]mero)?[\s:#(]*[A-Z]{0,5}-?\d{3,}\b|\[#\s?\d{3,}\]"
