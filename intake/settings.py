@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -93,6 +94,16 @@ def _wall_clock(value: Any) -> time:
 
 # A local wall-clock time in the agency's ``timezone``.
 WallClock = Annotated[time, BeforeValidator(_wall_clock)]
+
+
+def _email_address(value: str) -> str:
+    if "@" not in value:
+        raise ValueError(f"not an email address: {value!r}")
+    return value.strip().lower()
+
+
+# An email address as intake compares them: trimmed and in lower case.
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
 
 
 class _Section(BaseModel):
@@ -305,16 +316,9 @@ class SmtpSettings(_Login):
 
 
 class StaffMember(_Section):
-    email: str
+    email: EmailAddress
     name: str = ""
     lead: bool = False
-
-    @field_validator("email")
-    @classmethod
-    def _lower(cls, value: str) -> str:
-        if "@" not in value:
-            raise ValueError(f"not an email address: {value!r}")
-        return value.strip().lower()
 
 
 class QueueSettings(_Section):
@@ -427,7 +431,7 @@ class MailboxSettings(_Section):
     SMTP server to send from. Requests that come in on it are answered from it, under its
     brand (the name in From and in the emails; the agency's name when empty)."""
 
-    address: str
+    address: EmailAddress
     brand: str = ""
     imap: ImapSettings
     smtp: SmtpSettings
@@ -436,13 +440,6 @@ class MailboxSettings(_Section):
     @classmethod
     def _smtp_sends_as_imap(cls, values: Any) -> Any:
         return smtp_sends_as_imap(values)
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if "@" not in value:
-            raise ValueError(f"not an email address: {value!r}")
-        return value.strip().lower()
 
 
 class Settings(BaseSettings):
@@ -456,7 +453,7 @@ class Settings(BaseSettings):
     )
 
     agency_name: str = "Example Agency"
-    support_address: str = "support@agency.example"
+    support_address: EmailAddress = "support@agency.example"
     timezone: str = "Europe/London"
     country: str = "GB"
     database_url: str = "sqlite:///intake.db"
@@ -498,13 +495,6 @@ class Settings(BaseSettings):
             if twice:
                 raise ValueError(f"two mailboxes have the same {what}: {twice[0]}")
         return value
-
-    @field_validator("support_address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if "@" not in value:
-            raise ValueError(f"not an email address: {value!r}")
-        return value.strip().lower()
 
     @field_validator("timezone")
     @classmethod
