@@ -5,7 +5,6 @@ address), and one mailbox whose server is down does not stop the other."""
 from __future__ import annotations
 
 import email
-import threading
 from datetime import UTC, datetime
 from email.policy import default
 from email.utils import parseaddr
@@ -18,8 +17,9 @@ from intake.cli.main import cli
 from intake.db import transaction
 from intake.mail.models import Filing
 from intake.requests.models import Request
-from tests.integration.test_poller import _wait_for, filings, imap_of, smtp_of
+from tests.integration.running import cursors, intake_running, wait_for
 from tests.integration.test_poller import factory as factory
+from tests.integration.test_poller import filings, imap_of, smtp_of
 from tests.mailbuilder import message
 from tests.servers.dovecot import Dovecot
 from tests.servers.smtp import SmtpSink
@@ -125,28 +125,15 @@ def test_each_request_is_answered_from_the_mailbox_it_came_in_on(
 
 def test_a_mailbox_whose_server_is_down_leaves_the_other_one_filing(dovecot, second, two, factory):
     other, _ = second
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(two, stop))
-    service.start()
-    try:
-        _wait_for(lambda: _cursors(factory) == 2, 20)
+    with intake_running(two) as service:
+        wait_for(lambda: cursors(factory) == 2, 20)
         # When billing@'s server goes away
         other.stop()
         # Then mail to support@ is still filed while it is down
         dovecot.append(message(subject="Still here?"))
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST], 15)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST], 15)
         assert service.is_alive()
-    finally:
-        stop.set()
-        service.join(timeout=30)
     assert not service.is_alive()
-
-
-def _cursors(factory) -> int:
-    from intake.mail.models import MailboxCursor
-
-    with transaction(factory) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(MailboxCursor)) or 0
 
 
 def _toml(settings) -> str:

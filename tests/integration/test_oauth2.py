@@ -7,13 +7,12 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import threading
-import time
 
 import sqlalchemy as sa
 
 from intake.db import make_engine, session_factory, transaction
 from intake.mail.models import InboundMessage
+from tests.integration.running import intake_running, wait_for
 from tests.mailbuilder import message
 from tests.servers.fixtures import OAUTH2_MAILBOX
 from tests.servers.oauth2 import oauth2_settings, sign_in
@@ -40,13 +39,6 @@ def stored(db_url: str) -> int:
             return int(session.scalar(sa.select(sa.func.count()).select_from(InboundMessage)))
     finally:
         engine.dispose()
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_run_once_reads_and_answers_with_one_signed_in_account(
@@ -94,10 +86,7 @@ def test_a_revoked_refresh_token_tells_staff_once_loses_nothing_and_heals_by_sig
             imap=imap,
             smtp={"host": sink.host, "port": sink.port, "security": "none"},
         )
-        stop = threading.Event()
-        service = threading.Thread(target=runner.run, args=(settings, stop))
-        service.start()
-        try:
+        with intake_running(settings) as service:
             # When it has tried a few times
             notice = sink.wait_for(1, timeout=20)[0]
             wait_for(lambda: oauth2_provider.refusals.count("invalid_grant") >= 4)
@@ -118,9 +107,6 @@ def test_a_revoked_refresh_token_tells_staff_once_loses_nothing_and_heals_by_sig
             wait_for(lambda: stored(sqlite_url) == 1)
             wait_for(lambda: oauth2_dovecot.uids("UNSEEN") == [])
             sink.wait_for(2)  # the notice of the request, at last
-        finally:
-            stop.set()
-            service.join(timeout=30)
     assert not service.is_alive()
     # And no token was ever logged
     logged = "\n".join(r.getMessage() for r in caplog.records)

@@ -23,6 +23,7 @@ from intake.requests.models import Request
 from intake.settings import ImapSettings
 from intake.views.status import status_report
 from tests.factories import add_example_clients
+from tests.integration.running import cursors, intake_running, wait_for
 from tests.mailbuilder import message
 from workers import runner
 from workers.preview import dry_run
@@ -160,33 +161,13 @@ def test_a_running_poller_files_new_mail_announced_by_idle(
     dovecot, smtp_sink, make_settings, db_url, factory
 ):
     settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(settings, stop))
-    service.start()
-    try:
-        _wait_for(lambda: _cursor_exists(factory), 20)
+    with intake_running(settings) as service:
+        wait_for(lambda: cursors(factory) == 1, 20)
         for n in range(3):
             dovecot.append(message(subject=f"Live {n}"))
-            _wait_for(lambda n=n: filings(factory).count(Filing.REQUEST) == n + 1, 10)
+            wait_for(lambda n=n: filings(factory).count(Filing.REQUEST) == n + 1, 10)
         assert filings(factory) == [Filing.REQUEST] * 3
-    finally:
-        stop.set()
-        service.join(timeout=30)
     assert not service.is_alive()
-
-
-def _cursor_exists(factory) -> bool:
-    from intake.mail.models import MailboxCursor
-
-    with transaction(factory) as session:
-        return session.scalar(sa.select(sa.func.count()).select_from(MailboxCursor)) == 1
-
-
-def _wait_for(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_unreachable_server_and_rejected_login_are_one_line_naming_the_setting(dovecot):
@@ -235,27 +216,21 @@ def test_a_running_poller_reconnects_after_the_connection_is_cut_or_the_server_r
     # Given a running poller that backs off at most one second between reconnections
     imap = imap_of(dovecot, reconnect_max=1.0)
     settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap)
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(settings, stop))
-    service.start()
-    try:
+    with intake_running(settings) as service:
         dovecot.append(message(subject="Before"))
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST], 20)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST], 20)
         # When the server cuts its connection, and mail arrives meanwhile
         dovecot.kick()
         dovecot.append(message(subject="After the cut"))
         # Then the poller reconnects and files it
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 2, 20)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST] * 2, 20)
         # When the server is down for two seconds and comes back with more mail
         dovecot.restart(down_for=2.0)
         dovecot.append(message(subject="After the restart"))
         # Then that is filed too, once
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 3, 20)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST] * 3, 20)
         dovecot.append(message(subject="Announced again"))
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST] * 4, 20)
-    finally:
-        stop.set()
-        service.join(timeout=30)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST] * 4, 20)
     assert not service.is_alive()
     with transaction(factory) as session:
         subjects = session.scalars(sa.select(Request.subject).order_by(Request.number)).all()
@@ -304,17 +279,11 @@ def test_mail_arriving_while_the_last_search_runs_is_taken_without_waiting_for_i
 
     monkeypatch.setattr("workers.poller.Mailbox", ArrivingMailbox)
     settings = make_settings(database_url=db_url, smtp=smtp_of(smtp_sink), imap=imap_of(dovecot))
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(settings, stop))
     # When the poller runs, waiting in IDLE (renewed every 25 minutes) when it finds nothing
-    service.start()
-    try:
+    with intake_running(settings) as service:
         # Then it files the message at once instead of at the next IDLE renewal
-        _wait_for(lambda: filings(factory) == [Filing.REQUEST], 15)
+        wait_for(lambda: filings(factory) == [Filing.REQUEST], 15)
         assert not arrivals
-    finally:
-        stop.set()
-        service.join(timeout=30)
     assert not service.is_alive()
 
 

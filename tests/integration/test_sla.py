@@ -3,7 +3,6 @@ whose critical clock runs around the clock, alerts read at the aiosmtpd sink."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ from intake.clients.models import Client
 from intake.db import transaction, utcnow
 from intake.requests.models import Request
 from intake.requests.states import Status
+from tests.integration.running import intake_running, wait_for
 from tests.integration.test_poller import factory as factory
 from tests.integration.test_replies import parsed
 from tests.integration.test_replies import settings_for as settings_for
@@ -34,13 +34,6 @@ def sla_mail(sink) -> list[str]:
     return [m["Subject"] for m in parsed(sink) if "SLA" in m["Subject"]]
 
 
-def _wait(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_a_warning_and_a_breach_are_each_sent_once(dovecot, smtp_sink, settings_for, factory):
     # Given Acme is on premium: a critical request must be answered within 1 h, day or night
     with transaction(factory) as session:
@@ -49,23 +42,17 @@ def test_a_warning_and_a_breach_are_each_sent_once(dovecot, smtp_sink, settings_
     settings = settings_for(sla={"check_interval": 0.3})
     runner.run_once(settings, timeout=60)
     smtp_sink.clear()
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(settings, stop))
-    service.start()
-    try:
+    with intake_running(settings):
         # When 50 minutes of its hour have gone without a reply
         age(factory, 50)
-        _wait(lambda: len(sla_mail(smtp_sink)) == 1)
+        wait_for(lambda: len(sla_mail(smtp_sink)) == 1, 30)
         time.sleep(1.5)  # several more checks
         [warning] = sla_mail(smtp_sink)
         assert "[REQ-1001] SLA 8" in warning and "first response" in warning
         # And when the hour has passed
         age(factory, 70)
-        _wait(lambda: len(sla_mail(smtp_sink)) == 2)
+        wait_for(lambda: len(sla_mail(smtp_sink)) == 2, 30)
         time.sleep(1.5)
-    finally:
-        stop.set()
-        service.join(timeout=30)
     # Then one warning and one breach notice went out, the breach to the lead
     subjects = sla_mail(smtp_sink)
     assert len(subjects) == 2 and "SLA breached: first response" in subjects[1]
@@ -119,10 +106,7 @@ def test_a_clock_paused_while_waiting_on_the_client_resumes_when_they_answer(
     opened = utcnow() - timedelta(hours=10)
     history(factory, opened, waiting_since=opened + timedelta(minutes=30))
     smtp_sink.clear()
-    stop = threading.Event()
-    service = threading.Thread(target=runner.run, args=(settings, stop))
-    service.start()
-    try:
+    with intake_running(settings):
         # When ten hours have passed, nine and a half of them waiting on Alice
         time.sleep(1.5)  # several checks
         # Then nobody is alerted: the clock ran for 30 minutes only
@@ -135,13 +119,10 @@ def test_a_clock_paused_while_waiting_on_the_client_resumes_when_they_answer(
                 body="Every page shows error 500.\n",
             )
         )
-        _wait(lambda: _status(factory) is Status.IN_PROGRESS)
+        wait_for(lambda: _status(factory) is Status.IN_PROGRESS, 30)
         history(factory, opened, waiting_since=opened + timedelta(hours=6, minutes=30))
         # Then the clock resumes at 6.5 of 8 hours: one warning, not a breach
-        _wait(lambda: len(sla_mail(smtp_sink)) == 1)
+        wait_for(lambda: len(sla_mail(smtp_sink)) == 1, 30)
         time.sleep(1.5)
-    finally:
-        stop.set()
-        service.join(timeout=30)
     [warning] = sla_mail(smtp_sink)
     assert "SLA 81% used: resolution" in warning
