@@ -376,13 +376,14 @@ def _autoreply_subject(mail: InboundMail, own_addresses: frozenset[str]) -> str 
 
 
 def _answers_us(mail: InboundMail, own_addresses: frozenset[str]) -> bool:
-    """The message names one of our emails: a Message-ID of ours in In-Reply-To or
-    References (".intake@", or a host of one of our addresses), or a [REQ-n] in its subject.
-    An automatic reply answers the email that reached the responder; a new message does not."""
+    """The message names one of our emails: a Message-ID in In-Reply-To or References on
+    the host of one of our addresses (ours are made on the sending address's), or a [REQ-n]
+    in its subject. An automatic reply answers the email that reached the responder; a new
+    message does not."""
     domains = {address.rpartition("@")[2] for address in own_addresses}
     for message_id in (*mail.in_reply_to, *mail.references):
         host = message_id.rpartition("@")[2].strip("<> ").lower()
-        if ".intake@" in message_id or any(host == d or host.endswith("." + d) for d in domains):
+        if any(host == d or host.endswith("." + d) for d in domains):
             return True
     return SUBJECT_REF.search(mail.subject) is not None
 
