@@ -26,6 +26,8 @@ from intake.requests.models import Request
 from intake.settings import MailboxSettings, Settings
 
 log = logging.getLogger(__name__)
+# The server itself takes no mail now: its mailbox's emails wait, none of them fails.
+_OUTAGE = (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost)
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
@@ -97,12 +99,7 @@ def deliver(
                     continue
                 try:
                     delivery = _send(connections, factory, mailbox, row)
-                except (
-                    SmtpTemporaryError,
-                    ServerUnreachable,
-                    LoginRejected,
-                    AuthorizationLost,
-                ) as exc:
+                except _OUTAGE as exc:
                     # Nothing is lost: this mailbox's emails stay pending and the sweeper
                     # brings them back later; the other mailboxes' go on now.
                     log.warning("SMTP delivery from %s deferred: %s", mailbox.address, exc)
@@ -160,7 +157,7 @@ def _send(
         connections[mailbox.address] = connection
     try:
         return connection.send(Parcel(mailbox.address, tuple(row.recipients), row.raw))
-    except (SmtpTemporaryError, ServerUnreachable, LoginRejected, AuthorizationLost):
+    except _OUTAGE:
         raise
     except Exception as exc:  # the outbox runner: park this email, send the rest
         log.exception("outbox %s could not be sent; marked failed", row.id)
